@@ -1,0 +1,211 @@
+//! Room broadcast: the seam between one node's posts and every subscriber.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::pin::Pin;
+use std::sync::{Arc, OnceLock, RwLock};
+use std::task::{Context, Poll};
+
+use async_trait::async_trait;
+use futures_util::{Stream, StreamExt};
+use tokio::sync::broadcast;
+use tokio_stream::wrappers::BroadcastStream;
+use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
+
+use crate::message::Message;
+use crate::room::RoomName;
+use crate::store::BoxError;
+use crate::user::User;
+
+/// What happens in a room.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventKind {
+    /// A stored message.
+    Message(Message),
+    /// Who came online and who went offline since the last diff.
+    PresenceDiff {
+        /// The room.
+        room: RoomName,
+        /// Users now online.
+        joined: Vec<User>,
+        /// Users now offline.
+        left: Vec<User>,
+    },
+    /// Someone is typing.
+    Typing {
+        /// The room.
+        room: RoomName,
+        /// Who.
+        user: User,
+    },
+}
+
+/// One event, shared by every subscriber (cloning is a reference count).
+///
+/// It carries a cache for its wire encoding, so a transport serializes each
+/// event once however many subscribers it has.
+#[derive(Clone)]
+pub struct RoomEvent(Arc<Inner>);
+
+struct Inner {
+    kind: EventKind,
+    encoded: OnceLock<Arc<str>>,
+}
+
+impl RoomEvent {
+    /// Wraps `kind`.
+    pub fn new(kind: EventKind) -> Self {
+        Self(Arc::new(Inner {
+            kind,
+            encoded: OnceLock::new(),
+        }))
+    }
+
+    /// What happened.
+    pub fn kind(&self) -> &EventKind {
+        &self.0.kind
+    }
+
+    /// The event's wire encoding, computed by `encode` on first use and
+    /// shared afterwards. A process is expected to encode events one way.
+    pub fn encoded(&self, encode: impl FnOnce(&EventKind) -> String) -> Arc<str> {
+        self.0
+            .encoded
+            .get_or_init(|| encode(&self.0.kind).into())
+            .clone()
+    }
+}
+
+impl fmt::Debug for RoomEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.kind.fmt(f)
+    }
+}
+
+/// What a subscription yields.
+#[derive(Debug, Clone)]
+pub enum Delivery {
+    /// The next event.
+    Event(RoomEvent),
+    /// The subscriber fell behind and `missed` events were dropped for it;
+    /// it must resync messages from the store.
+    Lagged {
+        /// How many events were skipped.
+        missed: u64,
+    },
+}
+
+/// A room's event stream. Bounded: a subscriber that falls behind gets
+/// [`Delivery::Lagged`] instead of unbounded buffering.
+pub struct Subscription {
+    inner: Pin<Box<dyn Stream<Item = Delivery> + Send>>,
+}
+
+impl Subscription {
+    /// Wraps any stream of deliveries (for other broadcast engines).
+    pub fn new(stream: impl Stream<Item = Delivery> + Send + 'static) -> Self {
+        Self {
+            inner: Box::pin(stream),
+        }
+    }
+}
+
+impl Stream for Subscription {
+    type Item = Delivery;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Delivery>> {
+        self.inner.as_mut().poll_next(cx)
+    }
+}
+
+impl fmt::Debug for Subscription {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Subscription")
+    }
+}
+
+/// A broadcast engine failed.
+#[derive(Debug, thiserror::Error)]
+#[error("broadcast failed")]
+pub struct BroadcastError(#[source] pub BoxError);
+
+/// Fans room events out to subscribers, possibly across nodes.
+///
+/// Engines need not keep order across nodes: subscribers detect gaps in
+/// message ids and fill them from the store.
+#[async_trait]
+pub trait RoomBroadcast: Send + Sync + 'static {
+    /// Sends `event` to the room's current subscribers.
+    async fn publish(&self, room: &RoomName, event: RoomEvent) -> Result<(), BroadcastError>;
+
+    /// Subscribes to a room's events from now on.
+    async fn subscribe(&self, room: &RoomName) -> Result<Subscription, BroadcastError>;
+}
+
+/// In-process broadcast over one bounded tokio ring per room.
+#[derive(Debug)]
+pub struct LocalBroadcast {
+    capacity: usize,
+    rooms: RwLock<HashMap<RoomName, broadcast::Sender<RoomEvent>>>,
+}
+
+impl LocalBroadcast {
+    /// A broadcast whose rooms each buffer at most `capacity` events.
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            capacity: capacity.max(1),
+            rooms: RwLock::new(HashMap::new()),
+        }
+    }
+
+    /// Events currently buffered for a room (at most the capacity).
+    pub fn buffered(&self, room: &RoomName) -> usize {
+        self.rooms
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(room)
+            .map_or(0, |tx| tx.len())
+    }
+
+    fn sender(&self, room: &RoomName) -> broadcast::Sender<RoomEvent> {
+        if let Some(tx) = self
+            .rooms
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(room)
+        {
+            return tx.clone();
+        }
+        self.rooms
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(room.clone())
+            .or_insert_with(|| broadcast::channel(self.capacity).0)
+            .clone()
+    }
+}
+
+impl Default for LocalBroadcast {
+    fn default() -> Self {
+        Self::new(1024)
+    }
+}
+
+#[async_trait]
+impl RoomBroadcast for LocalBroadcast {
+    async fn publish(&self, room: &RoomName, event: RoomEvent) -> Result<(), BroadcastError> {
+        // No subscribers is not an error: nobody is listening.
+        let _ = self.sender(room).send(event);
+        Ok(())
+    }
+
+    async fn subscribe(&self, room: &RoomName) -> Result<Subscription, BroadcastError> {
+        let rx = self.sender(room).subscribe();
+        Ok(Subscription::new(BroadcastStream::new(rx).map(
+            |item| match item {
+                Ok(event) => Delivery::Event(event),
+                Err(BroadcastStreamRecvError::Lagged(missed)) => Delivery::Lagged { missed },
+            },
+        )))
+    }
+}

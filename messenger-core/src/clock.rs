@@ -1,0 +1,31 @@
+//! Time: an injectable clock, and the wire format of timestamps.
+
+use chrono::{DateTime, SubsecRound, Utc};
+
+/// Where the service reads the time from. Tests swap in a manual clock to
+/// exercise expiry.
+pub trait Clock: Send + Sync + 'static {
+    /// The current time, truncated to milliseconds so it survives every store.
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The system clock.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now().trunc_subsecs(3)
+    }
+}
+
+/// Serde for RFC 3339 UTC timestamps with milliseconds, e.g. `2026-11-24T09:30:00.123Z`.
+pub mod rfc3339 {
+    use chrono::{DateTime, SecondsFormat, Utc};
+    use serde::Serializer;
+
+    /// Serializes `t`.
+    pub fn serialize<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&t.to_rfc3339_opts(SecondsFormat::Millis, true))
+    }
+}

@@ -1,0 +1,170 @@
+//! Limits and policies, with the defaults of the wire contract.
+
+use std::num::NonZeroU32;
+use std::ops::RangeInclusive;
+use std::time::Duration;
+
+/// Size limits on everything a client can send. Defaults follow PROTOCOL.md.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Allowed username length, in characters.
+    pub username_chars: RangeInclusive<usize>,
+    /// Allowed password length, in bytes.
+    pub password_bytes: RangeInclusive<usize>,
+    /// Allowed room name length, in characters.
+    pub room_chars: RangeInclusive<usize>,
+    /// Maximum message body length after trimming, in Unicode scalar values.
+    pub body_chars: usize,
+    /// Maximum client id length, in characters.
+    pub client_id_chars: usize,
+    /// Maximum size of one WebSocket text frame, in bytes.
+    pub frame_bytes: usize,
+    /// Largest history page a client may ask for.
+    pub history_max: usize,
+    /// History page size when the client does not say.
+    pub history_default: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            username_chars: 3..=32,
+            password_bytes: 8..=1024,
+            room_chars: 1..=64,
+            body_chars: 4000,
+            client_id_chars: 64,
+            frame_bytes: 16 * 1024,
+            history_max: 200,
+            history_default: 50,
+        }
+    }
+}
+
+/// How long sessions live.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionPolicy {
+    /// A session unused for this long expires.
+    pub idle_timeout: Duration,
+    /// Absolute lifetime of a session created without "remember me".
+    pub short_lifetime: Duration,
+    /// Absolute lifetime of a "remember me" session.
+    pub remember_lifetime: Duration,
+    /// `last_seen` is written back at most this often per session, so that
+    /// authenticating a request is not a write each time.
+    pub touch_interval: Duration,
+}
+
+impl Default for SessionPolicy {
+    fn default() -> Self {
+        Self {
+            idle_timeout: Duration::from_secs(7 * 24 * 3600),
+            short_lifetime: Duration::from_secs(24 * 3600),
+            remember_lifetime: Duration::from_secs(30 * 24 * 3600),
+            touch_interval: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Argon2id cost parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HashingCost {
+    /// Memory in KiB.
+    pub memory_kib: u32,
+    /// Iterations.
+    pub iterations: u32,
+    /// Lanes.
+    pub parallelism: u32,
+}
+
+impl HashingCost {
+    /// OWASP's recommendation for argon2id: m=19 MiB, t=2, p=1.
+    pub const OWASP: Self = Self {
+        memory_kib: 19 * 1024,
+        iterations: 2,
+        parallelism: 1,
+    };
+
+    /// The cheapest valid cost. Only for tests that are not about hashing.
+    pub const INSECURE_FAST: Self = Self {
+        memory_kib: 8,
+        iterations: 1,
+        parallelism: 1,
+    };
+}
+
+impl Default for HashingCost {
+    fn default() -> Self {
+        Self::OWASP
+    }
+}
+
+/// A token-bucket rate: `per_second` sustained, up to `burst` at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rate {
+    /// Sustained rate.
+    pub per_second: NonZeroU32,
+    /// Bucket size.
+    pub burst: NonZeroU32,
+}
+
+/// A limit on failures: at most `max` within `window`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailureLimit {
+    /// Failures allowed inside one window.
+    pub max: u32,
+    /// Length of the window.
+    pub window: Duration,
+}
+
+/// Everything the [`Messenger`](crate::Messenger) is configured with.
+#[derive(Debug, Clone)]
+pub struct MessengerConfig {
+    /// Input limits.
+    pub limits: Limits,
+    /// Session lifetimes.
+    pub sessions: SessionPolicy,
+    /// Password hashing cost.
+    pub hashing: HashingCost,
+    /// How many password hashes may run at once (defaults to the core count).
+    pub hashing_concurrency: usize,
+    /// Messages per user; `None` turns the limit off.
+    pub send_rate: Option<Rate>,
+    /// Failed logins per username before logins for it are refused for a while.
+    pub login_failures_per_user: FailureLimit,
+    /// The rooms that exist. The community room `general` is always among them.
+    pub rooms: Vec<String>,
+    /// Capacity of each room's broadcast ring, used by [`LocalBroadcast`](crate::LocalBroadcast).
+    pub broadcast_capacity: usize,
+    /// Minimum time between two `presence_diff` events of one room.
+    pub presence_interval: Duration,
+    /// Minimum time between two typing events of one user in one room.
+    pub typing_interval: Duration,
+    /// Most messages the per-room sequencer writes in one batch.
+    pub max_batch: usize,
+}
+
+impl Default for MessengerConfig {
+    fn default() -> Self {
+        Self {
+            limits: Limits::default(),
+            sessions: SessionPolicy::default(),
+            hashing: HashingCost::default(),
+            hashing_concurrency: std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2),
+            send_rate: Some(Rate {
+                per_second: NonZeroU32::new(10).expect("non-zero"),
+                burst: NonZeroU32::new(30).expect("non-zero"),
+            }),
+            login_failures_per_user: FailureLimit {
+                max: 10,
+                window: Duration::from_secs(15 * 60),
+            },
+            rooms: vec![crate::RoomName::GENERAL.to_owned()],
+            broadcast_capacity: 1024,
+            presence_interval: Duration::from_secs(1),
+            typing_interval: Duration::from_secs(2),
+            max_batch: 512,
+        }
+    }
+}

@@ -1,0 +1,105 @@
+//! The storage-agnostic heart of Community Messenger.
+//!
+//! `messenger-core` holds every chat rule — registration, login and
+//! sessions, posting, history, rooms, presence and typing — in one
+//! [`Messenger`] service, over seams that other crates fill:
+//!
+//! - [`UserStore`], [`SessionStore`], [`MessageStore`]: storage, one trait
+//!   per concern (`messenger-sqlite` implements them on SQLite;
+//!   [`MemoryStore`] in memory);
+//! - [`RoomBroadcast`]: fan-out of room events ([`LocalBroadcast`] in-process);
+//! - [`Presence`]: who is online ([`LocalPresence`] in-process).
+//!
+//! Input is validated at the edge into newtypes ([`Username`], [`Password`],
+//! [`RoomName`], [`MessageBody`], [`ClientId`]) so invalid values cannot
+//! exist past it. Every refusal is an [`Error`] whose [`ErrorCode`] is the
+//! wire protocol's.
+//!
+//! # Example
+//!
+//! ```
+//! use std::sync::Arc;
+//! use futures_util::StreamExt;
+//! use messenger_core::{
+//!     ClientId, Delivery, EventKind, HashingCost, MemoryStore, MessageBody, Messenger,
+//!     MessengerConfig, Password, RoomName, Username,
+//! };
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let config = MessengerConfig {
+//!     hashing: HashingCost::INSECURE_FAST, // keep the doctest fast; the default is OWASP's
+//!     ..MessengerConfig::default()
+//! };
+//! let limits = config.limits.clone();
+//! let messenger = Messenger::builder()
+//!     .config(config)
+//!     .store(Arc::new(MemoryStore::new()))
+//!     .build()?;
+//!
+//! let name = Username::parse("ada", &limits)?;
+//! let password = Password::parse("correct horse battery", &limits)?;
+//! messenger.register(name.clone(), password.clone()).await?;
+//! let login = messenger.login(&name, &password, false).await?;
+//! let session = messenger.authenticate(&login.token).await?;
+//!
+//! let general = RoomName::general();
+//! let mut joined = messenger.join(&general, session.user()).await?;
+//! let body = MessageBody::parse("Hello, community!", &limits)?;
+//! let posted = messenger
+//!     .post(session.user(), &general, body, ClientId::parse("c-1", &limits)?)
+//!     .await?;
+//! assert_eq!(posted.message.id.0, 1);
+//!
+//! // Subscribers see the stored message.
+//! loop {
+//!     if let Some(Delivery::Event(event)) = joined.subscription.next().await {
+//!         if let EventKind::Message(m) = event.kind() {
+//!             assert_eq!(m.body.as_str(), "Hello, community!");
+//!             break;
+//!         }
+//!     }
+//! }
+//! # Ok(())
+//! # }
+//! ```
+#![warn(missing_docs)]
+
+mod broadcast;
+mod clock;
+mod config;
+mod error;
+mod memory;
+mod message;
+mod messenger;
+mod password;
+mod presence;
+mod presence_feed;
+mod ratelimit;
+mod room;
+mod sequencer;
+mod session;
+mod store;
+mod user;
+
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use broadcast::{
+    BroadcastError, Delivery, EventKind, LocalBroadcast, RoomBroadcast, RoomEvent, Subscription,
+};
+pub use clock::{Clock, SystemClock, rfc3339};
+pub use config::{FailureLimit, HashingCost, Limits, MessengerConfig, Rate, SessionPolicy};
+pub use error::{Error, ErrorCode, Result, ValidationError};
+pub use memory::MemoryStore;
+pub use message::{
+    Appended, ClientId, HistoryQuery, Message, MessageBody, MessageId, NewMessage, Posted,
+};
+pub use messenger::{BuildError, Joined, Messenger, MessengerBuilder, PresenceGuard, Revocation};
+pub use password::PasswordHasher;
+pub use presence::{LocalPresence, Presence};
+pub use ratelimit::{FailureLimiter, KeyedRate};
+pub use room::RoomName;
+pub use session::{LoginOutcome, Session, SessionRecord, SessionToken, TokenHash};
+pub use store::{BoxError, MessageStore, SessionStore, StoreError, UserRecord, UserStore};
+pub use user::{Password, User, UserId, Username};

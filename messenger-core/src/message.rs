@@ -1,0 +1,254 @@
+//! Messages: ids, bodies, client ids and history queries.
+
+use std::fmt;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::config::Limits;
+use crate::error::ValidationError;
+use crate::room::RoomName;
+use crate::user::User;
+
+/// A message id. Ids are dense and grow strictly within a room: 1, 2, 3, ...
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct MessageId(pub u64);
+
+impl MessageId {
+    /// The id after this one.
+    pub fn next(self) -> Self {
+        Self(self.0 + 1)
+    }
+}
+
+impl fmt::Display for MessageId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// A message body: trimmed, 1 to `limits.body_chars` scalar values, no
+/// control characters but `\n` and `\t`. `\r\n` is taken as `\n`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct MessageBody(String);
+
+impl MessageBody {
+    /// Normalises and validates `raw`.
+    pub fn parse(raw: &str, limits: &Limits) -> Result<Self, ValidationError> {
+        let normalised = raw.replace("\r\n", "\n");
+        let body = normalised.trim();
+        if body.is_empty() {
+            return Err(ValidationError::new("body", "must not be empty"));
+        }
+        let len = body.chars().count();
+        if len > limits.body_chars {
+            return Err(ValidationError::too_large(
+                "body",
+                format!("must be at most {} characters", limits.body_chars),
+            ));
+        }
+        if let Some(bad) = body
+            .chars()
+            .find(|c| c.is_control() && !matches!(c, '\n' | '\t'))
+        {
+            return Err(ValidationError::new(
+                "body",
+                format!("must not contain control character U+{:04X}", bad as u32),
+            ));
+        }
+        Ok(Self(body.to_owned()))
+    }
+
+    /// Rebuilds a body read back from a trusted store, without checks.
+    pub fn from_trusted(raw: String) -> Self {
+        Self(raw)
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The sender's own id for a message, 1 to `limits.client_id_chars`
+/// characters without control characters. A repeated `(author, client_id)`
+/// is a retry of the same message.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct ClientId(String);
+
+impl ClientId {
+    /// Validates `raw` against `limits`.
+    pub fn parse(raw: &str, limits: &Limits) -> Result<Self, ValidationError> {
+        let len = raw.chars().count();
+        if len == 0 || len > limits.client_id_chars {
+            return Err(ValidationError::new(
+                "client_id",
+                format!("must be 1 to {} characters long", limits.client_id_chars),
+            ));
+        }
+        if raw.chars().any(char::is_control) {
+            return Err(ValidationError::new(
+                "client_id",
+                "must not contain control characters",
+            ));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    /// Rebuilds a client id read back from a trusted store, without checks.
+    pub fn from_trusted(raw: String) -> Self {
+        Self(raw)
+    }
+
+    /// The id.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A stored message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Message {
+    /// Id within its room.
+    pub id: MessageId,
+    /// The room it was posted to.
+    pub room: RoomName,
+    /// Who posted it.
+    pub author: User,
+    /// The text.
+    pub body: MessageBody,
+    /// When the server accepted it (millisecond precision).
+    #[serde(with = "crate::clock::rfc3339")]
+    pub sent_at: DateTime<Utc>,
+    /// The sender's id for it.
+    pub client_id: ClientId,
+}
+
+/// A message to be stored; the store assigns its id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMessage {
+    /// Target room.
+    pub room: RoomName,
+    /// Author.
+    pub author: User,
+    /// Text.
+    pub body: MessageBody,
+    /// Sender's id, for idempotent retries.
+    pub client_id: ClientId,
+    /// Acceptance time.
+    pub sent_at: DateTime<Utc>,
+}
+
+/// What storing a [`NewMessage`] gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Appended {
+    /// The stored message (the earlier one for a retry).
+    pub message: Message,
+    /// `false` when `(author, client_id)` was already stored and nothing new was written.
+    pub created: bool,
+}
+
+/// The result of [`Messenger::post`](crate::Messenger::post).
+#[derive(Debug, Clone)]
+pub struct Posted {
+    /// The stored message.
+    pub message: Message,
+    /// `false` for a retry of an already stored message.
+    pub created: bool,
+}
+
+/// Which page of a room's history to read. Pages are always returned
+/// oldest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HistoryQuery {
+    /// Only messages with a smaller id.
+    pub before: Option<MessageId>,
+    /// Only messages with a larger id. When set, the page starts right after
+    /// it (catching up); otherwise the page is the newest that matches.
+    pub after: Option<MessageId>,
+    /// Page size; the service bounds it by [`Limits::history_max`].
+    pub limit: usize,
+}
+
+impl HistoryQuery {
+    /// The newest `limit` messages.
+    pub fn latest(limit: usize) -> Self {
+        Self {
+            before: None,
+            after: None,
+            limit,
+        }
+    }
+
+    /// The `limit` messages right before `id`.
+    pub fn before(id: MessageId, limit: usize) -> Self {
+        Self {
+            before: Some(id),
+            after: None,
+            limit,
+        }
+    }
+
+    /// The `limit` messages right after `id`.
+    pub fn after(id: MessageId, limit: usize) -> Self {
+        Self {
+            before: None,
+            after: Some(id),
+            limit,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn body_is_trimmed_and_crlf_normalised() {
+        let l = Limits::default();
+        assert_eq!(
+            MessageBody::parse("  hi\r\nthere \n", &l).unwrap().as_str(),
+            "hi\nthere"
+        );
+    }
+
+    #[test]
+    fn body_must_not_be_blank() {
+        let l = Limits::default();
+        for blank in ["", "   ", "\n\t "] {
+            assert!(MessageBody::parse(blank, &l).is_err(), "{blank:?}");
+        }
+    }
+
+    #[test]
+    fn body_limit_counts_scalar_values_after_trimming() {
+        let l = Limits::default();
+        assert!(MessageBody::parse(&"é".repeat(4000), &l).is_ok());
+        let padded = format!("  {}  ", "x".repeat(4000));
+        assert!(MessageBody::parse(&padded, &l).is_ok());
+        let err = MessageBody::parse(&"😀".repeat(4001), &l).unwrap_err();
+        assert!(err.too_large);
+    }
+
+    #[test]
+    fn body_control_characters() {
+        let l = Limits::default();
+        assert!(MessageBody::parse("tab\there\nnewline", &l).is_ok());
+        for bad in ["bell\u{7}", "nul\0", "esc\u{1b}[31m", "cr\ronly", "del\u{7f}"] {
+            let err = MessageBody::parse(bad, &l).unwrap_err();
+            assert!(!err.too_large, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn client_id_rules() {
+        let l = Limits::default();
+        assert!(ClientId::parse("a", &l).is_ok());
+        assert!(ClientId::parse(&"c".repeat(64), &l).is_ok());
+        assert!(ClientId::parse("", &l).is_err());
+        assert!(ClientId::parse(&"c".repeat(65), &l).is_err());
+        assert!(ClientId::parse("a\nb", &l).is_err());
+    }
+}

@@ -1,0 +1,83 @@
+//! Room names.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::config::Limits;
+use crate::error::ValidationError;
+
+/// A valid room name: `a-z 0-9 _ -`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct RoomName(String);
+
+impl RoomName {
+    /// The community room; it always exists.
+    pub const GENERAL: &'static str = "general";
+
+    /// Validates `raw` against `limits`.
+    pub fn parse(raw: &str, limits: &Limits) -> Result<Self, ValidationError> {
+        let len = raw.chars().count();
+        if !limits.room_chars.contains(&len) {
+            return Err(ValidationError::new(
+                "room",
+                format!(
+                    "must be {} to {} characters long",
+                    limits.room_chars.start(),
+                    limits.room_chars.end()
+                ),
+            ));
+        }
+        if !raw
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '-'))
+        {
+            return Err(ValidationError::new(
+                "room",
+                "may only contain a-z, 0-9, '_' and '-'",
+            ));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    /// The community room.
+    pub fn general() -> Self {
+        Self(Self::GENERAL.to_owned())
+    }
+
+    /// Rebuilds a name read back from a trusted store, without checks.
+    pub fn from_trusted(raw: String) -> Self {
+        Self(raw)
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for RoomName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn room_rules() {
+        let l = Limits::default();
+        assert!(RoomName::parse("general", &l).is_ok());
+        assert!(RoomName::parse("a", &l).is_ok());
+        assert!(RoomName::parse("rust_2024-fans", &l).is_ok());
+        assert!(RoomName::parse("", &l).is_err());
+        assert!(RoomName::parse(&"a".repeat(64), &l).is_ok());
+        assert!(RoomName::parse(&"a".repeat(65), &l).is_err());
+        for bad in ["General", "a b", "café", "a/b"] {
+            assert!(RoomName::parse(bad, &l).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! The per-room sequencer: one task per room stores posts in batches and
+//! publishes them in id order, so every subscriber sees the room in the
+//! same order and a batch costs one store round-trip (group commit).
+
+use std::fmt;
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::broadcast::{EventKind, RoomBroadcast, RoomEvent};
+use crate::error::Error;
+use crate::message::{Appended, NewMessage};
+use crate::room::RoomName;
+use crate::store::{MessageStore, StoreError};
+
+struct PostRequest {
+    new: NewMessage,
+    reply: oneshot::Sender<Result<Appended, Error>>,
+}
+
+/// The queue into one room's sequencer task.
+#[derive(Clone)]
+pub(crate) struct RoomSequencer {
+    tx: mpsc::Sender<PostRequest>,
+}
+
+impl RoomSequencer {
+    /// Starts the room's task. It ends when the last sender is dropped.
+    pub(crate) fn spawn(
+        room: RoomName,
+        store: Arc<dyn MessageStore>,
+        broadcast: Arc<dyn RoomBroadcast>,
+        max_batch: usize,
+    ) -> Self {
+        // Bounded: under overload posters wait here instead of piling up memory.
+        let (tx, rx) = mpsc::channel(max_batch.max(1) * 4);
+        tokio::spawn(run(room, rx, store, broadcast, max_batch.max(1)));
+        Self { tx }
+    }
+
+    /// Stores `new` and waits until it is durable and published.
+    pub(crate) async fn submit(&self, new: NewMessage) -> Result<Appended, Error> {
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .send(PostRequest { new, reply })
+            .await
+            .map_err(|_| Error::Internal("room sequencer stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| Error::Internal("room sequencer dropped the post".into()))?
+    }
+}
+
+async fn run(
+    room: RoomName,
+    mut rx: mpsc::Receiver<PostRequest>,
+    store: Arc<dyn MessageStore>,
+    broadcast: Arc<dyn RoomBroadcast>,
+    max_batch: usize,
+) {
+    let mut batch = Vec::with_capacity(max_batch);
+    while rx.recv_many(&mut batch, max_batch).await > 0 {
+        let (news, replies): (Vec<_>, Vec<_>) =
+            batch.drain(..).map(|r| (r.new, r.reply)).unzip();
+        match store.append(news).await {
+            Ok(results) => {
+                for (appended, reply) in results.into_iter().zip(replies) {
+                    if appended.created {
+                        let event = RoomEvent::new(EventKind::Message(appended.message.clone()));
+                        // The message is durable; subscribers that miss this
+                        // event find the gap on the next one and fill it.
+                        if let Err(e) = broadcast.publish(&room, event).await {
+                            tracing::warn!(room = %room, error = %e, "publishing a stored message failed");
+                        }
+                    }
+                    let _ = reply.send(Ok(appended));
+                }
+            }
+            Err(e) => {
+                tracing::error!(room = %room, error = ?e, "storing a batch of messages failed");
+                let shared = Arc::new(e);
+                for reply in replies {
+                    let source = StoreError::Backend(Box::new(SharedStoreError(shared.clone())));
+                    let _ = reply.send(Err(Error::Storage(source)));
+                }
+            }
+        }
+    }
+}
+
+/// One store failure reported to every post of the batch it sank.
+struct SharedStoreError(Arc<StoreError>);
+
+impl fmt::Debug for SharedStoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl fmt::Display for SharedStoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for SharedStoreError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&*self.0)
+    }
+}

@@ -1,0 +1,125 @@
+//! Sessions: bearer tokens and what stores keep of them.
+
+use std::fmt;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use crate::user::{User, UserId};
+
+/// A session's secret: 256 random bits, base64url. Only the client holds it;
+/// stores keep its [`TokenHash`]. Never printed by `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SessionToken(String);
+
+impl SessionToken {
+    /// A fresh random token from the OS generator.
+    pub fn generate() -> Self {
+        let mut bytes = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        Self(URL_SAFE_NO_PAD.encode(bytes))
+    }
+
+    /// Wraps a token presented by a client. Anything that is not the shape of
+    /// a token cannot match a session, so no further check is needed here.
+    pub fn from_client(raw: &str) -> Self {
+        Self(raw.to_owned())
+    }
+
+    /// The token, to hand to the client.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// The hash stores keep instead of the token.
+    pub fn hash(&self) -> TokenHash {
+        TokenHash(Sha256::digest(self.0.as_bytes()).into())
+    }
+}
+
+impl fmt::Debug for SessionToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SessionToken(<redacted>)")
+    }
+}
+
+/// SHA-256 of a [`SessionToken`]: the key sessions are stored under. A leaked
+/// database does not leak usable tokens.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TokenHash(pub [u8; 32]);
+
+impl TokenHash {
+    /// The raw bytes.
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for TokenHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A prefix is enough to tell sessions apart in logs.
+        write!(f, "TokenHash({:02x}{:02x}{:02x}{:02x}…)", self.0[0], self.0[1], self.0[2], self.0[3])
+    }
+}
+
+/// What a [`SessionStore`](crate::SessionStore) keeps of a session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    /// Key.
+    pub token_hash: TokenHash,
+    /// Owner.
+    pub user_id: UserId,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last time it authenticated a request (written back at most every
+    /// [`SessionPolicy::touch_interval`](crate::SessionPolicy::touch_interval)).
+    pub last_seen_at: DateTime<Utc>,
+    /// Absolute expiry.
+    pub expires_at: DateTime<Utc>,
+    /// Whether it was created with "remember me".
+    pub remember: bool,
+}
+
+/// An authenticated session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    /// The stored record.
+    pub record: SessionRecord,
+    /// Its user.
+    pub user: User,
+}
+
+impl Session {
+    /// The session's user.
+    pub fn user(&self) -> &User {
+        &self.user
+    }
+}
+
+/// A successful login: the token for the client and the new session.
+#[derive(Debug, Clone)]
+pub struct LoginOutcome {
+    /// The secret to hand to the client (cookie or bearer).
+    pub token: SessionToken,
+    /// The session it opens.
+    pub session: Session,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_256_bit_and_unique() {
+        let a = SessionToken::generate();
+        let b = SessionToken::generate();
+        assert_ne!(a, b);
+        assert_eq!(URL_SAFE_NO_PAD.decode(a.expose()).unwrap().len(), 32);
+        assert_ne!(a.hash(), b.hash());
+        assert_eq!(a.hash(), SessionToken::from_client(a.expose()).hash());
+        assert!(!format!("{a:?}").contains(a.expose()));
+    }
+}

@@ -1,0 +1,130 @@
+//! The storage seams: one trait per concern, so each can live in its own backend.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::message::{Appended, ClientId, HistoryQuery, Message, NewMessage};
+use crate::room::RoomName;
+use crate::session::{SessionRecord, TokenHash};
+use crate::user::{User, UserId, Username};
+
+/// A boxed error from a backend.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// What a store can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A uniqueness rule refused the write (a taken username).
+    #[error("{0}")]
+    Conflict(String),
+    /// The backend cannot be reached or refused to work.
+    #[error("store unavailable")]
+    Unavailable(#[source] BoxError),
+    /// Any other backend failure.
+    #[error("store failed")]
+    Backend(#[source] BoxError),
+}
+
+impl StoreError {
+    /// Wraps any backend error.
+    pub fn backend(e: impl Into<BoxError>) -> Self {
+        Self::Backend(e.into())
+    }
+}
+
+/// A user with the password hash, as only the service sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    /// The public part.
+    pub user: User,
+    /// Argon2id PHC string.
+    pub password_hash: String,
+    /// Registration time.
+    pub created_at: DateTime<Utc>,
+}
+
+/// Registered users. Usernames are unique case-insensitively
+/// ([`Username::canonical`]).
+#[async_trait]
+pub trait UserStore: Send + Sync + 'static {
+    /// Stores a new user. A name taken in any letter case is [`StoreError::Conflict`].
+    async fn create_user(
+        &self,
+        username: &Username,
+        password_hash: &str,
+        created_at: DateTime<Utc>,
+    ) -> Result<User, StoreError>;
+
+    /// Finds a user by name, in any letter case.
+    async fn find_user_by_name(&self, username: &Username) -> Result<Option<UserRecord>, StoreError>;
+
+    /// Finds a user by id.
+    async fn find_user(&self, id: UserId) -> Result<Option<User>, StoreError>;
+
+    /// Whether the backend answers. Used by health checks.
+    async fn health(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+}
+
+/// Server-side sessions, keyed by the hash of their token.
+#[async_trait]
+pub trait SessionStore: Send + Sync + 'static {
+    /// Stores a new session.
+    async fn create_session(&self, session: &SessionRecord) -> Result<(), StoreError>;
+
+    /// Finds a session by token hash.
+    async fn find_session(&self, hash: &TokenHash) -> Result<Option<SessionRecord>, StoreError>;
+
+    /// Records that the session was used at `at`.
+    async fn touch_session(&self, hash: &TokenHash, at: DateTime<Utc>) -> Result<(), StoreError>;
+
+    /// Deletes one session; `false` if there was none.
+    async fn delete_session(&self, hash: &TokenHash) -> Result<bool, StoreError>;
+
+    /// Deletes every session of a user; returns how many.
+    async fn delete_user_sessions(&self, user: UserId) -> Result<u64, StoreError>;
+
+    /// Deletes sessions past their absolute expiry at `now` or unused since
+    /// `idle_before`; returns how many.
+    async fn delete_expired_sessions(
+        &self,
+        now: DateTime<Utc>,
+        idle_before: DateTime<Utc>,
+    ) -> Result<u64, StoreError>;
+
+    /// Whether the backend answers. Used by health checks.
+    async fn health(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+}
+
+/// Room histories.
+///
+/// Ids are assigned by the store, per room, densely: the first message of a
+/// room is 1 and each next one is the previous plus one. That density is
+/// what lets subscribers detect a gap and fill it from here.
+#[async_trait]
+pub trait MessageStore: Send + Sync + 'static {
+    /// Stores a batch atomically-or-not-at-all per item, in order, and
+    /// answers one [`Appended`] per item in the same order. An item whose
+    /// `(author, client_id)` is already stored (also earlier in the same
+    /// batch) stores nothing and answers the stored message with
+    /// `created: false`. Returning `Ok` means every created message is durable.
+    async fn append(&self, batch: Vec<NewMessage>) -> Result<Vec<Appended>, StoreError>;
+
+    /// One page of a room's history, oldest first (see [`HistoryQuery`]).
+    async fn history(&self, room: &RoomName, query: HistoryQuery) -> Result<Vec<Message>, StoreError>;
+
+    /// The message `author` stored with `client_id`, if any.
+    async fn find_by_client_id(
+        &self,
+        author: UserId,
+        client_id: &ClientId,
+    ) -> Result<Option<Message>, StoreError>;
+
+    /// Whether the backend answers. Used by health checks.
+    async fn health(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+}
