@@ -73,10 +73,12 @@ impl UserStore for MemoryStore {
         Ok(user)
     }
 
-    async fn find_user_by_name(&self, username: &Username) -> Result<Option<UserRecord>, StoreError> {
+    async fn find_user_by_name(
+        &self,
+        username: &Username,
+    ) -> Result<Option<UserRecord>, StoreError> {
         let s = self.state();
-        Ok(s
-            .by_canonical
+        Ok(s.by_canonical
             .get(&username.canonical())
             .map(|id| s.users[(id.0 - 1) as usize].clone()))
     }
@@ -173,16 +175,20 @@ impl MessageStore for MemoryStore {
         Ok(out)
     }
 
-    async fn history(&self, room: &RoomName, query: HistoryQuery) -> Result<Vec<Message>, StoreError> {
+    async fn history(
+        &self,
+        room: &RoomName,
+        query: HistoryQuery,
+    ) -> Result<Vec<Message>, StoreError> {
         let s = self.state();
         let Some(list) = s.rooms.get(room) else {
             return Ok(Vec::new());
         };
         // Ids are dense from 1, so an id is its index plus one.
         let lo = query.after.map_or(0, |a| (a.0 as usize).min(list.len()));
-        let hi = query
-            .before
-            .map_or(list.len(), |b| (b.0.saturating_sub(1) as usize).min(list.len()));
+        let hi = query.before.map_or(list.len(), |b| {
+            (b.0.saturating_sub(1) as usize).min(list.len())
+        });
         if lo >= hi {
             return Ok(Vec::new());
         }
@@ -200,8 +206,7 @@ impl MessageStore for MemoryStore {
         client_id: &ClientId,
     ) -> Result<Option<Message>, StoreError> {
         let s = self.state();
-        Ok(s
-            .by_client_id
+        Ok(s.by_client_id
             .get(&(author, client_id.clone()))
             .and_then(|(room, id)| s.message(room, *id).cloned()))
     }

@@ -1,8 +1,8 @@
 //! Messages: ids, bodies, client ids and history queries.
 
-use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::fmt;
 
 use crate::config::Limits;
 use crate::error::ValidationError;
@@ -236,7 +236,13 @@ mod tests {
     fn body_control_characters() {
         let l = Limits::default();
         assert!(MessageBody::parse("tab\there\nnewline", &l).is_ok());
-        for bad in ["bell\u{7}", "nul\0", "esc\u{1b}[31m", "cr\ronly", "del\u{7f}"] {
+        for bad in [
+            "bell\u{7}",
+            "nul\0",
+            "esc\u{1b}[31m",
+            "cr\ronly",
+            "del\u{7f}",
+        ] {
             let err = MessageBody::parse(bad, &l).unwrap_err();
             assert!(!err.too_large, "{bad:?}");
         }

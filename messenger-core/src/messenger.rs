@@ -151,7 +151,8 @@ impl MessengerBuilder {
     pub fn build(self) -> Result<Messenger, BuildError> {
         let config = self.config;
         let mut rooms = Vec::new();
-        for raw in std::iter::once(RoomName::GENERAL).chain(config.rooms.iter().map(String::as_str)) {
+        for raw in std::iter::once(RoomName::GENERAL).chain(config.rooms.iter().map(String::as_str))
+        {
             let room = RoomName::parse(raw, &config.limits)
                 .map_err(|e| BuildError::Config(e.to_string()))?;
             if !rooms.contains(&room) {
@@ -242,7 +243,13 @@ impl Messenger {
 
     /// Registers a user. A name taken in any letter case is [`Error::Conflict`].
     pub async fn register(&self, username: Username, password: Password) -> Result<User> {
-        if self.inner.users.find_user_by_name(&username).await?.is_some() {
+        if self
+            .inner
+            .users
+            .find_user_by_name(&username)
+            .await?
+            .is_some()
+        {
             return Err(Error::Conflict("username is taken".into()));
         }
         let hash = self.inner.hasher.hash(&password).await?;
@@ -393,7 +400,11 @@ impl Messenger {
     }
 
     fn sequencer(&self, room: &RoomName) -> RoomSequencer {
-        let mut sequencers = self.inner.sequencers.lock().unwrap_or_else(|p| p.into_inner());
+        let mut sequencers = self
+            .inner
+            .sequencers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         sequencers
             .entry(room.clone())
             .or_insert_with(|| {
@@ -422,8 +433,16 @@ impl Messenger {
     }
 
     /// The message `author` posted with `client_id`, if any.
-    pub async fn find_posted(&self, author: UserId, client_id: &ClientId) -> Result<Option<Message>> {
-        Ok(self.inner.messages.find_by_client_id(author, client_id).await?)
+    pub async fn find_posted(
+        &self,
+        author: UserId,
+        client_id: &ClientId,
+    ) -> Result<Option<Message>> {
+        Ok(self
+            .inner
+            .messages
+            .find_by_client_id(author, client_id)
+            .await?)
     }
 
     /// Joins `user` to `room`: subscribes to its events and counts the user

@@ -79,11 +79,11 @@ impl PasswordHasher {
                     .map(|parsed| {
                         // Verify with the parameters stored in the hash, so
                         // old hashes keep working after a cost change.
-                        Argon2::default()
-                            .verify_password(&secret, &parsed)
-                            .is_ok()
+                        Argon2::default().verify_password(&secret, &parsed).is_ok()
                     })
-                    .map_err(|e| Error::Internal(format!("stored password hash is unreadable: {e}")))
+                    .map_err(|e| {
+                        Error::Internal(format!("stored password hash is unreadable: {e}"))
+                    })
             })
             .await??;
         Ok(matched && known)
@@ -92,7 +92,8 @@ impl PasswordHasher {
     async fn dummy_hash(&self) -> Result<String, Error> {
         self.dummy
             .get_or_try_init(|| async {
-                let filler = Password::parse("dummy password for unknown users", &Default::default())?;
+                let filler =
+                    Password::parse("dummy password for unknown users", &Default::default())?;
                 self.hash(&filler).await
             })
             .await
@@ -129,6 +130,10 @@ mod tests {
     #[tokio::test]
     async fn unknown_user_never_verifies() {
         let h = PasswordHasher::new(HashingCost::INSECURE_FAST, 2).unwrap();
-        assert!(!h.verify(&pw("dummy password for unknown users"), None).await.unwrap());
+        assert!(
+            !h.verify(&pw("dummy password for unknown users"), None)
+                .await
+                .unwrap()
+        );
     }
 }

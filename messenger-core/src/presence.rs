@@ -26,8 +26,11 @@ pub trait Presence: Send + Sync + 'static {
 /// In-process presence: a connection count per user per room.
 #[derive(Debug, Default)]
 pub struct LocalPresence {
-    rooms: Mutex<HashMap<RoomName, BTreeMap<UserId, (User, usize)>>>,
+    rooms: Mutex<HashMap<RoomName, Members>>,
 }
+
+/// Each online user with their connection count.
+type Members = BTreeMap<UserId, (User, usize)>;
 
 impl LocalPresence {
     /// Nobody online.

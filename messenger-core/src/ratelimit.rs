@@ -33,9 +33,9 @@ impl<K: Hash + Eq + Clone> KeyedRate<K> {
 
     /// Takes one token for `key`, or says how long until one is available.
     pub fn check(&self, key: &K) -> Result<(), Duration> {
-        self.limiter.check_key(key).map_err(|not_until| {
-            not_until.wait_time_from(DefaultClock::default().now())
-        })?;
+        self.limiter
+            .check_key(key)
+            .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))?;
         // Forget idle keys now and then so memory follows active keys only.
         if self.limiter.len() > 10_000 {
             self.limiter.retain_recent();

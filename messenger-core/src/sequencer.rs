@@ -60,8 +60,7 @@ async fn run(
 ) {
     let mut batch = Vec::with_capacity(max_batch);
     while rx.recv_many(&mut batch, max_batch).await > 0 {
-        let (news, replies): (Vec<_>, Vec<_>) =
-            batch.drain(..).map(|r| (r.new, r.reply)).unzip();
+        let (news, replies): (Vec<_>, Vec<_>) = batch.drain(..).map(|r| (r.new, r.reply)).unzip();
         match store.append(news).await {
             Ok(results) => {
                 for (appended, reply) in results.into_iter().zip(replies) {

@@ -56,7 +56,10 @@ pub trait UserStore: Send + Sync + 'static {
     ) -> Result<User, StoreError>;
 
     /// Finds a user by name, in any letter case.
-    async fn find_user_by_name(&self, username: &Username) -> Result<Option<UserRecord>, StoreError>;
+    async fn find_user_by_name(
+        &self,
+        username: &Username,
+    ) -> Result<Option<UserRecord>, StoreError>;
 
     /// Finds a user by id.
     async fn find_user(&self, id: UserId) -> Result<Option<User>, StoreError>;
@@ -114,7 +117,11 @@ pub trait MessageStore: Send + Sync + 'static {
     async fn append(&self, batch: Vec<NewMessage>) -> Result<Vec<Appended>, StoreError>;
 
     /// One page of a room's history, oldest first (see [`HistoryQuery`]).
-    async fn history(&self, room: &RoomName, query: HistoryQuery) -> Result<Vec<Message>, StoreError>;
+    async fn history(
+        &self,
+        room: &RoomName,
+        query: HistoryQuery,
+    ) -> Result<Vec<Message>, StoreError>;
 
     /// The message `author` stored with `client_id`, if any.
     async fn find_by_client_id(

@@ -134,28 +134,56 @@ where
 }
 
 async fn users_round_trip(s: Stores) {
-    let ada = s.users.create_user(&name("Ada"), "$argon2id$x", t(0)).await.unwrap();
-    let bob = s.users.create_user(&name("bob"), "$argon2id$y", t(1)).await.unwrap();
+    let ada = s
+        .users
+        .create_user(&name("Ada"), "$argon2id$x", t(0))
+        .await
+        .unwrap();
+    let bob = s
+        .users
+        .create_user(&name("bob"), "$argon2id$y", t(1))
+        .await
+        .unwrap();
     assert_ne!(ada.id, bob.id, "user ids must differ");
     assert_eq!(ada.username.as_str(), "Ada");
 
-    let found = s.users.find_user_by_name(&name("aDA")).await.unwrap().expect("found in any case");
+    let found = s
+        .users
+        .find_user_by_name(&name("aDA"))
+        .await
+        .unwrap()
+        .expect("found in any case");
     assert_eq!(found.user, ada);
     assert_eq!(found.password_hash, "$argon2id$x");
     assert_eq!(found.created_at, t(0));
     assert_eq!(s.users.find_user(bob.id).await.unwrap(), Some(bob));
-    assert_eq!(s.users.find_user_by_name(&name("carol")).await.unwrap(), None);
+    assert_eq!(
+        s.users.find_user_by_name(&name("carol")).await.unwrap(),
+        None
+    );
     assert_eq!(s.users.find_user(UserId(9_999)).await.unwrap(), None);
     s.users.health().await.unwrap();
 }
 
 async fn usernames_are_unique_case_insensitively(s: Stores) {
-    s.users.create_user(&name("Alice"), "h", t(0)).await.unwrap();
+    s.users
+        .create_user(&name("Alice"), "h", t(0))
+        .await
+        .unwrap();
     for taken in ["Alice", "alice", "ALICE"] {
-        let err = s.users.create_user(&name(taken), "h", t(0)).await.unwrap_err();
+        let err = s
+            .users
+            .create_user(&name(taken), "h", t(0))
+            .await
+            .unwrap_err();
         assert!(matches!(err, StoreError::Conflict(_)), "{taken}: {err:?}");
     }
-    assert!(s.users.create_user(&name("Alice2"), "h", t(0)).await.is_ok());
+    assert!(
+        s.users
+            .create_user(&name("Alice2"), "h", t(0))
+            .await
+            .is_ok()
+    );
 }
 
 async fn sessions_round_trip(s: Stores) {
@@ -163,16 +191,30 @@ async fn sessions_round_trip(s: Stores) {
     let mut rec = session(u.id, 0, 100);
     rec.remember = true;
     s.sessions.create_session(&rec).await.unwrap();
-    assert_eq!(s.sessions.find_session(&rec.token_hash).await.unwrap(), Some(rec.clone()));
+    assert_eq!(
+        s.sessions.find_session(&rec.token_hash).await.unwrap(),
+        Some(rec.clone())
+    );
 
-    s.sessions.touch_session(&rec.token_hash, t(50)).await.unwrap();
-    let touched = s.sessions.find_session(&rec.token_hash).await.unwrap().unwrap();
+    s.sessions
+        .touch_session(&rec.token_hash, t(50))
+        .await
+        .unwrap();
+    let touched = s
+        .sessions
+        .find_session(&rec.token_hash)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(touched.last_seen_at, t(50));
     assert_eq!(touched.expires_at, rec.expires_at);
 
     assert!(s.sessions.delete_session(&rec.token_hash).await.unwrap());
     assert!(!s.sessions.delete_session(&rec.token_hash).await.unwrap());
-    assert_eq!(s.sessions.find_session(&rec.token_hash).await.unwrap(), None);
+    assert_eq!(
+        s.sessions.find_session(&rec.token_hash).await.unwrap(),
+        None
+    );
     let unknown = SessionToken::generate().hash();
     assert_eq!(s.sessions.find_session(&unknown).await.unwrap(), None);
 }
@@ -180,14 +222,24 @@ async fn sessions_round_trip(s: Stores) {
 async fn deleting_a_users_sessions_spares_others(s: Stores) {
     let a = s.users.create_user(&name("amy"), "h", t(0)).await.unwrap();
     let b = s.users.create_user(&name("ben"), "h", t(0)).await.unwrap();
-    let (a1, a2, b1) = (session(a.id, 0, 100), session(a.id, 0, 100), session(b.id, 0, 100));
+    let (a1, a2, b1) = (
+        session(a.id, 0, 100),
+        session(a.id, 0, 100),
+        session(b.id, 0, 100),
+    );
     for r in [&a1, &a2, &b1] {
         s.sessions.create_session(r).await.unwrap();
     }
     assert_eq!(s.sessions.delete_user_sessions(a.id).await.unwrap(), 2);
     assert_eq!(s.sessions.find_session(&a1.token_hash).await.unwrap(), None);
     assert_eq!(s.sessions.find_session(&a2.token_hash).await.unwrap(), None);
-    assert!(s.sessions.find_session(&b1.token_hash).await.unwrap().is_some());
+    assert!(
+        s.sessions
+            .find_session(&b1.token_hash)
+            .await
+            .unwrap()
+            .is_some()
+    );
 }
 
 async fn expired_sessions_are_purged(s: Stores) {
@@ -200,10 +252,23 @@ async fn expired_sessions_are_purged(s: Stores) {
         s.sessions.create_session(r).await.unwrap();
     }
     // At t=100, sessions unused since before t=50 are idle.
-    let purged = s.sessions.delete_expired_sessions(t(100), t(50)).await.unwrap();
+    let purged = s
+        .sessions
+        .delete_expired_sessions(t(100), t(50))
+        .await
+        .unwrap();
     assert_eq!(purged, 2);
-    assert!(s.sessions.find_session(&fresh.token_hash).await.unwrap().is_some());
-    assert_eq!(s.sessions.find_session(&idle.token_hash).await.unwrap(), None);
+    assert!(
+        s.sessions
+            .find_session(&fresh.token_hash)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(
+        s.sessions.find_session(&idle.token_hash).await.unwrap(),
+        None
+    );
 }
 
 async fn message_ids_are_dense_per_room(s: Stores) {
@@ -219,19 +284,42 @@ async fn message_ids_are_dense_per_room(s: Stores) {
         .iter()
         .map(|a| (a.message.room.to_string(), a.message.id.0))
         .collect();
-    assert_eq!(ids, [("general".into(), 1), ("other".into(), 1), ("general".into(), 2)]);
+    assert_eq!(
+        ids,
+        [
+            ("general".into(), 1),
+            ("other".into(), 1),
+            ("general".into(), 2)
+        ]
+    );
     assert!(out.iter().all(|a| a.created));
-    let next = s.messages.append(vec![new_message(&general, &u, "g3", "4")]).await.unwrap();
+    let next = s
+        .messages
+        .append(vec![new_message(&general, &u, "g3", "4")])
+        .await
+        .unwrap();
     assert_eq!(next[0].message.id, MessageId(3));
     s.messages.health().await.unwrap();
 }
 
 async fn messages_round_trip_exactly(s: Stores) {
-    let u = s.users.create_user(&name("Zoe_X.9"), "h", t(0)).await.unwrap();
+    let u = s
+        .users
+        .create_user(&name("Zoe_X.9"), "h", t(0))
+        .await
+        .unwrap();
     let general = room("general");
     let text = "line one\n\tindented <b>not html</b> & “quotes” 😀";
-    let stored = s.messages.append(vec![new_message(&general, &u, text, "rt-1")]).await.unwrap();
-    let page = s.messages.history(&general, HistoryQuery::latest(10)).await.unwrap();
+    let stored = s
+        .messages
+        .append(vec![new_message(&general, &u, text, "rt-1")])
+        .await
+        .unwrap();
+    let page = s
+        .messages
+        .history(&general, HistoryQuery::latest(10))
+        .await
+        .unwrap();
     assert_eq!(page, vec![stored[0].message.clone()]);
     let m = &page[0];
     assert_eq!(m.body.as_str(), text);
@@ -244,7 +332,11 @@ async fn client_ids_make_appends_idempotent(s: Stores) {
     let a = s.users.create_user(&name("ann"), "h", t(0)).await.unwrap();
     let b = s.users.create_user(&name("bea"), "h", t(0)).await.unwrap();
     let general = room("general");
-    let first = s.messages.append(vec![new_message(&general, &a, "hello", "same")]).await.unwrap();
+    let first = s
+        .messages
+        .append(vec![new_message(&general, &a, "hello", "same")])
+        .await
+        .unwrap();
     assert!(first[0].created);
 
     // Retried alone, retried inside a batch twice, and reused by someone else.
@@ -259,7 +351,10 @@ async fn client_ids_make_appends_idempotent(s: Stores) {
         .await
         .unwrap();
     assert!(!out[0].created);
-    assert_eq!(out[0].message, first[0].message, "retry answers the stored message");
+    assert_eq!(
+        out[0].message, first[0].message,
+        "retry answers the stored message"
+    );
     assert!(out[1].created);
     assert_eq!(out[1].message.id, MessageId(2));
     assert!(!out[2].created);
@@ -267,13 +362,24 @@ async fn client_ids_make_appends_idempotent(s: Stores) {
     assert!(out[3].created, "client ids are per author");
     assert_eq!(out[3].message.id, MessageId(3));
 
-    let all = s.messages.history(&general, HistoryQuery::latest(50)).await.unwrap();
+    let all = s
+        .messages
+        .history(&general, HistoryQuery::latest(50))
+        .await
+        .unwrap();
     assert_eq!(all.len(), 3, "retries store nothing");
-    let found = s.messages.find_by_client_id(a.id, &out[1].message.client_id).await.unwrap();
+    let found = s
+        .messages
+        .find_by_client_id(a.id, &out[1].message.client_id)
+        .await
+        .unwrap();
     assert_eq!(found, Some(out[1].message.clone()));
     let l = Limits::default();
     let missing = ClientId::parse("nope", &l).unwrap();
-    assert_eq!(s.messages.find_by_client_id(a.id, &missing).await.unwrap(), None);
+    assert_eq!(
+        s.messages.find_by_client_id(a.id, &missing).await.unwrap(),
+        None
+    );
 }
 
 async fn history_pages(s: Stores) {
@@ -292,10 +398,16 @@ async fn history_pages(s: Stores) {
 
     assert_eq!(ids(h(HistoryQuery::latest(5)).await), [26, 27, 28, 29, 30]);
     assert_eq!(ids(h(HistoryQuery::latest(100)).await).len(), 30);
-    assert_eq!(ids(h(HistoryQuery::before(MessageId(10), 3)).await), [7, 8, 9]);
+    assert_eq!(
+        ids(h(HistoryQuery::before(MessageId(10), 3)).await),
+        [7, 8, 9]
+    );
     assert_eq!(ids(h(HistoryQuery::before(MessageId(3), 10)).await), [1, 2]);
     assert!(h(HistoryQuery::before(MessageId(1), 10)).await.is_empty());
-    assert_eq!(ids(h(HistoryQuery::after(MessageId(27), 10)).await), [28, 29, 30]);
+    assert_eq!(
+        ids(h(HistoryQuery::after(MessageId(27), 10)).await),
+        [28, 29, 30]
+    );
     assert_eq!(ids(h(HistoryQuery::after(MessageId(0), 2)).await), [1, 2]);
     assert!(h(HistoryQuery::after(MessageId(30), 10)).await.is_empty());
     assert!(h(HistoryQuery::after(MessageId(500), 10)).await.is_empty());
@@ -310,7 +422,11 @@ async fn history_pages(s: Stores) {
         ..between
     };
     assert_eq!(ids(h(between_all).await), (11..20).collect::<Vec<_>>());
-    let empty = s.messages.history(&room("empty"), HistoryQuery::latest(10)).await.unwrap();
+    let empty = s
+        .messages
+        .history(&room("empty"), HistoryQuery::latest(10))
+        .await
+        .unwrap();
     assert!(empty.is_empty());
 }
 
@@ -331,7 +447,11 @@ async fn concurrent_appends_keep_ids_dense(s: Stores) {
     for task in tasks {
         task.await.unwrap();
     }
-    let all = s.messages.history(&general, HistoryQuery::after(MessageId(0), 500)).await.unwrap();
+    let all = s
+        .messages
+        .history(&general, HistoryQuery::after(MessageId(0), 500))
+        .await
+        .unwrap();
     let ids: Vec<u64> = all.iter().map(|m| m.id.0).collect();
     assert_eq!(ids, (1..=200).collect::<Vec<_>>());
 }

@@ -1,0 +1,525 @@
+//! The service's rules, over the in-memory store.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{TimeZone, Utc};
+use futures_util::StreamExt;
+use messenger_core::testing::ManualClock;
+use messenger_core::{
+    ClientId, Delivery, ErrorCode, EventKind, FailureLimit, HashingCost, HistoryQuery,
+    LocalBroadcast, MemoryStore, MessageBody, MessageId, Messenger, MessengerConfig, Password,
+    Revocation, RoomName, User, Username,
+};
+
+fn config() -> MessengerConfig {
+    MessengerConfig {
+        hashing: HashingCost::INSECURE_FAST,
+        send_rate: None,
+        rooms: vec!["general".into(), "random".into()],
+        ..MessengerConfig::default()
+    }
+}
+
+fn messenger_with(config: MessengerConfig) -> Messenger {
+    Messenger::builder()
+        .config(config)
+        .store(Arc::new(MemoryStore::new()))
+        .build()
+        .unwrap()
+}
+
+fn messenger() -> Messenger {
+    messenger_with(config())
+}
+
+fn uname(m: &Messenger, s: &str) -> Username {
+    Username::parse(s, &m.config().limits).unwrap()
+}
+
+fn pw(m: &Messenger, s: &str) -> Password {
+    Password::parse(s, &m.config().limits).unwrap()
+}
+
+fn body(m: &Messenger, s: &str) -> MessageBody {
+    MessageBody::parse(s, &m.config().limits).unwrap()
+}
+
+fn cid(m: &Messenger, s: &str) -> ClientId {
+    ClientId::parse(s, &m.config().limits).unwrap()
+}
+
+async fn user(m: &Messenger, name: &str) -> User {
+    m.register(uname(m, name), pw(m, "password123"))
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn register_login_authenticate() {
+    let m = messenger();
+    let ada = user(&m, "Ada").await;
+    assert_eq!(ada.username.as_str(), "Ada");
+    let login = m
+        .login(&uname(&m, "ada"), &pw(&m, "password123"), false)
+        .await
+        .unwrap();
+    assert_eq!(
+        login.session.user, ada,
+        "login is case-insensitive on the name"
+    );
+    let session = m.authenticate(&login.token).await.unwrap();
+    assert_eq!(session.user, ada);
+    assert!(!session.record.remember);
+}
+
+#[tokio::test]
+async fn usernames_are_unique_in_any_case() {
+    let m = messenger();
+    user(&m, "Alice").await;
+    let err = m
+        .register(uname(&m, "ALICE"), pw(&m, "password123"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Conflict);
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_user_look_the_same() {
+    let m = messenger();
+    user(&m, "bob").await;
+    let wrong = m
+        .login(&uname(&m, "bob"), &pw(&m, "wrong-password"), false)
+        .await
+        .unwrap_err();
+    let unknown = m
+        .login(&uname(&m, "nobody"), &pw(&m, "password123"), false)
+        .await
+        .unwrap_err();
+    assert_eq!(wrong.code(), ErrorCode::Unauthorized);
+    assert_eq!(unknown.code(), ErrorCode::Unauthorized);
+    assert_eq!(wrong.to_string(), unknown.to_string());
+}
+
+#[tokio::test]
+async fn failed_logins_are_limited_per_username_but_successes_are_not() {
+    let m = messenger_with(MessengerConfig {
+        login_failures_per_user: FailureLimit {
+            max: 3,
+            window: Duration::from_secs(60),
+        },
+        ..config()
+    });
+    user(&m, "carl").await;
+    for _ in 0..5 {
+        m.login(&uname(&m, "carl"), &pw(&m, "password123"), false)
+            .await
+            .unwrap();
+    }
+    for _ in 0..3 {
+        let e = m
+            .login(&uname(&m, "CARL"), &pw(&m, "bad-password"), false)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), ErrorCode::Unauthorized);
+    }
+    let e = m
+        .login(&uname(&m, "carl"), &pw(&m, "password123"), false)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.code(),
+        ErrorCode::RateLimited,
+        "even the right password waits"
+    );
+    user(&m, "dora").await;
+    m.login(&uname(&m, "dora"), &pw(&m, "password123"), false)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn sessions_expire_absolutely_and_when_idle() {
+    let clock = Arc::new(ManualClock::new(
+        Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+    ));
+    let cfg = config();
+    let policy = cfg.sessions.clone();
+    let m = Messenger::builder()
+        .config(cfg)
+        .store(Arc::new(MemoryStore::new()))
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    user(&m, "erin").await;
+    let short = m
+        .login(&uname(&m, "erin"), &pw(&m, "password123"), false)
+        .await
+        .unwrap();
+    let long = m
+        .login(&uname(&m, "erin"), &pw(&m, "password123"), true)
+        .await
+        .unwrap();
+    assert_eq!(
+        long.session.record.expires_at - long.session.record.created_at,
+        chrono::TimeDelta::from_std(policy.remember_lifetime).unwrap()
+    );
+
+    clock.advance(policy.short_lifetime + Duration::from_secs(1));
+    assert_eq!(
+        m.authenticate(&short.token).await.unwrap_err().code(),
+        ErrorCode::Unauthorized
+    );
+    m.authenticate(&long.token)
+        .await
+        .expect("remember-me outlives a short session");
+
+    // Used now, then idle past the idle timeout.
+    clock.advance(policy.idle_timeout + Duration::from_secs(1));
+    assert_eq!(
+        m.authenticate(&long.token).await.unwrap_err().code(),
+        ErrorCode::Unauthorized
+    );
+}
+
+#[tokio::test]
+async fn use_keeps_a_session_from_going_idle() {
+    let clock = Arc::new(ManualClock::new(
+        Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+    ));
+    let cfg = config();
+    let idle = cfg.sessions.idle_timeout;
+    let m = Messenger::builder()
+        .config(cfg)
+        .store(Arc::new(MemoryStore::new()))
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    user(&m, "fay").await;
+    let login = m
+        .login(&uname(&m, "fay"), &pw(&m, "password123"), true)
+        .await
+        .unwrap();
+    for _ in 0..3 {
+        clock.advance(idle / 2);
+        m.authenticate(&login.token).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn logout_revokes_and_signals() {
+    let m = messenger();
+    user(&m, "gus").await;
+    let a = m
+        .login(&uname(&m, "gus"), &pw(&m, "password123"), false)
+        .await
+        .unwrap();
+    let b = m
+        .login(&uname(&m, "gus"), &pw(&m, "password123"), false)
+        .await
+        .unwrap();
+    let mut revoked = m.revocations();
+    m.logout(&a.session).await.unwrap();
+    let r = revoked.recv().await.unwrap();
+    assert!(r.applies_to(&a.session) && !r.applies_to(&b.session));
+    assert_eq!(
+        m.authenticate(&a.token).await.unwrap_err().code(),
+        ErrorCode::Unauthorized
+    );
+    m.authenticate(&b.token).await.unwrap();
+
+    assert_eq!(m.logout_everywhere(b.session.user.id).await.unwrap(), 1);
+    assert_eq!(
+        revoked.recv().await.unwrap(),
+        Revocation::User(b.session.user.id)
+    );
+    assert_eq!(
+        m.authenticate(&b.token).await.unwrap_err().code(),
+        ErrorCode::Unauthorized
+    );
+}
+
+#[tokio::test]
+async fn post_stores_then_history_returns_it() {
+    let m = messenger();
+    let u = user(&m, "hank").await;
+    let general = RoomName::general();
+    let p = m
+        .post(&u, &general, body(&m, " hi "), cid(&m, "1"))
+        .await
+        .unwrap();
+    assert!(p.created);
+    assert_eq!(p.message.id, MessageId(1));
+    assert_eq!(p.message.body.as_str(), "hi");
+    let h = m.history(&general, HistoryQuery::latest(50)).await.unwrap();
+    assert_eq!(h, vec![p.message]);
+}
+
+#[tokio::test]
+async fn repeated_client_id_is_a_safe_retry() {
+    let m = messenger();
+    let u = user(&m, "ivy").await;
+    let general = RoomName::general();
+    let mut joined = m.join(&general, &u).await.unwrap();
+    let first = m
+        .post(&u, &general, body(&m, "once"), cid(&m, "x"))
+        .await
+        .unwrap();
+    let again = m
+        .post(&u, &general, body(&m, "once"), cid(&m, "x"))
+        .await
+        .unwrap();
+    assert!(first.created && !again.created);
+    assert_eq!(first.message, again.message);
+    assert_eq!(
+        m.history(&general, HistoryQuery::latest(50))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        m.find_posted(u.id, &cid(&m, "x")).await.unwrap(),
+        Some(first.message)
+    );
+
+    // Only one message event was broadcast.
+    let next = m
+        .post(&u, &general, body(&m, "twice"), cid(&m, "y"))
+        .await
+        .unwrap();
+    let mut seen = Vec::new();
+    while seen.len() < 2 {
+        if let Some(Delivery::Event(e)) = joined.subscription.next().await {
+            if let EventKind::Message(msg) = e.kind() {
+                seen.push(msg.id);
+            }
+        }
+    }
+    assert_eq!(seen, [MessageId(1), next.message.id]);
+}
+
+#[tokio::test]
+async fn unknown_rooms_and_bad_limits_are_refused() {
+    let m = messenger();
+    let u = user(&m, "jay").await;
+    let nowhere = RoomName::parse("nowhere", &m.config().limits).unwrap();
+    let e = m
+        .post(&u, &nowhere, body(&m, "x"), cid(&m, "1"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::NotFound);
+    assert_eq!(m.room("nowhere").unwrap_err().code(), ErrorCode::NotFound);
+    assert_eq!(m.room("Bad Name").unwrap_err().code(), ErrorCode::Invalid);
+    assert_eq!(m.room("random").unwrap().as_str(), "random");
+    let general = RoomName::general();
+    for limit in [0, 201] {
+        let e = m
+            .history(&general, HistoryQuery::latest(limit))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), ErrorCode::Invalid);
+    }
+    m.history(&general, HistoryQuery::latest(200))
+        .await
+        .unwrap();
+    assert_eq!(m.rooms()[0].as_str(), "general");
+}
+
+#[tokio::test]
+async fn sending_is_rate_limited_per_user() {
+    let m = messenger_with(MessengerConfig {
+        send_rate: MessengerConfig::default().send_rate,
+        ..config()
+    });
+    let a = user(&m, "kim").await;
+    let b = user(&m, "lou").await;
+    let general = RoomName::general();
+    let mut limited = None;
+    for i in 0..40 {
+        if let Err(e) = m
+            .post(&a, &general, body(&m, "spam"), cid(&m, &i.to_string()))
+            .await
+        {
+            limited = Some((i, e));
+            break;
+        }
+    }
+    let (i, e) = limited.expect("the limit applies");
+    assert_eq!(e.code(), ErrorCode::RateLimited);
+    assert!(i >= 30, "the burst of 30 passes, got {i}");
+    m.post(&b, &general, body(&m, "me too"), cid(&m, "b1"))
+        .await
+        .expect("others are unaffected");
+}
+
+/// 32 tasks post 100 messages each while 4 subscribers listen: each sees
+/// all 3,200 in strictly increasing id order, no gaps, no duplicates.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_posts_arrive_in_id_order_for_everyone() {
+    let m = messenger_with(MessengerConfig {
+        broadcast_capacity: 8192,
+        ..config()
+    });
+    let general = RoomName::general();
+    let listener = user(&m, "listener").await;
+    let mut subscribers = Vec::new();
+    for _ in 0..4 {
+        let mut joined = m.join(&general, &listener).await.unwrap();
+        subscribers.push(tokio::spawn(async move {
+            let mut ids = Vec::new();
+            while ids.len() < 3200 {
+                match joined.subscription.next().await.expect("stream open") {
+                    Delivery::Event(e) => {
+                        if let EventKind::Message(msg) = e.kind() {
+                            ids.push(msg.id.0);
+                        }
+                    }
+                    Delivery::Lagged { missed } => panic!("lagged by {missed}"),
+                }
+            }
+            ids
+        }));
+    }
+    let mut posters = Vec::new();
+    for t in 0..32 {
+        let m = m.clone();
+        let general = general.clone();
+        let u = user(&m, &format!("poster{t}")).await;
+        posters.push(tokio::spawn(async move {
+            for i in 0..100 {
+                let b = MessageBody::parse(&format!("{t}/{i}"), &m.config().limits).unwrap();
+                let c = ClientId::parse(&format!("{t}-{i}"), &m.config().limits).unwrap();
+                m.post(&u, &general, b, c).await.unwrap();
+            }
+        }));
+    }
+    for p in posters {
+        p.await.unwrap();
+    }
+    for s in subscribers {
+        let ids = s.await.unwrap();
+        assert_eq!(ids, (1..=3200).collect::<Vec<u64>>());
+    }
+}
+
+/// A subscriber that never reads is told it lagged, and the room buffers
+/// at most its capacity meanwhile.
+#[tokio::test]
+async fn a_stalled_subscriber_gets_lagged_and_memory_stays_bounded() {
+    let broadcast = Arc::new(LocalBroadcast::new(64));
+    let m = Messenger::builder()
+        .config(config())
+        .store(Arc::new(MemoryStore::new()))
+        .broadcast(broadcast.clone())
+        .build()
+        .unwrap();
+    let u = user(&m, "slow").await;
+    let general = RoomName::general();
+    let mut joined = m.join(&general, &u).await.unwrap();
+    for i in 0..1000 {
+        m.post(&u, &general, body(&m, "x"), cid(&m, &i.to_string()))
+            .await
+            .unwrap();
+        assert!(broadcast.buffered(&general) <= 64);
+    }
+    let mut missed_total = 0;
+    let mut ids = Vec::new();
+    while ids.last() != Some(&1000) {
+        match tokio::time::timeout(Duration::from_secs(5), joined.subscription.next())
+            .await
+            .unwrap()
+        {
+            Some(Delivery::Lagged { missed }) => missed_total += missed,
+            Some(Delivery::Event(e)) => {
+                if let EventKind::Message(msg) = e.kind() {
+                    ids.push(msg.id.0);
+                }
+            }
+            None => panic!("stream ended"),
+        }
+    }
+    assert!(missed_total >= 900, "missed {missed_total}");
+    assert!(
+        ids.len() <= 64,
+        "only what the ring held is delivered: {}",
+        ids.len()
+    );
+    assert!(
+        ids.windows(2).all(|w| w[0] + 1 == w[1]),
+        "the tail arrives in order"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn presence_counts_users_and_coalesces_diffs() {
+    let m = messenger();
+    let general = RoomName::general();
+    let watcher = user(&m, "watcher").await;
+    let mut w = m.join(&general, &watcher).await.unwrap();
+    assert_eq!(w.online, vec![watcher.clone()]);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    // A crowd arrives at once, one of them in two tabs.
+    let mut crowd = Vec::new();
+    let mut guards = Vec::new();
+    for i in 0..20 {
+        let u = user(&m, &format!("crowd{i}")).await;
+        guards.push(m.join(&general, &u).await.unwrap());
+        crowd.push(u);
+    }
+    let second_tab = m.join(&general, &crowd[0]).await.unwrap();
+    assert_eq!(m.online(&general).await.unwrap().len(), 21);
+
+    let mut diffs = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
+    while let Ok(Some(Delivery::Event(e))) =
+        tokio::time::timeout_at(deadline, w.subscription.next()).await
+    {
+        if let EventKind::PresenceDiff { joined, left, .. } = e.kind() {
+            diffs.push((joined.clone(), left.clone()));
+        }
+    }
+    assert!(diffs.len() <= 3, "coalesced, got {} diffs", diffs.len());
+    let joined: HashSet<_> = diffs
+        .iter()
+        .flat_map(|(j, _)| j.iter().map(|u| u.id))
+        .collect();
+    assert!(crowd.iter().all(|u| joined.contains(&u.id)));
+
+    // Closing one of two tabs keeps the user online; closing both does not.
+    drop(second_tab);
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    assert_eq!(m.online(&general).await.unwrap().len(), 21);
+    let first_guard = guards.remove(0);
+    first_guard.presence.leave().await.unwrap();
+    assert_eq!(m.online(&general).await.unwrap().len(), 20);
+    let left = loop {
+        match tokio::time::timeout(Duration::from_secs(3), w.subscription.next())
+            .await
+            .unwrap()
+        {
+            Some(Delivery::Event(e)) => {
+                if let EventKind::PresenceDiff { left, .. } = e.kind() {
+                    break left.clone();
+                }
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    };
+    assert_eq!(left, vec![crowd[0].clone()]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn typing_is_throttled_per_user_and_room() {
+    let m = messenger();
+    let u = user(&m, "typist").await;
+    let general = RoomName::general();
+    let random = RoomName::parse("random", &m.config().limits).unwrap();
+    assert!(m.typing(&general, &u).await.unwrap());
+    assert!(!m.typing(&general, &u).await.unwrap());
+    assert!(m.typing(&random, &u).await.unwrap(), "per room");
+    tokio::time::advance(Duration::from_millis(2100)).await;
+    assert!(m.typing(&general, &u).await.unwrap());
+}
