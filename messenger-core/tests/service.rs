@@ -291,10 +291,10 @@ async fn repeated_client_id_is_a_safe_retry() {
         .unwrap();
     let mut seen = Vec::new();
     while seen.len() < 2 {
-        if let Some(Delivery::Event(e)) = joined.subscription.next().await {
-            if let EventKind::Message(msg) = e.kind() {
-                seen.push(msg.id);
-            }
+        if let Some(Delivery::Event(e)) = joined.subscription.next().await
+            && let EventKind::Message(msg) = e.kind()
+        {
+            seen.push(msg.id);
         }
     }
     assert_eq!(seen, [MessageId(1), next.message.id]);
