@@ -1,0 +1,64 @@
+//! Numbered migrations, applied in order on open and recorded in
+//! `PRAGMA user_version`.
+
+use rusqlite::Connection;
+
+use crate::error::SqliteError;
+
+/// Migration `i` brings the schema from version `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &[
+    // 1: users, sessions, messages.
+    r#"
+    CREATE TABLE users (
+        id            INTEGER PRIMARY KEY,
+        -- Names are ASCII, so NOCASE is exactly case-insensitive uniqueness.
+        username      TEXT    NOT NULL UNIQUE COLLATE NOCASE,
+        password_hash TEXT    NOT NULL,
+        created_at    INTEGER NOT NULL
+    );
+
+    CREATE TABLE sessions (
+        token_hash   BLOB    PRIMARY KEY,
+        user_id      INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        created_at   INTEGER NOT NULL,
+        last_seen_at INTEGER NOT NULL,
+        expires_at   INTEGER NOT NULL,
+        remember     INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX sessions_by_user ON sessions(user_id);
+
+    -- (room, id) is the key: latest page, before and after are range scans.
+    CREATE TABLE messages (
+        room      TEXT    NOT NULL,
+        id        INTEGER NOT NULL,
+        author_id INTEGER NOT NULL REFERENCES users(id),
+        body      TEXT    NOT NULL,
+        sent_at   INTEGER NOT NULL,
+        client_id TEXT    NOT NULL,
+        PRIMARY KEY (room, id)
+    ) WITHOUT ROWID;
+    CREATE UNIQUE INDEX messages_by_client_id ON messages(author_id, client_id);
+    "#,
+];
+
+/// The schema version this code writes.
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// Brings `conn` to [`SCHEMA_VERSION`], refusing a newer schema.
+pub(crate) fn migrate(conn: &mut Connection) -> Result<(), SqliteError> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let found: u32 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if found > SCHEMA_VERSION {
+        return Err(SqliteError::SchemaTooNew {
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", i as u32 + 1)?;
+        tracing::info!(version = i + 1, "applied schema migration");
+    }
+    tx.commit()?;
+    Ok(())
+}
