@@ -339,13 +339,6 @@ fn append_batch(c: &Connection, batch: Vec<NewMessage>) -> rusqlite::Result<Vec<
     let mut last_ids: HashMap<RoomName, u64> = HashMap::new();
     let mut out = Vec::with_capacity(batch.len());
     for new in batch {
-        if let Some(message) = find_by_client_id(c, new.author.id, new.client_id.as_str())? {
-            out.push(Appended {
-                message,
-                created: false,
-            });
-            continue;
-        }
         let last = match last_ids.get(&new.room) {
             Some(id) => *id,
             None => c
@@ -353,17 +346,30 @@ fn append_batch(c: &Connection, batch: Vec<NewMessage>) -> rusqlite::Result<Vec<
                 .query_row([new.room.as_str()], |r| r.get::<_, i64>(0))? as u64,
         };
         let id = MessageId(last + 1);
-        c.prepare_cached(
-            "INSERT INTO messages (room, id, author_id, body, sent_at, client_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )?
-        .execute(params![
-            new.room.as_str(),
-            id.0 as i64,
-            new.author.id.0 as i64,
-            new.body.as_str(),
-            ms(new.sent_at),
-            new.client_id.as_str()
-        ])?;
+        // The unique (author_id, client_id) index decides retries: the
+        // common case, a new message, costs one statement.
+        let inserted = c
+            .prepare_cached(
+                "INSERT INTO messages (room, id, author_id, body, sent_at, client_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (author_id, client_id) DO NOTHING",
+            )?
+            .execute(params![
+                new.room.as_str(),
+                id.0 as i64,
+                new.author.id.0 as i64,
+                new.body.as_str(),
+                ms(new.sent_at),
+                new.client_id.as_str()
+            ])?;
+        if inserted == 0 {
+            let message = find_by_client_id(c, new.author.id, new.client_id.as_str())?
+                .ok_or(rusqlite::Error::QueryReturnedNoRows)?;
+            out.push(Appended {
+                message,
+                created: false,
+            });
+            continue;
+        }
         last_ids.insert(new.room.clone(), id.0);
         out.push(Appended {
             message: Message {
