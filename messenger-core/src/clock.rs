@@ -29,3 +29,8 @@ pub mod rfc3339 {
         s.serialize_str(&t.to_rfc3339_opts(SecondsFormat::Millis, true))
     }
 }
+
+/// `t` as an RFC 3339 UTC string with milliseconds, as on the wire.
+pub fn rfc3339_string(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}

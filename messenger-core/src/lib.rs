@@ -88,7 +88,7 @@ pub mod testing;
 pub use broadcast::{
     BroadcastError, Delivery, EventKind, LocalBroadcast, RoomBroadcast, RoomEvent, Subscription,
 };
-pub use clock::{Clock, SystemClock, rfc3339};
+pub use clock::{Clock, SystemClock, rfc3339, rfc3339_string};
 pub use config::{FailureLimit, HashingCost, Limits, MessengerConfig, Rate, SessionPolicy};
 pub use error::{Error, ErrorCode, Result, ValidationError};
 pub use memory::MemoryStore;

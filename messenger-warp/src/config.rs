@@ -1,0 +1,65 @@
+//! Settings of the web layer.
+
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+use messenger_core::FailureLimit;
+
+/// How the web layer behaves. The defaults are safe for production behind
+/// TLS once [`WebConfig::secure_cookies`] is set.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Name of the session cookie.
+    pub cookie_name: String,
+    /// Name of the CSRF cookie of the HTML forms.
+    pub csrf_cookie_name: String,
+    /// Mark cookies `Secure` (set this behind TLS).
+    pub secure_cookies: bool,
+    /// Origins (`scheme://host[:port]`) allowed besides the server's own,
+    /// for WebSocket upgrades and cookie-authenticated POSTs.
+    pub allowed_origins: Vec<String>,
+    /// Largest JSON or form body accepted, in bytes.
+    pub body_limit: u64,
+    /// Registrations per client address per hour; `None` turns it off.
+    pub register_per_hour: Option<NonZeroU32>,
+    /// Failed logins per client address.
+    pub login_failures_per_addr: FailureLimit,
+    /// Interval of server pings on each WebSocket.
+    pub ping_interval: Duration,
+    /// A socket that sends nothing (not even a pong) for this long is dropped.
+    pub idle_timeout: Duration,
+    /// A socket whose writes stall this long is closed: it cannot keep up.
+    pub send_timeout: Duration,
+    /// Hard cap of a WebSocket message; above it the connection is closed
+    /// (1009). Between the protocol's frame limit and this, the frame is
+    /// refused with a `too_large` error and the socket stays open.
+    pub ws_hard_limit: usize,
+    /// A socket that lags behind its rooms this many times within
+    /// `lag_window` is closed instead of being resynced again.
+    pub max_lags: u32,
+    /// See `max_lags`.
+    pub lag_window: Duration,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        Self {
+            cookie_name: "cm_session".into(),
+            csrf_cookie_name: "cm_csrf".into(),
+            secure_cookies: false,
+            allowed_origins: Vec::new(),
+            body_limit: 64 * 1024,
+            register_per_hour: NonZeroU32::new(30),
+            login_failures_per_addr: FailureLimit {
+                max: 50,
+                window: Duration::from_secs(15 * 60),
+            },
+            ping_interval: Duration::from_secs(20),
+            idle_timeout: Duration::from_secs(60),
+            send_timeout: Duration::from_secs(10),
+            ws_hard_limit: 1024 * 1024,
+            max_lags: 5,
+            lag_window: Duration::from_secs(30),
+        }
+    }
+}

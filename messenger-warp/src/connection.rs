@@ -1,0 +1,509 @@
+//! One WebSocket connection: a task that reads client frames, delivers its
+//! rooms' events in id order, and resyncs from the store when it falls
+//! behind.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::Duration;
+
+use futures_util::stream::SplitSink;
+use futures_util::{FutureExt, SinkExt, StreamExt};
+use messenger_core::{
+    ClientId, Delivery, Error, ErrorCode, EventKind, HistoryQuery, Message, MessageBody, MessageId,
+    PresenceGuard, RoomEvent, RoomName, Session, SessionToken, Subscription,
+};
+use tokio::sync::broadcast::error::RecvError;
+use tokio::time::Instant;
+use tokio_stream::StreamMap;
+use warp::ws::{Message as WsMessage, WebSocket};
+
+use crate::frames::{ClientFrame, ServerFrame, client_id_of, encode_event};
+use crate::web::Web;
+
+/// Close codes this server uses.
+pub mod close {
+    /// The server is shutting down.
+    pub const GOING_AWAY: u16 = 1001;
+    /// The session was revoked (logout).
+    pub const POLICY: u16 = 1008;
+    /// The client cannot keep up with its rooms even after resyncs.
+    pub const TRY_AGAIN_LATER: u16 = 1013;
+}
+
+/// Events delivered in one go before the socket is flushed.
+const COALESCE: usize = 256;
+
+struct Room {
+    /// The last message id delivered to this socket; everything up to it
+    /// was delivered once, in order.
+    last: MessageId,
+    _presence: PresenceGuard,
+}
+
+struct Conn {
+    web: Web,
+    session: Session,
+    tx: SplitSink<WebSocket, WsMessage>,
+    out: Vec<WsMessage>,
+    rooms: HashMap<RoomName, Room>,
+    subs: StreamMap<RoomName, Subscription>,
+    lags: VecDeque<Instant>,
+}
+
+/// Why the loop ends.
+enum End {
+    /// Send this close frame.
+    Close(u16, &'static str),
+    /// The peer is gone or broke the connection; nothing to send.
+    Gone,
+}
+
+pub(crate) async fn run(web: Web, session: Session, token: SessionToken, socket: WebSocket) {
+    let (tx, mut rx) = socket.split();
+    let mut conn = Conn {
+        web: web.clone(),
+        session,
+        tx,
+        out: Vec::new(),
+        rooms: HashMap::new(),
+        subs: StreamMap::new(),
+        lags: VecDeque::new(),
+    };
+    let config = web.config().clone();
+    let mut revocations = web.messenger().revocations();
+    let shutdown = web.shutdown_token().clone();
+    let mut ping =
+        tokio::time::interval_at(Instant::now() + config.ping_interval, config.ping_interval);
+    let mut last_heard = Instant::now();
+    let mut pings = 0u32;
+
+    let ready = ServerFrame::Ready {
+        user: &conn.session.user,
+        rooms: web.messenger().rooms(),
+    }
+    .encode();
+    conn.push(ready);
+
+    let end = loop {
+        if conn.flush().await.is_err() {
+            break End::Close(
+                close::TRY_AGAIN_LATER,
+                "too slow: reconnect and join with since",
+            );
+        }
+        let step = tokio::select! {
+            biased;
+            _ = shutdown.cancelled() => Some(End::Close(close::GOING_AWAY, "server shutting down")),
+            revoked = revocations.recv() => match revoked {
+                Ok(r) if r.applies_to(&conn.session) => Some(conn.logged_out()),
+                Ok(_) | Err(RecvError::Closed) => None,
+                // Missed some revocations: ask the store whether ours is among them.
+                Err(RecvError::Lagged(_)) => conn.recheck(&token).await,
+            },
+            frame = rx.next() => match frame {
+                Some(Ok(msg)) => {
+                    last_heard = Instant::now();
+                    conn.incoming(msg).await
+                }
+                _ => Some(End::Gone),
+            },
+            Some((room, delivery)) = conn.subs.next(), if !conn.subs.is_empty() => {
+                let mut step = conn.deliver(room, delivery).await;
+                // Take whatever else is ready now, then flush once.
+                for _ in 0..COALESCE {
+                    if step.is_some() {
+                        break;
+                    }
+                    match conn.subs.next().now_or_never() {
+                        Some(Some((room, delivery))) => step = conn.deliver(room, delivery).await,
+                        _ => break,
+                    }
+                }
+                step
+            }
+            _ = ping.tick() => {
+                pings += 1;
+                if last_heard.elapsed() > config.idle_timeout {
+                    Some(End::Gone)
+                } else if pings % 3 == 0 {
+                    // Revocations on other nodes reach us through the store.
+                    conn.recheck(&token).await
+                } else {
+                    conn.out.push(WsMessage::ping(Vec::new()));
+                    None
+                }
+            }
+        };
+        if let Some(end) = step {
+            break end;
+        }
+    };
+    if let End::Close(code, reason) = end {
+        let _ = conn.flush().await;
+        let _ = tokio::time::timeout(
+            Duration::from_secs(1),
+            conn.tx.send(WsMessage::close_with(code, reason)),
+        )
+        .await;
+    }
+    let _ = tokio::time::timeout(Duration::from_secs(1), conn.tx.close()).await;
+    // Dropping `conn` drops the presence guards: the user leaves its rooms.
+}
+
+impl Conn {
+    fn push(&mut self, text: String) {
+        self.out.push(WsMessage::text(text));
+    }
+
+    fn error(&mut self, code: ErrorCode, message: &str, client_id: Option<&str>) {
+        let frame = ServerFrame::Error {
+            code,
+            message,
+            client_id,
+        }
+        .encode();
+        self.push(frame);
+    }
+
+    fn refuse(&mut self, e: Error, client_id: Option<&str>) {
+        let message = match &e {
+            Error::Storage(_) | Error::Internal(_) => {
+                tracing::error!(error = ?e, "request on a socket failed");
+                "internal error".to_owned()
+            }
+            other => other.to_string(),
+        };
+        self.error(e.code(), &message, client_id);
+    }
+
+    /// Writes what is queued. A client that does not take it within the
+    /// send timeout cannot keep up and is disconnected.
+    async fn flush(&mut self) -> Result<(), ()> {
+        if self.out.is_empty() {
+            return Ok(());
+        }
+        let timeout = self.web.config().send_timeout;
+        let out = std::mem::take(&mut self.out);
+        let tx = &mut self.tx;
+        let write = async move {
+            for m in out {
+                tx.feed(m).await?;
+            }
+            tx.flush().await
+        };
+        match tokio::time::timeout(timeout, write).await {
+            Ok(Ok(())) => Ok(()),
+            _ => Err(()),
+        }
+    }
+
+    fn logged_out(&mut self) -> End {
+        self.error(ErrorCode::Unauthorized, "logged out", None);
+        End::Close(close::POLICY, "logged out")
+    }
+
+    async fn recheck(&mut self, token: &SessionToken) -> Option<End> {
+        match self.web.messenger().authenticate(token).await {
+            Ok(_) => {
+                self.out.push(WsMessage::ping(Vec::new()));
+                None
+            }
+            Err(e) if e.code() == ErrorCode::Unauthorized => Some(self.logged_out()),
+            Err(_) => None,
+        }
+    }
+
+    async fn incoming(&mut self, msg: WsMessage) -> Option<End> {
+        if msg.is_close() {
+            return Some(End::Gone);
+        }
+        if msg.is_binary() {
+            self.error(
+                ErrorCode::Invalid,
+                "binary frames are not supported; send JSON text frames",
+                None,
+            );
+            return None;
+        }
+        let Ok(text) = msg.to_str() else {
+            return None; // ping or pong
+        };
+        let limit = self.web.messenger().config().limits.frame_bytes;
+        if text.len() > limit {
+            self.error(
+                ErrorCode::TooLarge,
+                &format!("frame exceeds {limit} bytes"),
+                None,
+            );
+            return None;
+        }
+        let raw: serde_json::Value = match serde_json::from_str(text) {
+            Ok(v) => v,
+            Err(e) => {
+                self.error(ErrorCode::Invalid, &format!("frame is not JSON: {e}"), None);
+                return None;
+            }
+        };
+        let client_id = client_id_of(&raw);
+        let frame: ClientFrame = match serde_json::from_value(raw) {
+            Ok(f) => f,
+            Err(e) => {
+                self.error(
+                    ErrorCode::Invalid,
+                    &format!("bad frame: {e}"),
+                    client_id.as_deref(),
+                );
+                return None;
+            }
+        };
+        let result = match frame {
+            ClientFrame::Join { room, since } => self.join(&room, since.map(MessageId)).await,
+            ClientFrame::Send {
+                room,
+                body,
+                client_id,
+            } => self.send(&room, &body, &client_id).await,
+            ClientFrame::Typing { room } => self.typing(&room).await,
+            ClientFrame::History {
+                room,
+                before,
+                limit,
+            } => self.history(&room, before, limit).await,
+            ClientFrame::Leave { room } => self.leave(&room).await,
+        };
+        if let Err(e) = result {
+            self.refuse(e, client_id.as_deref());
+        }
+        None
+    }
+
+    async fn join(&mut self, raw: &str, since: Option<MessageId>) -> Result<(), Error> {
+        let m = self.web.messenger().clone();
+        let room = m.room(raw)?;
+        if !self.rooms.contains_key(&room) {
+            let joined = m.join(&room, &self.session.user).await?;
+            self.subs.insert(room.clone(), joined.subscription);
+            self.rooms.insert(
+                room.clone(),
+                Room {
+                    last: MessageId(0),
+                    _presence: joined.presence,
+                },
+            );
+            self.send_history_for_join(&room, since).await?;
+            let online = ServerFrame::Presence {
+                room: &room,
+                online: &joined.online,
+            }
+            .encode();
+            self.push(online);
+        } else {
+            self.send_history_for_join(&room, since).await?;
+        }
+        Ok(())
+    }
+
+    /// The history a join answers: everything after `since`, in pages until
+    /// caught up, or else the latest page. Sets the room's delivery mark.
+    async fn send_history_for_join(
+        &mut self,
+        room: &RoomName,
+        since: Option<MessageId>,
+    ) -> Result<(), Error> {
+        let m = self.web.messenger().clone();
+        let limits = &m.config().limits;
+        let mut last = match since {
+            None => {
+                let page = m
+                    .history(room, HistoryQuery::latest(limits.history_default))
+                    .await?;
+                let has_more = page.first().is_some_and(|first| first.id.0 > 1);
+                self.push_history(room, &page, has_more);
+                page.last().map_or(MessageId(0), |l| l.id)
+            }
+            Some(since) => {
+                let mut last = since;
+                loop {
+                    let page = m
+                        .history(room, HistoryQuery::after(last, limits.history_max))
+                        .await?;
+                    let full = page.len() == limits.history_max;
+                    self.push_history(room, &page, full);
+                    if let Some(l) = page.last() {
+                        last = l.id;
+                    }
+                    if !full {
+                        break;
+                    }
+                    self.flush()
+                        .await
+                        .map_err(|()| Error::Internal("client too slow".into()))?;
+                }
+                last
+            }
+        };
+        if since.is_some_and(|s| s == last && s.0 > 0) {
+            // A `since` beyond the newest message must not hide the next ones.
+            let newest = m.history(room, HistoryQuery::latest(1)).await?;
+            last = last.min(newest.last().map_or(MessageId(0), |n| n.id));
+        }
+        if let Some(r) = self.rooms.get_mut(room) {
+            r.last = r.last.max(last);
+        }
+        Ok(())
+    }
+
+    fn push_history(&mut self, room: &RoomName, messages: &[Message], has_more: bool) {
+        let frame = ServerFrame::History {
+            room,
+            messages,
+            has_more,
+        }
+        .encode();
+        self.push(frame);
+    }
+
+    async fn send(&mut self, raw_room: &str, body: &str, client_id: &str) -> Result<(), Error> {
+        let m = self.web.messenger().clone();
+        let limits = &m.config().limits;
+        let room = m.room(raw_room)?;
+        let client_id = ClientId::parse(client_id, limits)?;
+        let body = MessageBody::parse(body, limits)?;
+        let posted = m.post(&self.session.user, &room, body, client_id).await?;
+        // Joined sockets get the message from the room, in order; others
+        // (and retries, which are not broadcast again) get it here.
+        if !self.rooms.contains_key(&room) {
+            let frame = ServerFrame::Message {
+                message: &posted.message,
+            }
+            .encode();
+            self.push(frame);
+        }
+        Ok(())
+    }
+
+    async fn typing(&mut self, raw: &str) -> Result<(), Error> {
+        let m = self.web.messenger().clone();
+        let room = m.room(raw)?;
+        m.typing(&room, &self.session.user).await?;
+        Ok(())
+    }
+
+    async fn history(
+        &mut self,
+        raw: &str,
+        before: Option<u64>,
+        limit: Option<usize>,
+    ) -> Result<(), Error> {
+        let m = self.web.messenger().clone();
+        let room = m.room(raw)?;
+        let limit = limit.unwrap_or(m.config().limits.history_default);
+        let query = match before {
+            Some(b) => HistoryQuery::before(MessageId(b), limit),
+            None => HistoryQuery::latest(limit),
+        };
+        let page = m.history(&room, query).await?;
+        let has_more = page.first().is_some_and(|f| f.id.0 > 1);
+        self.push_history(&room, &page, has_more);
+        Ok(())
+    }
+
+    async fn leave(&mut self, raw: &str) -> Result<(), Error> {
+        let room = self.web.messenger().room(raw)?;
+        self.subs.remove(&room);
+        if let Some(r) = self.rooms.remove(&room) {
+            r._presence.leave().await?;
+        }
+        Ok(())
+    }
+
+    async fn deliver(&mut self, room: RoomName, delivery: Delivery) -> Option<End> {
+        match delivery {
+            Delivery::Event(event) => self.deliver_event(&room, event).await,
+            Delivery::Lagged { missed } => {
+                let now = Instant::now();
+                let window = self.web.config().lag_window;
+                self.lags.retain(|t| now.duration_since(*t) < window);
+                self.lags.push_back(now);
+                if self.lags.len() > self.web.config().max_lags as usize {
+                    return Some(End::Close(
+                        close::TRY_AGAIN_LATER,
+                        "too slow: reconnect and join with since",
+                    ));
+                }
+                tracing::debug!(room = %room, missed, "socket lagged; resyncing from the store");
+                self.catch_up(&room, None).await
+            }
+        }
+    }
+
+    async fn deliver_event(&mut self, room: &RoomName, event: RoomEvent) -> Option<End> {
+        match event.kind() {
+            EventKind::Message(message) => {
+                let last = self.rooms.get(room)?.last;
+                if message.id <= last {
+                    return None; // already delivered (history or resync)
+                }
+                if message.id.0 > last.0 + 1 {
+                    // A gap: fetch what is missing from the store first.
+                    if let Some(end) = self.catch_up(room, Some(message.id)).await {
+                        return Some(end);
+                    }
+                    if self.rooms.get(room)?.last >= message.id {
+                        return None;
+                    }
+                }
+                self.out
+                    .push(WsMessage::text(&*event.encoded(encode_event)));
+                if let Some(r) = self.rooms.get_mut(room) {
+                    r.last = message.id;
+                }
+                None
+            }
+            EventKind::Typing { user, .. } if user.id == self.session.user.id => None,
+            _ => {
+                self.out
+                    .push(WsMessage::text(&*event.encoded(encode_event)));
+                None
+            }
+        }
+    }
+
+    /// Delivers from the store every message after the room's mark, in
+    /// pages, up to (not including) `until` when given.
+    async fn catch_up(&mut self, room: &RoomName, until: Option<MessageId>) -> Option<End> {
+        let m = self.web.messenger().clone();
+        let page_size = m.config().limits.history_max;
+        loop {
+            let last = self.rooms.get(room)?.last;
+            let query = HistoryQuery {
+                before: until,
+                after: Some(last),
+                limit: page_size,
+            };
+            let page = match m.history(room, query).await {
+                Ok(p) => p,
+                Err(e) => {
+                    tracing::warn!(error = %e, "resync from the store failed");
+                    return None;
+                }
+            };
+            let Some(newest) = page.last().map(|l| l.id) else {
+                return None;
+            };
+            for message in &page {
+                let frame = ServerFrame::Message { message }.encode();
+                self.push(frame);
+            }
+            self.rooms.get_mut(room)?.last = newest;
+            if page.len() < page_size {
+                return None;
+            }
+            if self.flush().await.is_err() {
+                return Some(End::Close(
+                    close::TRY_AGAIN_LATER,
+                    "too slow: reconnect and join with since",
+                ));
+            }
+        }
+    }
+}

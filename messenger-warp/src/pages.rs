@@ -1,0 +1,462 @@
+//! The HTML pages: login, register, chat, logout and the root redirect.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::net::IpAddr;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use cookie::SameSite;
+use messenger_core::{Error, ErrorCode, Password, User, Username};
+use rand::RngCore;
+use serde_json::{Value, json};
+use warp::http::header::{CACHE_CONTROL, CONTENT_TYPE, COOKIE, LOCATION};
+use warp::http::{HeaderMap, HeaderValue, StatusCode};
+use warp::reply::Response;
+use warp::{Filter, Rejection, Reply};
+
+use crate::auth::{self, Authed};
+use crate::cookies;
+use crate::error::{ApiError, api_error_of};
+use crate::web::Web;
+
+const FLASH_COOKIE: &str = "cm_flash";
+
+type Form = HashMap<String, String>;
+
+/// What every page needs from the request: its CSRF token (and the cookie
+/// that sets it, when new) and a pending flash notice.
+struct PageCtx {
+    csrf: String,
+    set_cookies: Vec<String>,
+    flash: Option<String>,
+}
+
+impl PageCtx {
+    fn new(web: &Web, headers: &HeaderMap) -> Self {
+        let header = headers.get(COOKIE).and_then(|v| v.to_str().ok());
+        let secure = web.config().secure_cookies;
+        let mut set_cookies = Vec::new();
+        let csrf =
+            match cookies::get(header, &web.config().csrf_cookie_name).filter(|t| t.len() >= 32) {
+                Some(t) => t,
+                None => {
+                    let mut bytes = [0u8; 32];
+                    rand::rngs::OsRng.fill_bytes(&mut bytes);
+                    let t = URL_SAFE_NO_PAD.encode(bytes);
+                    set_cookies.push(cookies::build(
+                        &web.config().csrf_cookie_name,
+                        &t,
+                        SameSite::Strict,
+                        secure,
+                        None,
+                    ));
+                    t
+                }
+            };
+        let flash = cookies::get(header, FLASH_COOKIE).and_then(|v| {
+            set_cookies.push(cookies::removal(FLASH_COOKIE, secure));
+            URL_SAFE_NO_PAD
+                .decode(v)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+        });
+        Self {
+            csrf,
+            set_cookies,
+            flash,
+        }
+    }
+
+    /// Whether a posted form carries this request's CSRF token.
+    fn form_ok(&self, web: &Web, headers: &HeaderMap, form: &Form) -> bool {
+        let sent = form
+            .get("csrf_token")
+            .map(String::as_bytes)
+            .unwrap_or_default();
+        // Only a token that came from the cookie counts, never a fresh one.
+        self.set_cookies
+            .iter()
+            .all(|c| !c.starts_with(&web.config().csrf_cookie_name))
+            && constant_time_eq(sent, self.csrf.as_bytes())
+            && auth::origin_allowed(headers, web.config())
+    }
+
+    fn context(&self, title: &str, user: Option<&User>, extra: Value) -> Value {
+        let mut ctx = json!({
+            "title": title,
+            "csrf_token": self.csrf,
+            "flash": self.flash,
+            "user": user.map(|u| json!({ "id": u.id, "username": u.username })),
+        });
+        if let (Some(obj), Value::Object(extra)) = (ctx.as_object_mut(), extra) {
+            obj.extend(extra);
+        }
+        ctx
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn flash_cookie(web: &Web, text: &str) -> String {
+    cookies::build(
+        FLASH_COOKIE,
+        &URL_SAFE_NO_PAD.encode(text),
+        SameSite::Lax,
+        web.config().secure_cookies,
+        Some(std::time::Duration::from_secs(60)),
+    )
+}
+
+/// Headers every page carries: no caching of personal pages, and a CSP that
+/// allows only our own scripts, styles and sockets.
+fn harden(mut res: Response) -> Response {
+    let h = res.headers_mut();
+    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(
+        "content-security-policy",
+        HeaderValue::from_static(
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+        ),
+    );
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
+    h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    res
+}
+
+fn render(
+    web: &Web,
+    name: &str,
+    status: StatusCode,
+    ctx: &Value,
+    set_cookies: &[String],
+) -> Response {
+    let res = match web.templates().render(name, ctx) {
+        Ok(html) => {
+            let mut r = warp::reply::with_status(html, status).into_response();
+            r.headers_mut().insert(
+                CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            );
+            r
+        }
+        Err(e) => {
+            tracing::error!(template = name, error = %e, "rendering a page failed");
+            warp::reply::with_status("internal error", StatusCode::INTERNAL_SERVER_ERROR)
+                .into_response()
+        }
+    };
+    harden(cookies::attach(res, set_cookies))
+}
+
+fn redirect(to: &'static str, set_cookies: &[String]) -> Response {
+    let mut res = warp::reply::with_status(warp::reply(), StatusCode::SEE_OTHER).into_response();
+    res.headers_mut()
+        .insert(LOCATION, HeaderValue::from_static(to));
+    harden(cookies::attach(res, set_cookies))
+}
+
+async fn current_user(web: &Web, headers: &HeaderMap) -> Option<Authed> {
+    auth::session_of(web, headers).await.ok().flatten()
+}
+
+fn form_body(limit: u64) -> impl Filter<Extract = (Form,), Error = Rejection> + Clone {
+    warp::body::content_length_limit(limit).and(warp::body::form::<Form>())
+}
+
+fn field<'a>(form: &'a Form, name: &str) -> &'a str {
+    form.get(name).map(String::as_str).unwrap_or_default()
+}
+
+pub(crate) fn filter(web: Web) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
+    let headers = warp::header::headers_cloned;
+    let w = web.clone();
+    let root = warp::path::end()
+        .and(warp::get())
+        .and(headers())
+        .then(move |h: HeaderMap| {
+            let web = w.clone();
+            async move {
+                match current_user(&web, &h).await {
+                    Some(_) => redirect("/chat", &[]),
+                    None => redirect("/login", &[]),
+                }
+            }
+        });
+    let w = web.clone();
+    let login_page =
+        warp::path!("login")
+            .and(warp::get())
+            .and(headers())
+            .then(move |h: HeaderMap| {
+                let web = w.clone();
+                async move {
+                    let page = PageCtx::new(&web, &h);
+                    if current_user(&web, &h).await.is_some() {
+                        return redirect("/chat", &page.set_cookies);
+                    }
+                    let ctx =
+                        page.context("Log in", None, json!({ "username": "", "remember": false }));
+                    render(&web, "login", StatusCode::OK, &ctx, &page.set_cookies)
+                }
+            });
+    let w = web.clone();
+    let login_post = warp::path!("login")
+        .and(warp::post())
+        .and(auth::client_addr())
+        .and(headers())
+        .and(form_body(web.config().body_limit))
+        .then(move |addr: IpAddr, h: HeaderMap, form: Form| {
+            let web = w.clone();
+            async move { login_post(web, addr, h, form).await }
+        });
+    let w = web.clone();
+    let register_page = warp::path!("register")
+        .and(warp::get())
+        .and(headers())
+        .then(move |h: HeaderMap| {
+            let web = w.clone();
+            async move {
+                let page = PageCtx::new(&web, &h);
+                if current_user(&web, &h).await.is_some() {
+                    return redirect("/chat", &page.set_cookies);
+                }
+                let ctx = page.context(
+                    "Create an account",
+                    None,
+                    json!({ "username": "", "errors": {} }),
+                );
+                render(&web, "register", StatusCode::OK, &ctx, &page.set_cookies)
+            }
+        });
+    let w = web.clone();
+    let register_post = warp::path!("register")
+        .and(warp::post())
+        .and(auth::client_addr())
+        .and(headers())
+        .and(form_body(web.config().body_limit))
+        .then(move |addr: IpAddr, h: HeaderMap, form: Form| {
+            let web = w.clone();
+            async move { register_post(web, addr, h, form).await }
+        });
+    let w = web.clone();
+    let logout = warp::path!("logout")
+        .and(warp::post())
+        .and(headers())
+        .and(form_body(web.config().body_limit))
+        .then(move |h: HeaderMap, form: Form| {
+            let web = w.clone();
+            async move {
+                let page = PageCtx::new(&web, &h);
+                if !page.form_ok(&web, &h, &form) {
+                    return error_page(
+                        &web,
+                        StatusCode::FORBIDDEN,
+                        "This form has expired. Go back, reload the page and try again.",
+                    );
+                }
+                if let Some(authed) = current_user(&web, &h).await
+                    && let Err(e) = web.messenger().logout(&authed.session).await
+                {
+                    let e = ApiError::from(e);
+                    return error_page(&web, e.status, &e.message);
+                }
+                let secure = web.config().secure_cookies;
+                let mut set = page.set_cookies;
+                set.push(cookies::removal(&web.config().cookie_name, secure));
+                set.push(flash_cookie(&web, "You have been logged out."));
+                redirect("/login", &set)
+            }
+        });
+    let w = web;
+    let chat = warp::path!("chat")
+        .and(warp::get())
+        .and(headers())
+        .then(move |h: HeaderMap| {
+            let web = w.clone();
+            async move {
+                let page = PageCtx::new(&web, &h);
+                let Some(authed) = current_user(&web, &h).await else {
+                    return redirect("/login", &page.set_cookies);
+                };
+                let m = web.messenger();
+                let limits = &m.config().limits;
+                let ctx = page.context(
+                    "Chat",
+                    Some(&authed.session.user),
+                    json!({
+                        "rooms": m.rooms(),
+                        "room": m.rooms()[0],
+                        "history_limit": limits.history_default,
+                        "body_limit": limits.body_chars,
+                    }),
+                );
+                render(&web, "chat", StatusCode::OK, &ctx, &page.set_cookies)
+            }
+        });
+    root.or(login_page)
+        .unify()
+        .or(login_post)
+        .unify()
+        .or(register_page)
+        .unify()
+        .or(register_post)
+        .unify()
+        .or(logout)
+        .unify()
+        .or(chat)
+        .unify()
+}
+
+async fn login_post(web: Web, addr: IpAddr, h: HeaderMap, form: Form) -> Response {
+    let page = PageCtx::new(&web, &h);
+    let username = field(&form, "username").trim().to_owned();
+    let remember = matches!(field(&form, "remember"), "on" | "true" | "1");
+    let fail = |status: StatusCode, error: &str| {
+        let ctx = page.context(
+            "Log in",
+            None,
+            json!({ "username": username, "remember": remember, "error": error }),
+        );
+        render(&web, "login", status, &ctx, &page.set_cookies)
+    };
+    if !page.form_ok(&web, &h, &form) {
+        return fail(
+            StatusCode::FORBIDDEN,
+            "This form has expired. Please try again.",
+        );
+    }
+    match web
+        .login(addr, &username, field(&form, "password"), remember)
+        .await
+    {
+        Ok(outcome) => {
+            web.revoke_presented(&h).await;
+            let mut set = page.set_cookies.clone();
+            set.push(web.session_cookie(&outcome));
+            redirect("/chat", &set)
+        }
+        Err(e) => fail(e.status, &e.message),
+    }
+}
+
+async fn register_post(web: Web, addr: IpAddr, h: HeaderMap, form: Form) -> Response {
+    let page = PageCtx::new(&web, &h);
+    let raw_name = field(&form, "username").trim().to_owned();
+    let limits = web.messenger().config().limits.clone();
+    let mut errors = serde_json::Map::new();
+    let fail =
+        |status: StatusCode, error: Option<&str>, errors: &serde_json::Map<String, Value>| {
+            let ctx = page.context(
+                "Create an account",
+                None,
+                json!({ "username": raw_name, "errors": errors, "error": error }),
+            );
+            render(&web, "register", status, &ctx, &page.set_cookies)
+        };
+    if !page.form_ok(&web, &h, &form) {
+        return fail(
+            StatusCode::FORBIDDEN,
+            Some("This form has expired. Please try again."),
+            &errors,
+        );
+    }
+    let username = Username::parse(&raw_name, &limits)
+        .map_err(|e| errors.insert("username".into(), json!(capitalise(&e.reason))))
+        .ok();
+    let password = Password::parse(field(&form, "password"), &limits)
+        .map_err(|e| errors.insert("password".into(), json!(capitalise(&e.reason))))
+        .ok();
+    if field(&form, "password") != field(&form, "confirm") {
+        errors.insert("confirm".into(), json!("Passwords do not match"));
+    }
+    let (Some(username), Some(password)) = (username, password) else {
+        return fail(StatusCode::BAD_REQUEST, None, &errors);
+    };
+    if !errors.is_empty() {
+        return fail(StatusCode::BAD_REQUEST, None, &errors);
+    }
+    if let Err(e) = web.check_register_rate(addr) {
+        return fail(e.status, Some(&e.message), &errors);
+    }
+    let m = web.messenger();
+    match m.register(username.clone(), password.clone()).await {
+        Ok(_) => {}
+        Err(Error::Conflict(_)) => {
+            errors.insert("username".into(), json!("This username is already taken"));
+            return fail(StatusCode::CONFLICT, None, &errors);
+        }
+        Err(e) => {
+            let e = ApiError::from(e);
+            return fail(e.status, Some(&e.message), &errors);
+        }
+    }
+    match m.login(&username, &password, false).await {
+        Ok(outcome) => {
+            web.revoke_presented(&h).await;
+            let mut set = page.set_cookies.clone();
+            set.push(web.session_cookie(&outcome));
+            set.push(flash_cookie(
+                &web,
+                &format!("Welcome, {}! Say hello to the community.", username),
+            ));
+            redirect("/chat", &set)
+        }
+        Err(e) => {
+            let e = ApiError::from(e);
+            fail(e.status, Some(&e.message), &errors)
+        }
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+fn error_page(web: &Web, status: StatusCode, message: &str) -> Response {
+    let title = status.canonical_reason().unwrap_or("Error");
+    let ctx = json!({
+        "title": title,
+        "status": status.as_u16(),
+        "message": message,
+        "flash": null,
+        "user": null,
+    });
+    render(web, "error", status, &ctx, &[])
+}
+
+/// The last `recover` of [`Web::routes`]: envelope errors stay JSON, the
+/// rest become HTML pages (404 for unknown paths).
+pub(crate) fn recover(
+    web: Web,
+) -> impl Fn(Rejection) -> std::future::Ready<Result<Response, Infallible>> + Clone {
+    move |r: Rejection| {
+        let res = if let Some(e) = r.find::<ApiError>() {
+            e.clone().into_response()
+        } else if r.is_not_found() {
+            error_page(
+                &web,
+                StatusCode::NOT_FOUND,
+                "There is nothing at this address.",
+            )
+        } else {
+            let e = api_error_of(&r);
+            let message = match e.code {
+                ErrorCode::Internal => "Something went wrong on our side.".to_owned(),
+                _ => e.message.clone(),
+            };
+            error_page(&web, e.status, &message)
+        };
+        std::future::ready(Ok(res))
+    }
+}

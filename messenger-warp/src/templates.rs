@@ -1,0 +1,86 @@
+//! Handlebars templates of the pages.
+
+use std::sync::Arc;
+
+use handlebars::Handlebars;
+
+/// Why a template set cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateError {
+    /// A template the pages need is not registered.
+    #[error("template '{0}' is not registered")]
+    Missing(&'static str),
+    /// A template did not compile.
+    #[error(transparent)]
+    Syntax(#[from] Box<handlebars::TemplateError>),
+}
+
+/// The templates the pages render. HTML escaping is on for every `{{ }}`.
+///
+/// A set must register `login`, `register`, `chat` and `error` (see
+/// [`Templates::REQUIRED`]). Each page gets `title`, `csrf_token`, `flash`
+/// (a one-time notice, or null) and `user` (`{id, username}` when logged
+/// in); `login` and `register` also get `username` (as typed) and `error`
+/// (`register` also `errors.username|password|confirm`); `chat` gets
+/// `rooms`, `room`, `history_limit` and `body_limit`; `error` gets
+/// `status` and `message`.
+#[derive(Clone)]
+pub struct Templates {
+    registry: Arc<Handlebars<'static>>,
+}
+
+impl std::fmt::Debug for Templates {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Templates").finish_non_exhaustive()
+    }
+}
+
+impl Templates {
+    /// The template names every set must register.
+    pub const REQUIRED: &'static [&'static str] = &["login", "register", "chat", "error"];
+
+    /// Uses `registry`, checking it has every required template.
+    pub fn new(registry: Handlebars<'static>) -> Result<Self, TemplateError> {
+        for name in Self::REQUIRED {
+            if !registry.has_template(name) {
+                return Err(TemplateError::Missing(name));
+            }
+        }
+        Ok(Self {
+            registry: Arc::new(registry),
+        })
+    }
+
+    /// A registry with strict escaping, for building a set of your own.
+    pub fn registry() -> Handlebars<'static> {
+        let mut hb = Handlebars::new();
+        hb.set_strict_mode(false);
+        hb.set_dev_mode(false);
+        hb
+    }
+
+    /// The plain templates shipped with this crate.
+    pub fn builtin() -> Self {
+        let mut hb = Self::registry();
+        let sources = [
+            ("layout", include_str!("../templates/layout.hbs")),
+            ("login", include_str!("../templates/login.hbs")),
+            ("register", include_str!("../templates/register.hbs")),
+            ("chat", include_str!("../templates/chat.hbs")),
+            ("error", include_str!("../templates/error.hbs")),
+        ];
+        for (name, src) in sources {
+            hb.register_template_string(name, src)
+                .expect("built-in templates compile");
+        }
+        Self::new(hb).expect("built-in templates are complete")
+    }
+
+    pub(crate) fn render(
+        &self,
+        name: &str,
+        ctx: &serde_json::Value,
+    ) -> Result<String, handlebars::RenderError> {
+        self.registry.render(name, ctx)
+    }
+}

@@ -1,0 +1,247 @@
+//! `Web`: the web layer's shared state, and the filters built from it.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use governor::Quota;
+use messenger_core::{
+    Error, ErrorCode, FailureLimiter, KeyedRate, LoginOutcome, Messenger, Password, Username,
+};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use warp::http::HeaderMap;
+use warp::reply::Response;
+use warp::{Filter, Rejection};
+
+use crate::assets::Assets;
+use crate::auth;
+use crate::config::WebConfig;
+use crate::cookies;
+use crate::error::ApiError;
+use crate::templates::Templates;
+
+/// The web layer over one [`Messenger`]: configuration, templates, assets,
+/// per-address limits and the shutdown signal, shared by every filter it
+/// makes. Cheap to clone.
+#[derive(Clone)]
+pub struct Web {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    messenger: Messenger,
+    config: WebConfig,
+    templates: Templates,
+    assets: Assets,
+    register_rate: Option<KeyedRate<IpAddr>>,
+    login_failures: FailureLimiter<IpAddr>,
+    shutdown: CancellationToken,
+    sockets: TaskTracker,
+}
+
+/// Builds a [`Web`].
+pub struct WebBuilder {
+    messenger: Messenger,
+    config: WebConfig,
+    templates: Option<Templates>,
+    assets: Assets,
+}
+
+impl WebBuilder {
+    /// Uses `config` instead of the defaults.
+    pub fn config(mut self, config: WebConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Renders pages with `templates` instead of the plain built-in ones.
+    pub fn templates(mut self, templates: Templates) -> Self {
+        self.templates = Some(templates);
+        self
+    }
+
+    /// Serves `assets` under `/static/` besides the built-in ones.
+    pub fn assets(mut self, assets: Assets) -> Self {
+        self.assets = Assets::builtin().merge(assets);
+        self
+    }
+
+    /// Builds the web layer.
+    pub fn build(self) -> Web {
+        let register_rate = self
+            .config
+            .register_per_hour
+            .map(|n| KeyedRate::with_quota(Quota::per_hour(n)));
+        Web {
+            inner: Arc::new(Inner {
+                register_rate,
+                login_failures: FailureLimiter::new(self.config.login_failures_per_addr),
+                templates: self.templates.unwrap_or_else(Templates::builtin),
+                assets: self.assets,
+                messenger: self.messenger,
+                config: self.config,
+                shutdown: CancellationToken::new(),
+                sockets: TaskTracker::new(),
+            }),
+        }
+    }
+}
+
+impl Web {
+    /// Starts a builder with default config, built-in templates and assets.
+    pub fn builder(messenger: Messenger) -> WebBuilder {
+        WebBuilder {
+            messenger,
+            config: WebConfig::default(),
+            templates: None,
+            assets: Assets::builtin(),
+        }
+    }
+
+    /// A web layer with every default.
+    pub fn new(messenger: Messenger) -> Self {
+        Self::builder(messenger).build()
+    }
+
+    /// The chat service.
+    pub fn messenger(&self) -> &Messenger {
+        &self.inner.messenger
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &WebConfig {
+        &self.inner.config
+    }
+
+    pub(crate) fn templates(&self) -> &Templates {
+        &self.inner.templates
+    }
+
+    pub(crate) fn asset_set(&self) -> &Assets {
+        &self.inner.assets
+    }
+
+    pub(crate) fn shutdown_token(&self) -> &CancellationToken {
+        &self.inner.shutdown
+    }
+
+    pub(crate) fn sockets(&self) -> &TaskTracker {
+        &self.inner.sockets
+    }
+
+    /// The JSON API (`/api/...`) and `/healthz`.
+    pub fn api(&self) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone + use<> {
+        crate::api::filter(self.clone())
+    }
+
+    /// The WebSocket endpoint `/ws`.
+    pub fn ws(&self) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone + use<> {
+        crate::ws::filter(self.clone())
+    }
+
+    /// The HTML pages: `/`, `/login`, `/register`, `/logout`, `/chat`.
+    pub fn pages(&self) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone + use<> {
+        crate::pages::filter(self.clone())
+    }
+
+    /// Static files under `/static/`.
+    pub fn assets(&self) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone + use<> {
+        crate::assets::filter(self.clone())
+    }
+
+    /// Everything: API, WebSocket, pages and assets, with an HTML 404 page
+    /// for any other path.
+    pub fn routes(
+        &self,
+    ) -> impl Filter<Extract = (Response,), Error = std::convert::Infallible> + Clone + use<> {
+        self.api()
+            .or(self.ws())
+            .unify()
+            .or(self.pages())
+            .unify()
+            .or(self.assets())
+            .unify()
+            .recover(crate::pages::recover(self.clone()))
+            .unify()
+    }
+
+    /// Closes every WebSocket with 1001 (going away) after its in-flight
+    /// work, and waits until all are closed. Call it when the server stops.
+    pub async fn shutdown(&self) {
+        self.inner.shutdown.cancel();
+        self.inner.sockets.close();
+        self.inner.sockets.wait().await;
+    }
+
+    pub(crate) fn check_register_rate(&self, addr: IpAddr) -> Result<(), ApiError> {
+        if let Some(rate) = &self.inner.register_rate {
+            rate.check(&addr)
+                .map_err(|retry_after| ApiError::from(Error::RateLimited { retry_after }))?;
+        }
+        Ok(())
+    }
+
+    /// Logs in with raw form or JSON input. Any malformed name or password
+    /// answers like a wrong one; failures are limited per address.
+    pub(crate) async fn login(
+        &self,
+        addr: IpAddr,
+        username: &str,
+        password: &str,
+        remember: bool,
+    ) -> Result<LoginOutcome, ApiError> {
+        self.inner
+            .login_failures
+            .check(&addr)
+            .map_err(|retry_after| ApiError::from(Error::RateLimited { retry_after }))?;
+        let limits = &self.messenger().config().limits;
+        let result = match (
+            Username::parse(username, limits),
+            Password::parse(password, limits),
+        ) {
+            (Ok(u), Ok(p)) => self.messenger().login(&u, &p, remember).await,
+            _ => Err(Error::Unauthorized("invalid username or password")),
+        };
+        result.map_err(|e| {
+            if e.code() == ErrorCode::Unauthorized {
+                self.inner.login_failures.record_failure(addr);
+            }
+            ApiError::from(e)
+        })
+    }
+
+    /// Revokes the session a request presents, if any (login rotation).
+    pub(crate) async fn revoke_presented(&self, headers: &HeaderMap) {
+        if let Ok(Some(old)) = auth::session_of(self, headers).await
+            && let Err(e) = self.messenger().logout(&old.session).await
+        {
+            tracing::warn!(error = %e, "revoking the previous session failed");
+        }
+    }
+
+    /// The `Set-Cookie` value for a new session: persistent with "remember
+    /// me", a browser-session cookie otherwise.
+    pub(crate) fn session_cookie(&self, outcome: &LoginOutcome) -> String {
+        let c = self.config();
+        let max_age = outcome
+            .session
+            .record
+            .remember
+            .then(|| self.messenger().config().sessions.remember_lifetime);
+        cookies::build(
+            &c.cookie_name,
+            outcome.token.expose(),
+            cookie::SameSite::Lax,
+            c.secure_cookies,
+            max_age,
+        )
+    }
+}
+
+impl std::fmt::Debug for Web {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Web")
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
+    }
+}
