@@ -124,7 +124,7 @@ pub(crate) async fn run(web: Web, session: Session, token: SessionToken, socket:
                 pings += 1;
                 if last_heard.elapsed() > config.idle_timeout {
                     Some(End::Gone)
-                } else if pings % 3 == 0 {
+                } else if pings.is_multiple_of(3) {
                     // Revocations on other nodes reach us through the store.
                     conn.recheck(&token).await
                 } else {
@@ -487,9 +487,7 @@ impl Conn {
                     return None;
                 }
             };
-            let Some(newest) = page.last().map(|l| l.id) else {
-                return None;
-            };
+            let newest = page.last().map(|l| l.id)?;
             for message in &page {
                 let frame = ServerFrame::Message { message }.encode();
                 self.push(frame);

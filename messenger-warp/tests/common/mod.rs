@@ -195,7 +195,9 @@ impl Ws {
             match msg.ok()? {
                 Message::Text(t) => return Some(serde_json::from_str(&t).unwrap()),
                 Message::Close(c) => {
-                    return Some(json!({ "type": "__close", "code": c.map(|c| u16::from(c.code)) }));
+                    return Some(
+                        json!({ "type": "__close", "code": c.map(|c| u16::from(c.code)) }),
+                    );
                 }
                 _ => continue,
             }

@@ -1,0 +1,410 @@
+//! The WebSocket contract, over real sockets.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::Server;
+use futures_util::StreamExt;
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+
+fn ids(history: &Value) -> Vec<u64> {
+    history["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_u64().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn upgrade_needs_a_session_and_our_origin() {
+    let s = Server::start().await;
+    let (token, _) = s.user("wsauth").await;
+    assert_eq!(s.try_ws(None, None).await.err(), Some(401));
+    assert_eq!(s.try_ws(Some("not-a-token"), None).await.err(), Some(401));
+    assert_eq!(
+        s.try_ws(Some(&token), Some("https://evil.example"))
+            .await
+            .err(),
+        Some(403)
+    );
+    let own = format!("http://{}", s.addr);
+    assert!(s.try_ws(Some(&token), Some(&own)).await.is_ok());
+    assert!(s.try_ws(Some(&token), None).await.is_ok());
+}
+
+#[tokio::test]
+async fn ready_join_history_presence_and_chat_between_two_users() {
+    let s = Server::start().await;
+    let (ta, a_id) = s.user("alice").await;
+    let (tb, _) = s.user("bob").await;
+    let mut a = s.ws(&ta).await;
+    let (history, presence) = a.join(None).await;
+    assert_eq!(history["room"], "general");
+    assert_eq!(history["messages"], json!([]));
+    assert_eq!(history["has_more"], false);
+    assert_eq!(
+        presence["online"],
+        json!([{ "id": a_id, "username": "alice" }])
+    );
+
+    let mut b = s.ws(&tb).await;
+    let (_, presence) = b.join(None).await;
+    let names: Vec<&str> = presence["online"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["username"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"bob"));
+    // Diffs are coalesced; the one naming bob arrives within a second or so.
+    loop {
+        let diff = a.until("presence_diff").await;
+        if diff["joined"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["username"] == "bob")
+        {
+            break;
+        }
+    }
+
+    a.say("hello <b>bob</b>", "a-1").await;
+    for ws in [&mut a, &mut b] {
+        let m = ws.until("message").await;
+        assert_eq!(m["message"]["id"], 1);
+        assert_eq!(m["message"]["body"], "hello <b>bob</b>");
+        assert_eq!(m["message"]["author"]["username"], "alice");
+        assert_eq!(m["message"]["client_id"], "a-1");
+        assert_eq!(m["message"]["room"], "general");
+    }
+
+    b.send(json!({ "type": "typing", "room": "general" })).await;
+    let t = a.until("typing").await;
+    assert_eq!(t["user"]["username"], "bob");
+
+    drop(b);
+    let diff = a.until("presence_diff").await;
+    assert_eq!(diff["left"][0]["username"], "bob");
+}
+
+#[tokio::test]
+async fn a_resent_client_id_stores_nothing_new() {
+    let s = Server::start().await;
+    let (t, _) = s.user("retry").await;
+    let mut ws = s.ws(&t).await;
+    ws.join(None).await;
+    ws.say("only once", "same-id").await;
+    let first = ws.until("message").await;
+    ws.say("only once", "same-id").await;
+    ws.say("next", "other-id").await;
+    let next = ws.until("message").await;
+    assert_eq!(next["message"]["body"], "next");
+    assert_eq!(
+        next["message"]["id"],
+        first["message"]["id"].as_u64().unwrap() + 1
+    );
+
+    // Not joined: the retry answers the stored message directly.
+    let mut other = s.ws(&t).await;
+    other.say("only once", "same-id").await;
+    let echo = other.until("message").await;
+    assert_eq!(echo["message"], first["message"]);
+    let r = s
+        .http
+        .get(s.url("/api/rooms/general/messages"))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["messages"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+#[tokio::test]
+async fn bad_frames_get_errors_and_the_socket_stays_usable() {
+    let s = Server::start().await;
+    let (t, _) = s.user("fuzzer").await;
+    let mut ws = s.ws(&t).await;
+    ws.join(None).await;
+    let cases: Vec<(Message, &str)> = vec![
+        (Message::text("not json"), "invalid"),
+        (Message::text("[1,2]"), "invalid"),
+        (Message::text(r#"{"type":"dance"}"#), "invalid"),
+        (Message::text(r#"{"no_type":1}"#), "invalid"),
+        (Message::text(r#"{"type":"join","room":5}"#), "invalid"),
+        (
+            Message::text(r#"{"type":"join","room":"Nope!"}"#),
+            "invalid",
+        ),
+        (
+            Message::text(r#"{"type":"join","room":"nowhere"}"#),
+            "not_found",
+        ),
+        (
+            Message::text(r#"{"type":"send","room":"general","body":"   ","client_id":"c1"}"#),
+            "invalid",
+        ),
+        (
+            Message::text(r#"{"type":"send","room":"general","body":"x","client_id":""}"#),
+            "invalid",
+        ),
+        (
+            Message::text(
+                r#"{"type":"send","room":"general","body":"bell\u0007","client_id":"c2"}"#,
+            ),
+            "invalid",
+        ),
+        (
+            Message::text(
+                json!({"type":"send","room":"general","body":"x".repeat(4001),"client_id":"c3"})
+                    .to_string(),
+            ),
+            "too_large",
+        ),
+        (
+            Message::text(
+                json!({"type":"send","room":"general","body":"x".repeat(20_000),"client_id":"c4"})
+                    .to_string(),
+            ),
+            "too_large",
+        ),
+        (
+            Message::text(r#"{"type":"history","room":"general","limit":500}"#),
+            "invalid",
+        ),
+        (Message::binary(vec![1u8, 2, 3]), "invalid"),
+    ];
+    for (frame, code) in cases {
+        let shown = format!("{frame:?}").chars().take(80).collect::<String>();
+        ws.send_raw(frame).await;
+        let e = ws.until("error").await;
+        assert_eq!(e["code"], code, "{shown}: {e}");
+        assert!(!e["message"].as_str().unwrap().is_empty());
+    }
+    // The error of a send echoes its client_id.
+    ws.send(json!({ "type": "send", "room": "general", "body": "", "client_id": "echo-me" }))
+        .await;
+    assert_eq!(ws.until("error").await["client_id"], "echo-me");
+    // Still usable.
+    ws.say("still here", "ok-1").await;
+    assert_eq!(ws.until("message").await["message"]["body"], "still here");
+}
+
+#[tokio::test]
+async fn reconnecting_with_since_backfills_exactly_once_in_order() {
+    let s = Server::start().await;
+    let (ta, _) = s.user("reader").await;
+    let (tb, _) = s.user("writer").await;
+    let mut writer = s.ws(&tb).await;
+    writer.join(None).await;
+    let mut reader = s.ws(&ta).await;
+    reader.join(None).await;
+    for i in 1..=10 {
+        writer.say(&format!("before {i}"), &format!("b{i}")).await;
+    }
+    let mut seen = Vec::new();
+    while seen.len() < 10 {
+        seen.push(
+            reader.until("message").await["message"]["id"]
+                .as_u64()
+                .unwrap(),
+        );
+    }
+    drop(reader);
+
+    // 450 messages while the reader is away: more than two history pages.
+    for i in 1..=450 {
+        writer.say(&format!("away {i}"), &format!("w{i}")).await;
+    }
+    loop {
+        if writer.until("message").await["message"]["id"] == 460 {
+            break;
+        }
+    }
+    let mut reader = s.ws(&ta).await;
+    reader
+        .send(json!({ "type": "join", "room": "general", "since": 10 }))
+        .await;
+    let mut got = Vec::new();
+    loop {
+        let h = reader.until("history").await;
+        got.extend(ids(&h));
+        if h["has_more"] == false {
+            break;
+        }
+    }
+    reader.until("presence").await;
+    writer.say("after", "after-1").await;
+    let live = reader.until("message").await;
+    got.push(live["message"]["id"].as_u64().unwrap());
+    assert_eq!(got, (11..=461).collect::<Vec<_>>());
+    // Nothing is delivered twice.
+    assert!(
+        reader
+            .try_next_frame(Duration::from_millis(300))
+            .await
+            .is_none_or(|f| f["type"] != "message")
+    );
+}
+
+#[tokio::test]
+async fn join_without_since_gives_the_latest_page_and_older_pages_on_request() {
+    let s = Server::start().await;
+    let (t, _) = s.user("pager").await;
+    let mut ws = s.ws(&t).await;
+    ws.join(None).await;
+    for i in 1..=70 {
+        ws.say(&format!("n{i}"), &format!("p{i}")).await;
+    }
+    loop {
+        if ws.until("message").await["message"]["id"] == 70 {
+            break;
+        }
+    }
+    let mut fresh = s.ws(&t).await;
+    let (h, _) = fresh.join(None).await;
+    assert_eq!(ids(&h), (21..=70).collect::<Vec<_>>());
+    assert_eq!(h["has_more"], true);
+    fresh
+        .send(json!({ "type": "history", "room": "general", "before": 21, "limit": 15 }))
+        .await;
+    let older = fresh.until("history").await;
+    assert_eq!(ids(&older), (6..=20).collect::<Vec<_>>());
+    assert_eq!(older["has_more"], true);
+    fresh
+        .send(json!({ "type": "history", "room": "general", "before": 6 }))
+        .await;
+    let oldest = fresh.until("history").await;
+    assert_eq!(ids(&oldest), (1..=5).collect::<Vec<_>>());
+    assert_eq!(oldest["has_more"], false);
+
+    // Joining again only answers the history again.
+    fresh
+        .send(json!({ "type": "join", "room": "general", "since": 68 }))
+        .await;
+    assert_eq!(ids(&fresh.until("history").await), [69, 70]);
+}
+
+#[tokio::test]
+async fn leave_stops_delivery() {
+    let s = Server::start().await;
+    let (t, _) = s.user("leaver").await;
+    let (t2, _) = s.user("stayer").await;
+    let mut a = s.ws(&t).await;
+    a.join(None).await;
+    let mut b = s.ws(&t2).await;
+    b.join(None).await;
+    a.send(json!({ "type": "leave", "room": "general" })).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    b.say("anyone?", "q").await;
+    b.until("message").await;
+    let f = a.try_next_frame(Duration::from_millis(400)).await;
+    assert!(f.as_ref().is_none_or(|f| f["type"] != "message"), "{f:?}");
+}
+
+#[tokio::test]
+async fn logout_closes_the_users_sockets() {
+    let s = Server::start().await;
+    let (t, _) = s.user("leaving").await;
+    let mut ws = s.ws(&t).await;
+    ws.join(None).await;
+    let r = s
+        .http
+        .post(s.url("/api/logout"))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let e = ws.until("error").await;
+    assert_eq!(e["code"], "unauthorized");
+    let close = ws.until("__close").await;
+    assert_eq!(close["code"], 1008);
+    assert_eq!(s.try_ws(Some(&t), None).await.err(), Some(401));
+}
+
+#[tokio::test]
+async fn sending_is_rate_limited_per_user_over_the_socket() {
+    let s = Server::with(
+        messenger_core::MessengerConfig {
+            send_rate: messenger_core::MessengerConfig::default().send_rate,
+            ..common::messenger_config()
+        },
+        common::web_config(),
+    )
+    .await;
+    let (t, _) = s.user("spammer").await;
+    let mut ws = s.ws(&t).await;
+    for i in 0..40 {
+        ws.say("spam", &format!("s{i}")).await;
+    }
+    let e = ws.until("error").await;
+    assert_eq!(e["code"], "rate_limited");
+    assert!(e["client_id"].as_str().unwrap().starts_with('s'));
+}
+
+/// A client that stops reading never delays the others by more than 100 ms.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_reader_does_not_delay_a_fast_one() {
+    let s = Server::start().await;
+    let (ts, _) = s.user("sloth").await;
+    let (tf, _) = s.user("hare").await;
+    let (tw, _) = s.user("talker").await;
+    let mut slow = s.ws(&ts).await;
+    slow.join(None).await;
+    let mut fast = s.ws(&tf).await;
+    fast.join(None).await;
+    let mut talker = s.ws(&tw).await;
+    talker.join(None).await;
+    // `slow` never reads again; its socket buffers fill up.
+    let big = "x".repeat(3900);
+    let mut worst = Duration::ZERO;
+    for i in 0..600 {
+        let sent = Instant::now();
+        talker.say(&format!("{i} {big}"), &format!("t{i}")).await;
+        loop {
+            let f = fast.next_frame().await;
+            if f["type"] == "message" && f["message"]["client_id"] == format!("t{i}") {
+                break;
+            }
+        }
+        worst = worst.max(sent.elapsed());
+    }
+    assert!(
+        worst < Duration::from_millis(100),
+        "fast reader waited {worst:?}"
+    );
+    drop(slow);
+}
+
+#[tokio::test]
+async fn shutdown_closes_sockets_with_going_away() {
+    let mut s = Server::start().await;
+    let (t, _) = s.user("bye").await;
+    let mut ws = s.ws(&t).await;
+    ws.join(None).await;
+    s.stop();
+    let close = ws.until("__close").await;
+    assert_eq!(close["code"], 1001);
+    let done = s.done.take().unwrap();
+    tokio::time::timeout(Duration::from_secs(5), done)
+        .await
+        .expect("server stops")
+        .unwrap();
+    // The stream ends after the close.
+    assert!(
+        ws.stream
+            .next()
+            .await
+            .is_none_or(|m| m.is_err() || m.unwrap().is_close())
+    );
+}
