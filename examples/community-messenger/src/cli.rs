@@ -1,0 +1,32 @@
+//! Flags and environment variables (PROTOCOL.md, "Running the example server").
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::Parser;
+use clap::builder::BoolishValueParser;
+
+/// Community Messenger: register, log in and chat in real time.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+pub struct Args {
+    /// Address to listen on.
+    #[arg(long, env = "MESSENGER_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+
+    /// SQLite database file (created with its folder on first run).
+    #[arg(long, env = "MESSENGER_DB", default_value = "instance/messenger.db")]
+    pub db: PathBuf,
+
+    /// Mark cookies Secure (set this when serving behind TLS).
+    #[arg(long, env = "MESSENGER_SECURE_COOKIES", value_parser = BoolishValueParser::new(), default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
+    pub secure_cookies: bool,
+
+    /// Messages per user per second, with a burst of three seconds' worth; 0 turns the limit off.
+    #[arg(long, env = "MESSENGER_SEND_LIMIT", default_value_t = 10)]
+    pub send_limit: u32,
+
+    /// Registrations per client address per hour; 0 turns the limit off.
+    #[arg(long, env = "MESSENGER_REGISTER_LIMIT", default_value_t = 30)]
+    pub register_limit: u32,
+}

@@ -1,0 +1,93 @@
+//! The Community Messenger server: `cargo run --release -p community-messenger`.
+
+mod cli;
+mod ui;
+
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::Parser;
+use messenger_core::{Messenger, MessengerConfig, Rate};
+use messenger_sqlite::{SqliteOptions, SqliteStore};
+use messenger_warp::{Web, WebConfig};
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .init();
+    let args = cli::Args::parse();
+
+    // Every socket is a file descriptor; take all the system allows.
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(n) => tracing::debug!(limit = n, "open file limit"),
+        Err(e) => tracing::warn!(error = %e, "could not raise the open file limit"),
+    }
+
+    let store = SqliteStore::open(&args.db, SqliteOptions::default())
+        .await
+        .with_context(|| format!("opening the database {}", args.db.display()))?;
+    let config = MessengerConfig {
+        send_rate: NonZeroU32::new(args.send_limit).map(|per_second| Rate {
+            per_second,
+            burst: per_second.saturating_mul(NonZeroU32::new(3).expect("non-zero")),
+        }),
+        ..MessengerConfig::default()
+    };
+    let messenger = Messenger::builder()
+        .config(config)
+        .store(Arc::new(store))
+        .build()
+        .context("building the messenger")?;
+    let web = Web::builder(messenger)
+        .config(WebConfig {
+            secure_cookies: args.secure_cookies,
+            register_per_hour: NonZeroU32::new(args.register_limit),
+            ..WebConfig::default()
+        })
+        .templates(ui::templates().context("loading the templates")?)
+        .assets(ui::assets())
+        .build();
+
+    let listener = tokio::net::TcpListener::bind(args.addr)
+        .await
+        .with_context(|| format!("listening on {}", args.addr))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(db = %args.db.display(), "Community Messenger is running at http://{addr}/");
+    println!("Community Messenger is running at http://{addr}/ (Ctrl-C to stop)");
+
+    let routes = web.routes();
+    let stopping = web.clone();
+    warp::serve(routes)
+        .incoming(listener)
+        .graceful(async move {
+            shutdown_signal().await;
+            tracing::info!("shutting down: closing sockets");
+            stopping.shutdown().await;
+        })
+        .run()
+        .await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("installing the SIGTERM handler");
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}
