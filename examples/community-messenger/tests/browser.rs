@@ -1,0 +1,322 @@
+//! Real headless Chromium (Debian's `chromium` + `chromedriver`) against the
+//! real binary. Screenshots land in `target/screenshots/`.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::App;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Driver {
+    async fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver is installed (apt-get install chromium-driver)");
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while reqwest::get(format!("{url}/status")).await.is_err() {
+            assert!(Instant::now() < deadline, "chromedriver did not start");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Self { child, url }
+    }
+
+    async fn browser(&self, profile: &Path, width: u32, height: u32) -> Client {
+        let args = vec![
+            "--headless".to_owned(),
+            "--no-sandbox".to_owned(),
+            "--disable-gpu".to_owned(),
+            "--disable-background-networking".to_owned(),
+            "--disable-component-update".to_owned(),
+            "--disable-sync".to_owned(),
+            "--no-first-run".to_owned(),
+            "--disable-dev-shm-usage".to_owned(),
+            format!("--user-data-dir={}", profile.display()),
+            format!("--window-size={width},{height}"),
+        ];
+        let mut options = json!({ "binary": "/usr/bin/chromium", "args": args });
+        if width < 500 {
+            // Desktop windows are at least 500 px wide: emulate the phone.
+            options["mobileEmulation"] = json!({
+                "deviceMetrics": { "width": width, "height": height, "pixelRatio": 2, "touch": true }
+            });
+        }
+        let caps = json!({ "browserName": "chrome", "goog:chromeOptions": options });
+        let serde_json::Value::Object(caps) = caps else {
+            unreachable!()
+        };
+        ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&self.url)
+            .await
+            .expect("a Chromium session")
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn screenshots() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+async fn fill(c: &Client, css: &str, text: &str) {
+    let e = c.wait().for_element(Locator::Css(css)).await.unwrap();
+    e.clear().await.unwrap();
+    e.send_keys(text).await.unwrap();
+}
+
+async fn click(c: &Client, css: &str) {
+    c.wait()
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+async fn path(c: &Client) -> String {
+    c.current_url().await.unwrap().path().to_owned()
+}
+
+async fn wait_until(c: &Client, js: &str, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if c.execute(js, vec![]).await.unwrap() == json!(true) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn wait_online(c: &Client) {
+    wait_until(
+        c,
+        "return document.getElementById('chat')?.dataset.connection === 'online'",
+        "the socket",
+    )
+    .await;
+}
+
+/// Registers through the form; ends on the chat page, connected.
+async fn register(c: &Client, app: &App, name: &str) {
+    c.goto(&app.url("/register")).await.unwrap();
+    fill(c, "#username", name).await;
+    fill(c, "#password", "browser-password").await;
+    fill(c, "#confirm", "browser-password").await;
+    click(c, "form[action='/register'] button[type=submit]").await;
+    c.wait().for_element(Locator::Css("#chat")).await.unwrap();
+    assert_eq!(path(c).await, "/chat");
+    wait_online(c).await;
+}
+
+async fn say(c: &Client, text: &str) {
+    let input = c.find(Locator::Css("#message-input")).await.unwrap();
+    input.send_keys(text).await.unwrap();
+    input.send_keys("\u{E007}").await.unwrap(); // Enter sends
+}
+
+/// Waits for a confirmed message whose text is `text`; returns its classes.
+async fn wait_for_message(c: &Client, text: &str) -> String {
+    let js = "const [t] = arguments; const el = Array.from(document.querySelectorAll('#message-list .msg[data-id]')).find(e => e.querySelector('.msg-body').textContent === t); return el ? el.className : null;";
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let v = c.execute(js, vec![json!(text)]).await.unwrap();
+        if let Some(classes) = v.as_str() {
+            return classes.to_owned();
+        }
+        assert!(Instant::now() < deadline, "message {text:?} never appeared");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs chromium"]
+async fn two_users_see_each_others_messages_live() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::start(&dir.path().join("m.db")).await;
+    let driver = Driver::start().await;
+    let a = driver
+        .browser(&dir.path().join("profile-a"), 1280, 860)
+        .await;
+    let b = driver
+        .browser(&dir.path().join("profile-b"), 1280, 860)
+        .await;
+    register(&a, &app, "ada").await;
+    register(&b, &app, "grace").await;
+
+    say(&a, "Hello from Ada!").await;
+    assert!(
+        wait_for_message(&a, "Hello from Ada!")
+            .await
+            .contains("msg-own")
+    );
+    assert!(
+        !wait_for_message(&b, "Hello from Ada!")
+            .await
+            .contains("msg-own")
+    );
+    say(
+        &b,
+        "Hi Ada, Grace here.\u{E008}\u{E007}\u{E008}Second line via Shift+Enter.",
+    )
+    .await;
+    wait_for_message(&a, "Hi Ada, Grace here.\nSecond line via Shift+Enter.").await;
+    say(&a, "Both of us are online — see the list on the left.").await;
+    wait_for_message(&b, "Both of us are online — see the list on the left.").await;
+
+    wait_until(
+        &a,
+        "return Array.from(document.querySelectorAll('#online-list li')).some(li => li.textContent.startsWith('grace'))",
+        "grace in ada's online list",
+    )
+    .await;
+    std::fs::write(
+        screenshots().join("chat.png"),
+        a.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    a.close().await.unwrap();
+    b.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs chromium"]
+async fn a_script_message_renders_as_text_and_runs_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::start(&dir.path().join("m.db")).await;
+    let driver = Driver::start().await;
+    let a = driver
+        .browser(&dir.path().join("profile-a"), 1024, 768)
+        .await;
+    let b = driver
+        .browser(&dir.path().join("profile-b"), 1024, 768)
+        .await;
+    register(&a, &app, "mallory").await;
+    register(&b, &app, "victim").await;
+    let evil = r#"<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2"><b>bold?</b>"#;
+    say(&a, evil).await;
+    wait_for_message(&b, evil).await;
+    for c in [&a, &b] {
+        let v = c
+            .execute(
+                "return [window.__pwned === undefined, document.querySelectorAll('#message-list script, #message-list img, #message-list b').length]",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(v, json!([true, 0]));
+    }
+    // After a reload the history renders it as text too.
+    b.refresh().await.unwrap();
+    wait_online(&b).await;
+    wait_for_message(&b, evil).await;
+    let v = b
+        .execute("return window.__pwned === undefined", vec![])
+        .await
+        .unwrap();
+    assert_eq!(v, json!(true));
+    a.close().await.unwrap();
+    b.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs chromium"]
+async fn remember_me_survives_a_browser_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::start(&dir.path().join("m.db")).await;
+    let driver = Driver::start().await;
+    for (name, remember) in [("keeper", true), ("forgetter", false)] {
+        app.register_and_login(name, "browser-password").await;
+        let profile = dir.path().join(format!("profile-{name}"));
+        let c = driver.browser(&profile, 1024, 768).await;
+        c.goto(&app.url("/login")).await.unwrap();
+        fill(&c, "#username", name).await;
+        fill(&c, "#password", "browser-password").await;
+        if remember {
+            click(&c, "#remember").await;
+        }
+        click(&c, "form[action='/login'] button[type=submit]").await;
+        c.wait().for_element(Locator::Css("#chat")).await.unwrap();
+        c.close().await.unwrap();
+
+        // A new browser process on the same profile.
+        let c = driver.browser(&profile, 1024, 768).await;
+        c.goto(&app.url("/chat")).await.unwrap();
+        let expected = if remember { "/chat" } else { "/login" };
+        assert_eq!(path(&c).await, expected, "{name} after a browser restart");
+        c.close().await.unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs chromium"]
+async fn pages_fit_a_375px_phone_without_horizontal_scroll() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::start(&dir.path().join("m.db")).await;
+    let driver = Driver::start().await;
+    let c = driver.browser(&dir.path().join("profile"), 375, 812).await;
+    let no_hscroll = "return document.documentElement.scrollWidth <= window.innerWidth";
+    for page in ["/login", "/register"] {
+        c.goto(&app.url(page)).await.unwrap();
+        assert_eq!(
+            c.execute(no_hscroll, vec![]).await.unwrap(),
+            json!(true),
+            "{page}"
+        );
+    }
+    register(&c, &app, "phone_user").await;
+    let long_word = "Supercalifragilistic".repeat(12);
+    say(&c, &long_word).await;
+    wait_for_message(&c, &long_word).await;
+    say(&c, "Short one, with a link-like text: https://example.invalid/a/very/long/path/that/keeps/going/and/going").await;
+    wait_for_message(&c, "Short one, with a link-like text: https://example.invalid/a/very/long/path/that/keeps/going/and/going").await;
+    assert_eq!(
+        c.execute("return window.innerWidth", vec![]).await.unwrap(),
+        json!(375)
+    );
+    assert_eq!(
+        c.execute(no_hscroll, vec![]).await.unwrap(),
+        json!(true),
+        "/chat"
+    );
+    // The sidebar collapses behind the "People" button on phones.
+    let sidebar_visible = "const s = document.getElementById('sidebar'); return s.getBoundingClientRect().width > 0 && getComputedStyle(s).visibility !== 'hidden'";
+    assert_eq!(
+        c.execute(sidebar_visible, vec![]).await.unwrap(),
+        json!(false)
+    );
+    std::fs::write(
+        screenshots().join("chat-375.png"),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    click(&c, "button[data-bs-toggle='offcanvas']").await;
+    wait_until(&c, sidebar_visible, "the sidebar to open").await;
+    c.close().await.unwrap();
+}
