@@ -13,7 +13,9 @@ use warp::Filter;
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // 1. The chat service over the in-memory store, and its web layer.
-    let messenger = Messenger::builder().store(Arc::new(MemoryStore::new())).build()?;
+    let messenger = Messenger::builder()
+        .store(Arc::new(MemoryStore::new()))
+        .build()?;
     let chat = Web::new(messenger);
 
     // 2. The host app's own routes.
@@ -31,7 +33,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let app = home.or(status).or(chat.routes());
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:3030").await?;
-    println!("Acme intranet with chat at http://{}/", listener.local_addr()?);
+    println!(
+        "Acme intranet with chat at http://{}/",
+        listener.local_addr()?
+    );
     warp::serve(app)
         .incoming(listener)
         .graceful(async move {
