@@ -1,0 +1,84 @@
+//! Keeps the load generator working against the real server (and its own
+//! floor): a small fan-out must arrive exactly once, in order. Not timed.
+
+mod common;
+
+use std::time::Duration;
+
+use common::App;
+use loadgen::fanout::{self, FanoutOptions};
+use loadgen::{connect, users};
+
+fn small(base: &str) -> FanoutOptions {
+    FanoutOptions {
+        base: base.to_owned(),
+        clients: 6,
+        senders: 3,
+        messages: 40,
+        rate: None,
+        window: 8,
+        room: "general".into(),
+        idle_timeout: Duration::from_secs(10),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fanout_against_the_server_is_exact() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::start(&dir.path().join("lg.db")).await;
+    let file = dir.path().join("users.json");
+
+    let users = users::ensure(&app.base, 6, Some(&file)).await.unwrap();
+    let opts = small(&app.base);
+    let r = fanout::run(&opts, &users).await.unwrap();
+    assert_eq!(r.expected, 6 * 3 * 40);
+    assert_eq!(r.delivered, r.expected, "{r:?}");
+    assert_eq!(
+        (r.lost, r.duplicated, r.out_of_order, r.errors),
+        (0, 0, 0, 0),
+        "{r:?}"
+    );
+    assert!(r.latency.max_ms > 0.0);
+
+    // The users file is reused: the same users come back, still logged in.
+    let again = users::ensure(&app.base, 6, Some(&file)).await.unwrap();
+    assert_eq!(
+        again.iter().map(|u| &u.username).collect::<Vec<_>>(),
+        users.iter().map(|u| &u.username).collect::<Vec<_>>()
+    );
+
+    // Paced sending works too.
+    let paced = FanoutOptions {
+        rate: Some(200.0),
+        messages: 10,
+        ..opts
+    };
+    let r = fanout::run(&paced, &again).await.unwrap();
+    assert_eq!((r.delivered, r.lost), (6 * 3 * 10, 0), "{r:?}");
+
+    let c = connect::run(
+        &app.base,
+        &users,
+        12,
+        "general",
+        Duration::ZERO,
+        Some(app.child.id()),
+    )
+    .await
+    .unwrap();
+    assert_eq!((c.connected, c.failures), (12, 0), "{c:?}");
+    assert!(c.rss_after_kib.is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fanout_against_the_floor_is_exact() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let server = tokio::spawn(loadgen::bare::serve(listener, std::future::pending()));
+
+    let users = users::ensure(&base, 6, None).await.unwrap();
+    let r = fanout::run(&small(&base), &users).await.unwrap();
+    assert_eq!(r.delivered, r.expected, "{r:?}");
+    assert_eq!((r.lost, r.duplicated, r.out_of_order), (0, 0, 0), "{r:?}");
+    server.abort();
+}

@@ -1,0 +1,217 @@
+//! `loadgen`: drives any server speaking the Community Messenger protocol.
+//!
+//! Every run is bounded in count and time, and talks to the given URL only
+//! (use loopback). See docs/performance.md for the commands behind each figure.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use loadgen::fanout::FanoutOptions;
+use loadgen::{bare, connect, fanout, login, users};
+
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct Target {
+    /// Server base URL.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    url: String,
+    /// Where registered users are cached between runs.
+    #[arg(long, default_value = "target/loadgen-users.json")]
+    users_file: PathBuf,
+    /// Room to use.
+    #[arg(long, default_value = "general")]
+    room: String,
+}
+
+#[derive(Args, Clone)]
+struct Chat {
+    /// Clients in the room.
+    #[arg(long, short = 'c', default_value_t = 200)]
+    clients: usize,
+    /// Senders among them.
+    #[arg(long, short = 's', default_value_t = 20)]
+    senders: usize,
+    /// Messages per sender.
+    #[arg(long, short = 'm', default_value_t = 500)]
+    messages: usize,
+    /// Messages per second per sender (default: as fast as the window allows).
+    #[arg(long)]
+    rate: Option<f64>,
+    /// Messages in flight per sender when no rate is given.
+    #[arg(long, default_value_t = 16)]
+    window: u64,
+    /// Stop waiting when nothing arrives for this many seconds.
+    #[arg(long, default_value_t = 10)]
+    idle_timeout: u64,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// C clients in one room, S send M messages each.
+    Fanout {
+        #[command(flatten)]
+        target: Target,
+        #[command(flatten)]
+        chat: Chat,
+    },
+    /// Hold C idle authenticated sockets, joined to the room.
+    Connect {
+        #[command(flatten)]
+        target: Target,
+        /// Sockets.
+        #[arg(long, short = 'c', default_value_t = 1000)]
+        clients: usize,
+        /// Distinct users the sockets log in as (cycled).
+        #[arg(long, default_value_t = 1000)]
+        users: usize,
+        /// Seconds to hold them.
+        #[arg(long, default_value_t = 5)]
+        hold: u64,
+        /// The server's pid, to read its RSS from /proc.
+        #[arg(long)]
+        server_pid: Option<u32>,
+    },
+    /// L logins at concurrency K while a small chat runs.
+    Login {
+        #[command(flatten)]
+        target: Target,
+        /// Logins.
+        #[arg(long, short = 'l', default_value_t = 200)]
+        logins: usize,
+        /// At once.
+        #[arg(long, short = 'k', default_value_t = 16)]
+        concurrency: usize,
+        #[command(flatten)]
+        chat: Chat,
+    },
+    /// Serve the floor: broadcast only, no auth, no storage.
+    Bare {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:9090")]
+        addr: SocketAddr,
+    },
+}
+
+fn options(target: &Target, chat: &Chat) -> FanoutOptions {
+    FanoutOptions {
+        base: target.url.trim_end_matches('/').to_owned(),
+        clients: chat.clients,
+        senders: chat.senders,
+        messages: chat.messages,
+        rate: chat.rate,
+        window: chat.window,
+        room: target.room.clone(),
+        idle_timeout: Duration::from_secs(chat.idle_timeout),
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let _ = rlimit::increase_nofile_limit(u64::MAX);
+    match Cli::parse().command {
+        Command::Fanout { target, chat } => {
+            let opts = options(&target, &chat);
+            let users = users::ensure(&opts.base, opts.clients, Some(&target.users_file)).await?;
+            let r = fanout::run(&opts, &users).await?;
+            println!("{}", serde_json::to_string(&r)?);
+            eprintln!(
+                "fanout C={} S={} M={}: {}/{} delivered ({} lost, {} dup, {} out of order, {} errors) in {:.2}s = {:.0} msgs/s; latency p50 {:.2} p90 {:.2} p99 {:.2} max {:.2} ms",
+                r.clients,
+                r.senders,
+                r.messages,
+                r.delivered,
+                r.expected,
+                r.lost,
+                r.duplicated,
+                r.out_of_order,
+                r.errors,
+                r.seconds,
+                r.delivered_per_sec,
+                r.latency.p50_ms,
+                r.latency.p90_ms,
+                r.latency.p99_ms,
+                r.latency.max_ms
+            );
+            anyhow::ensure!(
+                r.lost == 0 && r.duplicated == 0 && r.out_of_order == 0,
+                "delivery was not exact"
+            );
+        }
+        Command::Connect {
+            target,
+            clients,
+            users: n,
+            hold,
+            server_pid,
+        } => {
+            let base = target.url.trim_end_matches('/');
+            let users = users::ensure(base, n.min(clients), Some(&target.users_file)).await?;
+            let r = connect::run(
+                base,
+                &users,
+                clients,
+                &target.room,
+                Duration::from_secs(hold),
+                server_pid,
+            )
+            .await?;
+            println!("{}", serde_json::to_string(&r)?);
+            eprintln!(
+                "connect: {}/{} sockets ({} failed) at {:.0}/s; server RSS {:?} -> {:?} KiB = {:?} bytes/socket",
+                r.connected,
+                r.sockets,
+                r.failures,
+                r.connect_per_sec,
+                r.rss_before_kib,
+                r.rss_after_kib,
+                r.bytes_per_socket
+            );
+        }
+        Command::Login {
+            target,
+            logins,
+            concurrency,
+            chat,
+        } => {
+            let opts = options(&target, &chat);
+            let all = users::ensure(
+                &opts.base,
+                opts.clients + concurrency,
+                Some(&target.users_file),
+            )
+            .await?;
+            let (chat_users, storm_users) = all.split_at(opts.clients);
+            let r = login::run(&opts, chat_users, storm_users, logins, concurrency).await?;
+            println!("{}", serde_json::to_string(&r)?);
+            eprintln!(
+                "login: {} logins at {} ({} failed): {:.1}/s, p50 {:.1} p99 {:.1} ms; chat p99 {:.2} ms alone, {:.2} ms during = {:.2}x",
+                r.logins,
+                r.concurrency,
+                r.failed,
+                r.logins_per_sec,
+                r.latency.p50_ms,
+                r.latency.p99_ms,
+                r.chat_p99_alone_ms,
+                r.chat_p99_during_ms,
+                r.chat_p99_ratio
+            );
+        }
+        Command::Bare { addr } => {
+            let listener = tokio::net::TcpListener::bind(addr).await?;
+            println!("bare floor server at http://{}/", listener.local_addr()?);
+            bare::serve(listener, async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await;
+        }
+    }
+    Ok(())
+}
