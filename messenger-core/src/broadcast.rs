@@ -7,6 +7,7 @@ use std::sync::{Arc, OnceLock, RwLock};
 use std::task::{Context, Poll};
 
 use async_trait::async_trait;
+use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 use tokio::sync::broadcast;
 use tokio_stream::wrappers::BroadcastStream;
@@ -49,7 +50,7 @@ pub struct RoomEvent(Arc<Inner>);
 
 struct Inner {
     kind: EventKind,
-    encoded: OnceLock<Arc<str>>,
+    encoded: OnceLock<Bytes>,
 }
 
 impl RoomEvent {
@@ -66,9 +67,11 @@ impl RoomEvent {
         &self.0.kind
     }
 
-    /// The event's wire encoding, computed by `encode` on first use and
-    /// shared afterwards. A process is expected to encode events one way.
-    pub fn encoded(&self, encode: impl FnOnce(&EventKind) -> String) -> Arc<str> {
+    /// The event's wire encoding (UTF-8 text), computed by `encode` on
+    /// first use and shared afterwards, so a frame delivered to thousands of
+    /// sockets is serialized once and never copied. A process is expected
+    /// to encode events one way.
+    pub fn encoded(&self, encode: impl FnOnce(&EventKind) -> String) -> Bytes {
         self.0
             .encoded
             .get_or_init(|| encode(&self.0.kind).into())

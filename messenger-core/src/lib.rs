@@ -100,6 +100,7 @@ pub use password::PasswordHasher;
 pub use presence::{LocalPresence, Presence};
 pub use ratelimit::{FailureLimiter, KeyedRate};
 pub use room::RoomName;
+pub use sequencer::PendingPost;
 pub use session::{LoginOutcome, Session, SessionRecord, SessionToken, TokenHash};
 pub use store::{BoxError, MessageStore, SessionStore, StoreError, UserRecord, UserStore};
 pub use user::{Password, User, UserId, Username};

@@ -18,7 +18,7 @@ use crate::presence::{LocalPresence, Presence};
 use crate::presence_feed::PresenceFeed;
 use crate::ratelimit::{FailureLimiter, KeyedRate};
 use crate::room::RoomName;
-use crate::sequencer::RoomSequencer;
+use crate::sequencer::{PendingPost, RoomSequencer};
 use crate::session::{LoginOutcome, Session, SessionRecord, SessionToken, TokenHash};
 use crate::store::{MessageStore, SessionStore, UserStore};
 use crate::user::{Password, User, UserId, Username};
@@ -378,25 +378,37 @@ impl Messenger {
         body: MessageBody,
         client_id: ClientId,
     ) -> Result<Posted> {
+        self.enqueue_post(author, room, body, client_id)
+            .await?
+            .await
+    }
+
+    /// [`post`](Self::post) in two steps, for a caller that keeps several
+    /// posts in flight (a WebSocket connection pipelining a client's
+    /// sends): this returns as soon as the room's queue took the post, and
+    /// posts enqueued one after another get ids in that order. Awaiting the
+    /// [`PendingPost`] gives what `post` would have returned.
+    pub async fn enqueue_post(
+        &self,
+        author: &User,
+        room: &RoomName,
+        body: MessageBody,
+        client_id: ClientId,
+    ) -> Result<PendingPost> {
         self.ensure_room(room)?;
         if let Some(rate) = &self.inner.send_rate {
             rate.check(&author.id)
                 .map_err(|retry_after| Error::RateLimited { retry_after })?;
         }
-        let appended = self
-            .sequencer(room)
-            .submit(NewMessage {
+        self.sequencer(room)
+            .enqueue(NewMessage {
                 room: room.clone(),
                 author: author.clone(),
                 body,
                 client_id,
                 sent_at: self.inner.clock.now(),
             })
-            .await?;
-        Ok(Posted {
-            message: appended.message,
-            created: appended.created,
-        })
+            .await
     }
 
     fn sequencer(&self, room: &RoomName) -> RoomSequencer {

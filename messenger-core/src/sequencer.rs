@@ -3,13 +3,16 @@
 //! same order and a batch costs one store round-trip (group commit).
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use tokio::sync::{mpsc, oneshot};
 
 use crate::broadcast::{EventKind, RoomBroadcast, RoomEvent};
 use crate::error::Error;
-use crate::message::{Appended, NewMessage};
+use crate::message::{Appended, NewMessage, Posted};
 use crate::room::RoomName;
 use crate::store::{MessageStore, StoreError};
 
@@ -38,16 +41,38 @@ impl RoomSequencer {
         Self { tx }
     }
 
-    /// Stores `new` and waits until it is durable and published.
-    pub(crate) async fn submit(&self, new: NewMessage) -> Result<Appended, Error> {
+    /// Queues `new`; returns once the room's queue took it. Posts queued
+    /// one after another get ids in that order.
+    pub(crate) async fn enqueue(&self, new: NewMessage) -> Result<PendingPost, Error> {
         let (reply, answer) = oneshot::channel();
         self.tx
             .send(PostRequest { new, reply })
             .await
             .map_err(|_| Error::Internal("room sequencer stopped".into()))?;
-        answer
-            .await
-            .map_err(|_| Error::Internal("room sequencer dropped the post".into()))?
+        Ok(PendingPost(answer))
+    }
+}
+
+/// A queued post: resolves once the message is durable and published (or
+/// refused). Returned by [`Messenger::enqueue_post`](crate::Messenger::enqueue_post).
+///
+/// Dropping it does not withdraw the post.
+#[derive(Debug)]
+#[must_use = "the post's outcome is only known by awaiting it"]
+pub struct PendingPost(oneshot::Receiver<Result<Appended, Error>>);
+
+impl Future for PendingPost {
+    type Output = Result<Posted, Error>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.0).poll(cx).map(|answer| match answer {
+            Ok(Ok(appended)) => Ok(Posted {
+                message: appended.message,
+                created: appended.created,
+            }),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(Error::Internal("room sequencer dropped the post".into())),
+        })
     }
 }
 

@@ -5,16 +5,23 @@
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
-use futures_util::stream::SplitSink;
+use bytes::Bytes;
+use futures_util::future::BoxFuture;
+use futures_util::stream::{FuturesOrdered, SplitSink};
 use futures_util::{FutureExt, SinkExt, StreamExt};
+use hyper::upgrade::Upgraded;
+use hyper_util::rt::TokioIo;
 use messenger_core::{
     ClientId, Delivery, Error, ErrorCode, EventKind, HistoryQuery, Message, MessageBody, MessageId,
-    PresenceGuard, RoomEvent, RoomName, Session, SessionToken, Subscription,
+    Posted, PresenceGuard, RoomEvent, RoomName, Session, SessionToken, Subscription,
 };
 use tokio::sync::broadcast::error::RecvError;
 use tokio::time::Instant;
 use tokio_stream::StreamMap;
-use warp::ws::{Message as WsMessage, WebSocket};
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::Utf8Bytes;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage};
 
 use crate::frames::{ClientFrame, ServerFrame, client_id_of, encode_event};
 use crate::web::Web;
@@ -25,12 +32,24 @@ pub mod close {
     pub const GOING_AWAY: u16 = 1001;
     /// The session was revoked (logout).
     pub const POLICY: u16 = 1008;
+    /// A message over the hard size limit arrived.
+    pub const MESSAGE_TOO_BIG: u16 = 1009;
     /// The client cannot keep up with its rooms even after resyncs.
     pub const TRY_AGAIN_LATER: u16 = 1013;
 }
 
+/// An upgraded socket.
+pub(crate) type Socket = WebSocketStream<TokioIo<Upgraded>>;
+
 /// Events delivered in one go before the socket is flushed.
 const COALESCE: usize = 256;
+
+/// Posts of one socket in flight at once (stored, not yet answered). The
+/// socket reads no further frames while this many are pending.
+const MAX_POSTS_IN_FLIGHT: usize = 64;
+
+/// A pipelined post: the `client_id` it answers and its outcome.
+type InFlight = BoxFuture<'static, (RoomName, String, Result<Posted, Error>)>;
 
 struct Room {
     /// The last message id delivered to this socket; everything up to it
@@ -42,8 +61,10 @@ struct Room {
 struct Conn {
     web: Web,
     session: Session,
-    tx: SplitSink<WebSocket, WsMessage>,
+    tx: SplitSink<Socket, WsMessage>,
     out: Vec<WsMessage>,
+    /// The socket's posts in flight, answered in the order they were sent.
+    posts: FuturesOrdered<InFlight>,
     rooms: HashMap<RoomName, Room>,
     subs: StreamMap<RoomName, Subscription>,
     lags: VecDeque<Instant>,
@@ -57,13 +78,14 @@ enum End {
     Gone,
 }
 
-pub(crate) async fn run(web: Web, session: Session, token: SessionToken, socket: WebSocket) {
+pub(crate) async fn run(web: Web, session: Session, token: SessionToken, socket: Socket) {
     let (tx, mut rx) = socket.split();
     let mut conn = Conn {
         web: web.clone(),
         session,
         tx,
         out: Vec::new(),
+        posts: FuturesOrdered::new(),
         rooms: HashMap::new(),
         subs: StreamMap::new(),
         lags: VecDeque::new(),
@@ -99,11 +121,19 @@ pub(crate) async fn run(web: Web, session: Session, token: SessionToken, socket:
                 // Missed some revocations: ask the store whether ours is among them.
                 Err(RecvError::Lagged(_)) => conn.recheck(&token).await,
             },
-            frame = rx.next() => match frame {
+            Some((room, client_id, result)) = conn.posts.next(), if !conn.posts.is_empty() => {
+                conn.posted(&room, &client_id, result);
+                None
+            }
+            frame = rx.next(), if conn.posts.len() < MAX_POSTS_IN_FLIGHT => match frame {
                 Some(Ok(msg)) => {
                     last_heard = Instant::now();
                     conn.incoming(msg).await
                 }
+                Some(Err(WsError::Capacity(_))) => Some(End::Close(
+                    close::MESSAGE_TOO_BIG,
+                    "message exceeds the server's hard limit",
+                )),
                 _ => Some(End::Gone),
             },
             Some((room, delivery)) = conn.subs.next(), if !conn.subs.is_empty() => {
@@ -128,7 +158,7 @@ pub(crate) async fn run(web: Web, session: Session, token: SessionToken, socket:
                     // Revocations on other nodes reach us through the store.
                     conn.recheck(&token).await
                 } else {
-                    conn.out.push(WsMessage::ping(Vec::new()));
+                    conn.out.push(WsMessage::Ping(Bytes::new()));
                     None
                 }
             }
@@ -141,7 +171,10 @@ pub(crate) async fn run(web: Web, session: Session, token: SessionToken, socket:
         let _ = conn.flush().await;
         let _ = tokio::time::timeout(
             Duration::from_secs(1),
-            conn.tx.send(WsMessage::close_with(code, reason)),
+            conn.tx.send(WsMessage::Close(Some(CloseFrame {
+                code: code.into(),
+                reason: reason.into(),
+            }))),
         )
         .await;
     }
@@ -151,7 +184,7 @@ pub(crate) async fn run(web: Web, session: Session, token: SessionToken, socket:
 
 impl Conn {
     fn push(&mut self, text: String) {
-        self.out.push(WsMessage::text(text));
+        self.out.push(WsMessage::Text(text.into()));
     }
 
     fn error(&mut self, code: ErrorCode, message: &str, client_id: Option<&str>) {
@@ -204,7 +237,7 @@ impl Conn {
     async fn recheck(&mut self, token: &SessionToken) -> Option<End> {
         match self.web.messenger().authenticate(token).await {
             Ok(_) => {
-                self.out.push(WsMessage::ping(Vec::new()));
+                self.out.push(WsMessage::Ping(Bytes::new()));
                 None
             }
             Err(e) if e.code() == ErrorCode::Unauthorized => Some(self.logged_out()),
@@ -213,19 +246,19 @@ impl Conn {
     }
 
     async fn incoming(&mut self, msg: WsMessage) -> Option<End> {
-        if msg.is_close() {
-            return Some(End::Gone);
-        }
-        if msg.is_binary() {
-            self.error(
-                ErrorCode::Invalid,
-                "binary frames are not supported; send JSON text frames",
-                None,
-            );
-            return None;
-        }
-        let Ok(text) = msg.to_str() else {
-            return None; // ping or pong
+        let text = match &msg {
+            WsMessage::Text(text) => text.as_str(),
+            WsMessage::Binary(_) => {
+                self.error(
+                    ErrorCode::Invalid,
+                    "binary frames are not supported; send JSON text frames",
+                    None,
+                );
+                return None;
+            }
+            WsMessage::Close(_) => return Some(End::Gone),
+            // Pings are answered by tungstenite; pongs only prove liveness.
+            WsMessage::Ping(_) | WsMessage::Pong(_) | WsMessage::Frame(_) => return None,
         };
         let limit = self.web.messenger().config().limits.frame_bytes;
         if text.len() > limit {
@@ -362,23 +395,37 @@ impl Conn {
         self.push(frame);
     }
 
+    /// Queues the post and keeps it in flight; [`Conn::posted`] answers it.
     async fn send(&mut self, raw_room: &str, body: &str, client_id: &str) -> Result<(), Error> {
         let m = self.web.messenger().clone();
         let limits = &m.config().limits;
         let room = m.room(raw_room)?;
         let client_id = ClientId::parse(client_id, limits)?;
         let body = MessageBody::parse(body, limits)?;
-        let posted = m.post(&self.session.user, &room, body, client_id).await?;
-        // Joined sockets get the message from the room, in order; others
-        // (and retries, which are not broadcast again) get it here.
-        if !self.rooms.contains_key(&room) {
-            let frame = ServerFrame::Message {
-                message: &posted.message,
-            }
-            .encode();
-            self.push(frame);
-        }
+        let raw_client_id = client_id.as_str().to_owned();
+        let pending = m
+            .enqueue_post(&self.session.user, &room, body, client_id)
+            .await?;
+        self.posts
+            .push_back(pending.map(move |r| (room, raw_client_id, r)).boxed());
         Ok(())
+    }
+
+    fn posted(&mut self, room: &RoomName, client_id: &str, result: Result<Posted, Error>) {
+        match result {
+            // A joined socket gets the message from the room, in order (a
+            // retry's original came that way, or with the join's history);
+            // a socket that has not joined gets it here.
+            Ok(posted) if !self.rooms.contains_key(room) => {
+                let frame = ServerFrame::Message {
+                    message: &posted.message,
+                }
+                .encode();
+                self.push(frame);
+            }
+            Ok(_) => {}
+            Err(e) => self.refuse(e, Some(client_id)),
+        }
     }
 
     async fn typing(&mut self, raw: &str) -> Result<(), Error> {
@@ -452,8 +499,7 @@ impl Conn {
                         return None;
                     }
                 }
-                self.out
-                    .push(WsMessage::text(&*event.encoded(encode_event)));
+                self.out.push(shared_text(&event));
                 if let Some(r) = self.rooms.get_mut(room) {
                     r.last = message.id;
                 }
@@ -461,8 +507,7 @@ impl Conn {
             }
             EventKind::Typing { user, .. } if user.id == self.session.user.id => None,
             _ => {
-                self.out
-                    .push(WsMessage::text(&*event.encoded(encode_event)));
+                self.out.push(shared_text(&event));
                 None
             }
         }
@@ -504,4 +549,10 @@ impl Conn {
             }
         }
     }
+}
+
+/// The event's frame, serialized once per event and shared by every socket.
+fn shared_text(event: &RoomEvent) -> WsMessage {
+    let bytes = event.encoded(encode_event);
+    WsMessage::Text(Utf8Bytes::try_from(bytes).expect("events are encoded from a String"))
 }

@@ -408,3 +408,55 @@ async fn shutdown_closes_sockets_with_going_away() {
             .is_none_or(|m| m.is_err() || m.unwrap().is_close())
     );
 }
+
+#[tokio::test]
+async fn pipelined_sends_are_stored_and_answered_in_the_order_sent() {
+    let s = Server::start().await;
+    let (t, _) = s.user("pipeliner").await;
+    let mut ws = s.ws(&t).await;
+    ws.join(None).await;
+    // Far more than the per-socket window, without waiting for answers; a
+    // bad one in the middle is refused on its own (errors may overtake
+    // posts still in flight: clients reconcile by client_id).
+    for i in 0..200 {
+        let body = if i == 100 {
+            String::new()
+        } else {
+            format!("m{i}")
+        };
+        ws.send(json!({ "type": "send", "room": "general", "body": body, "client_id": format!("p{i}") }))
+            .await;
+    }
+    let (mut stored, mut refused) = (Vec::new(), Vec::new());
+    let mut last_id = 0;
+    while stored.len() + refused.len() < 200 {
+        let f = ws.next_frame().await;
+        match f["type"].as_str() {
+            Some("message") => {
+                let id = f["message"]["id"].as_u64().unwrap();
+                assert!(id > last_id, "ids grow");
+                last_id = id;
+                stored.push(f["message"]["client_id"].as_str().unwrap().to_owned());
+            }
+            Some("error") => refused.push(f["client_id"].as_str().unwrap().to_owned()),
+            _ => {}
+        }
+    }
+    let expected: Vec<String> = (0..200)
+        .filter(|&i| i != 100)
+        .map(|i| format!("p{i}"))
+        .collect();
+    assert_eq!(stored, expected);
+    assert_eq!(refused, ["p100"]);
+}
+
+#[tokio::test]
+async fn a_message_over_the_hard_limit_closes_with_1009() {
+    let s = Server::start().await;
+    let (t, _) = s.user("huge").await;
+    let mut ws = s.ws(&t).await;
+    ws.send_raw(Message::text("x".repeat(2 * 1024 * 1024)))
+        .await;
+    let close = ws.until("__close").await;
+    assert_eq!(close["code"], 1009);
+}
