@@ -20,11 +20,11 @@ use tokio::time::Instant;
 use tokio_stream::StreamMap;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
-use tokio_tungstenite::tungstenite::protocol::frame::Utf8Bytes;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage};
 
 use crate::frames::{ClientFrame, ServerFrame, client_id_of, encode_event};
 use crate::web::Web;
+use crate::wire::{CoalescingIo, fragments};
 
 /// Close codes this server uses.
 pub mod close {
@@ -39,7 +39,7 @@ pub mod close {
 }
 
 /// An upgraded socket.
-pub(crate) type Socket = WebSocketStream<TokioIo<Upgraded>>;
+pub(crate) type Socket = WebSocketStream<CoalescingIo<TokioIo<Upgraded>>>;
 
 /// Events delivered in one go before the socket is flushed.
 const COALESCE: usize = 256;
@@ -184,7 +184,7 @@ pub(crate) async fn run(web: Web, session: Session, token: SessionToken, socket:
 
 impl Conn {
     fn push(&mut self, text: String) {
-        self.out.push(WsMessage::Text(text.into()));
+        self.out.extend(fragments(Bytes::from(text)));
     }
 
     fn error(&mut self, code: ErrorCode, message: &str, client_id: Option<&str>) {
@@ -499,7 +499,7 @@ impl Conn {
                         return None;
                     }
                 }
-                self.out.push(shared_text(&event));
+                self.out.extend(fragments(event.encoded(encode_event)));
                 if let Some(r) = self.rooms.get_mut(room) {
                     r.last = message.id;
                 }
@@ -507,7 +507,7 @@ impl Conn {
             }
             EventKind::Typing { user, .. } if user.id == self.session.user.id => None,
             _ => {
-                self.out.push(shared_text(&event));
+                self.out.extend(fragments(event.encoded(encode_event)));
                 None
             }
         }
@@ -549,10 +549,4 @@ impl Conn {
             }
         }
     }
-}
-
-/// The event's frame, serialized once per event and shared by every socket.
-fn shared_text(event: &RoomEvent) -> WsMessage {
-    let bytes = event.encoded(encode_event);
-    WsMessage::Text(Utf8Bytes::try_from(bytes).expect("events are encoded from a String"))
 }

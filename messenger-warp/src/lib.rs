@@ -59,6 +59,7 @@ mod frames;
 mod pages;
 mod templates;
 mod web;
+mod wire;
 mod ws;
 
 pub use assets::Assets;

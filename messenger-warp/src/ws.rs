@@ -19,6 +19,7 @@ use crate::auth;
 use crate::connection;
 use crate::error::ApiError;
 use crate::web::Web;
+use crate::wire::CoalescingIo;
 
 pub(crate) fn filter(web: Web) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
     warp::path!("ws")
@@ -57,7 +58,7 @@ async fn upgrade(web: Web, headers: HeaderMap, on_upgrade: Option<OnUpgrade>) ->
     tracker.spawn(async move {
         match on_upgrade.await {
             Ok(upgraded) => {
-                let io = TokioIo::new(upgraded);
+                let io = CoalescingIo::new(TokioIo::new(upgraded));
                 let socket = WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await;
                 connection::run(web, session, token, socket).await;
             }
@@ -96,12 +97,12 @@ fn websocket_key(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// Small buffers: most sockets are idle most of the time, and the read
-/// buffer is zeroed up to its size on every read. Frames are written in
-/// batches and flushed explicitly, so a modest write threshold suffices.
+/// buffer is zeroed up to its size on every read. Frames go straight
+/// through to the [`CoalescingIo`], which batches them (see `wire`).
 fn socket_config(hard_limit: usize) -> WebSocketConfig {
     WebSocketConfig::default()
         .read_buffer_size(4 * 1024)
-        .write_buffer_size(16 * 1024)
+        .write_buffer_size(0)
         .max_message_size(Some(hard_limit))
         .max_frame_size(Some(hard_limit))
 }

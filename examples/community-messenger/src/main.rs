@@ -1,5 +1,6 @@
 //! The Community Messenger server: `cargo run --release -p community-messenger`.
 
+mod allocator;
 mod cli;
 mod ui;
 
@@ -13,8 +14,16 @@ use messenger_sqlite::{SqliteOptions, SqliteStore};
 use messenger_warp::{Web, WebConfig};
 use tracing_subscriber::EnvFilter;
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
+    allocator::return_large_blocks();
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?
+        .block_on(run())
+}
+
+async fn run() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),

@@ -7,11 +7,20 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use futures_util::{FutureExt, SinkExt, StreamExt};
+use hyper::upgrade::OnUpgrade;
+use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio::sync::broadcast;
-use warp::Filter;
-use warp::ws::{Message, WebSocket};
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+use warp::http::{HeaderMap, StatusCode};
+use warp::reply::Response;
+use warp::{Filter, Reply};
+
+type WebSocket = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
 
 /// A room: its channel, and the last id, locked while a message is both
 /// numbered and sent so ids reach every subscriber in order.
@@ -64,16 +73,48 @@ pub async fn serve(listener: TcpListener, shutdown: impl Future<Output = ()> + S
     });
     let me = warp::path!("api" / "me")
         .map(|| warp::reply::json(&json!({ "user": { "id": 1, "username": "bare" } })));
+    // Upgraded by hand, like the real server, so both use the same small
+    // read buffer (warp's `ws()` leaves tungstenite's 128 KiB, zeroed on
+    // every read): the floor must not be handicapped.
     let ws = warp::path!("ws")
-        .and(warp::ws())
-        .and(warp::header::optional::<String>("authorization"))
-        .map(move |ws: warp::ws::Ws, auth: Option<String>| {
-            let name = auth
-                .and_then(|a| a.strip_prefix("Bearer ").map(str::to_owned))
+        .and(warp::header::headers_cloned())
+        .and(warp::ext::optional::<OnUpgrade>())
+        .map(move |headers: HeaderMap, on_upgrade: Option<OnUpgrade>| {
+            let (Some(key), Some(on_upgrade)) = (headers.get("sec-websocket-key"), on_upgrade)
+            else {
+                return warp::reply::with_status(
+                    "expected a WebSocket upgrade",
+                    StatusCode::BAD_REQUEST,
+                )
+                .into_response();
+            };
+            let name = headers
+                .get("authorization")
+                .and_then(|a| a.to_str().ok()?.strip_prefix("Bearer ").map(str::to_owned))
                 .unwrap_or_else(|| "anon".into());
-            let rooms = rooms.clone();
-            let me = user(&name);
-            ws.on_upgrade(move |socket| connection(socket, rooms, me))
+            let (rooms, me) = (rooms.clone(), user(&name));
+            tokio::spawn(async move {
+                if let Ok(upgraded) = on_upgrade.await {
+                    let config = WebSocketConfig::default().read_buffer_size(4 * 1024);
+                    let socket = WebSocketStream::from_raw_socket(
+                        TokioIo::new(upgraded),
+                        Role::Server,
+                        Some(config),
+                    )
+                    .await;
+                    connection(socket, rooms, me).await;
+                }
+            });
+            let mut res = Response::default();
+            *res.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+            let h = res.headers_mut();
+            h.insert("connection", "upgrade".parse().expect("valid"));
+            h.insert("upgrade", "websocket".parse().expect("valid"));
+            h.insert(
+                "sec-websocket-accept",
+                derive_accept_key(key.as_bytes()).parse().expect("base64"),
+            );
+            res
         });
     warp::serve(register.or(login).or(me).or(ws))
         .incoming(listener)
@@ -92,9 +133,10 @@ async fn connection(socket: WebSocket, rooms: Arc<Rooms>, me: Value) {
     loop {
         tokio::select! {
             frame = rx.next() => {
-                let Some(Ok(frame)) = frame else { return };
-                let Ok(text) = frame.to_str() else { continue };
-                let Ok(v) = serde_json::from_str::<Value>(text) else { continue };
+                let Some(Ok(Message::Text(text))) = frame else {
+                    if matches!(frame, Some(Ok(_))) { continue } else { return }
+                };
+                let Ok(v) = serde_json::from_str::<Value>(&text) else { continue };
                 let room = v["room"].as_str().unwrap_or("general").to_owned();
                 match v["type"].as_str() {
                     Some("join") => {

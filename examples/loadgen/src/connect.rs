@@ -7,6 +7,7 @@ use futures_util::{StreamExt, stream};
 use serde::Serialize;
 
 use crate::client::connect_and_join;
+use crate::process::rss_kib;
 use crate::users::VUser;
 
 /// What happened.
@@ -26,15 +27,6 @@ pub struct ConnectReport {
     pub rss_after_kib: Option<u64>,
     /// (after - before) / connected.
     pub bytes_per_socket: Option<u64>,
-}
-
-/// Resident set size of a process, from /proc.
-pub fn rss_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next()?.parse().ok())
 }
 
 /// Opens `sockets` sockets (cycling through `users`), each joined to

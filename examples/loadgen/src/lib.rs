@@ -11,5 +11,6 @@ pub mod client;
 pub mod connect;
 pub mod fanout;
 pub mod login;
+pub mod process;
 pub mod report;
 pub mod users;

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use loadgen::fanout::FanoutOptions;
-use loadgen::{bare, connect, fanout, login, users};
+use loadgen::{bare, connect, fanout, login, process, users};
 
 #[derive(Parser)]
 #[command(version, about)]
@@ -61,6 +61,9 @@ enum Command {
         target: Target,
         #[command(flatten)]
         chat: Chat,
+        /// The server's pid, to report the CPU time it spent.
+        #[arg(long)]
+        server_pid: Option<u32>,
     },
     /// Hold C idle authenticated sockets, joined to the room.
     Connect {
@@ -117,11 +120,25 @@ fn options(target: &Target, chat: &Chat) -> FanoutOptions {
 async fn main() -> anyhow::Result<()> {
     let _ = rlimit::increase_nofile_limit(u64::MAX);
     match Cli::parse().command {
-        Command::Fanout { target, chat } => {
+        Command::Fanout {
+            target,
+            chat,
+            server_pid,
+        } => {
             let opts = options(&target, &chat);
             let users = users::ensure(&opts.base, opts.clients, Some(&target.users_file)).await?;
+            let cpu_before = server_pid.and_then(process::cpu_seconds);
             let r = fanout::run(&opts, &users).await?;
             println!("{}", serde_json::to_string(&r)?);
+            if let (Some(before), Some(after)) =
+                (cpu_before, server_pid.and_then(process::cpu_seconds))
+            {
+                let cpu = after - before;
+                eprintln!(
+                    "server CPU {cpu:.2}s over the run (connecting included) = {:.2} us per delivery",
+                    cpu * 1e6 / r.delivered.max(1) as f64
+                );
+            }
             eprintln!(
                 "fanout C={} S={} M={}: {}/{} delivered ({} lost, {} dup, {} out of order, {} errors) in {:.2}s = {:.0} msgs/s; latency p50 {:.2} p90 {:.2} p99 {:.2} max {:.2} ms",
                 r.clients,
