@@ -23,6 +23,21 @@ fn main() -> anyhow::Result<()> {
         .block_on(run())
 }
 
+/// A listener whose connections send small frames at once: chat frames
+/// are small, and Nagle's algorithm would hold one back until the peer's
+/// delayed ACK (40 ms). Accepted sockets inherit `TCP_NODELAY` on Linux.
+fn listen(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.set_nodelay(true)?;
+    socket.bind(addr)?;
+    socket.listen(1024)
+}
+
 async fn run() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -62,11 +77,9 @@ async fn run() -> anyhow::Result<()> {
         .assets(ui::assets())
         .build();
 
-    let listener = tokio::net::TcpListener::bind(args.addr)
-        .await
-        .with_context(|| format!("listening on {}", args.addr))?;
+    let listener = listen(args.addr).with_context(|| format!("listening on {}", args.addr))?;
     let addr = listener.local_addr()?;
-    tracing::info!(db = %args.db.display(), "Community Messenger is running at http://{addr}/");
+    tracing::debug!(db = %args.db.display(), %addr, "listening");
     println!("Community Messenger is running at http://{addr}/ (Ctrl-C to stop)");
 
     let routes = web.routes();

@@ -22,7 +22,8 @@ pub async fn connect_and_join(base: &str, token: &str, room: &str) -> anyhow::Re
     let mut req = ws_url(base).into_client_request()?;
     req.headers_mut()
         .insert("authorization", format!("Bearer {token}").parse()?);
-    let (mut ws, _) = tokio_tungstenite::connect_async(req)
+    // Small frames must leave at once: Nagle would hold one for an ACK.
+    let (mut ws, _) = tokio_tungstenite::connect_async_with_config(req, None, true)
         .await
         .context("upgrade")?;
     expect(&mut ws, "ready").await?;

@@ -222,7 +222,10 @@ async fn main() -> anyhow::Result<()> {
             );
         }
         Command::Bare { addr } => {
-            let listener = tokio::net::TcpListener::bind(addr).await?;
+            let socket = tokio::net::TcpSocket::new_v4()?;
+            socket.set_nodelay(true)?; // inherited by accepted sockets
+            socket.bind(addr)?;
+            let listener = socket.listen(1024)?;
             println!("bare floor server at http://{}/", listener.local_addr()?);
             bare::serve(listener, async {
                 let _ = tokio::signal::ctrl_c().await;
