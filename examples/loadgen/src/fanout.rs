@@ -90,6 +90,19 @@ struct Receiver {
     last_delivery: Option<Instant>,
 }
 
+impl Receiver {
+    fn new() -> Self {
+        Self {
+            delivered: 0,
+            duplicated: 0,
+            out_of_order: 0,
+            errors: 0,
+            latency: histogram(),
+            last_delivery: None,
+        }
+    }
+}
+
 /// Runs the scenario with `users` (at least `clients` of them).
 pub async fn run(opts: &FanoutOptions, users: &[VUser]) -> anyhow::Result<FanoutReport> {
     anyhow::ensure!(users.len() >= opts.clients, "need {} users", opts.clients);
@@ -124,14 +137,7 @@ pub async fn run(opts: &FanoutOptions, users: &[VUser]) -> anyhow::Result<Fanout
         let (acked, ack_notify, prefix) = (acked.clone(), ack_notify.clone(), prefix.clone());
         let (senders, messages, idle) = (opts.senders, opts.messages, opts.idle_timeout);
         receivers.push(tokio::spawn(async move {
-            let mut r = Receiver {
-                delivered: 0,
-                duplicated: 0,
-                out_of_order: 0,
-                errors: 0,
-                latency: histogram(),
-                last_delivery: None,
-            };
+            let mut r = Receiver::new();
             let mut seen = vec![vec![false; messages]; senders];
             let mut next_seq = vec![0usize; senders];
             let mut last_id = 0u64;
@@ -225,14 +231,7 @@ pub async fn run(opts: &FanoutOptions, users: &[VUser]) -> anyhow::Result<Fanout
         }));
     }
 
-    let mut total = Receiver {
-        delivered: 0,
-        duplicated: 0,
-        out_of_order: 0,
-        errors: 0,
-        latency: histogram(),
-        last_delivery: None,
-    };
+    let mut total = Receiver::new();
     for r in receivers {
         let r = r.await?;
         total.delivered += r.delivered;
