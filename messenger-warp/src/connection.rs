@@ -168,6 +168,23 @@ pub(crate) async fn run(web: Web, session: Session, token: SessionToken, socket:
         }
     };
     if let End::Close(code, reason) = end {
+        if code == close::GOING_AWAY {
+            // Posts in flight are stored either way. Answer them, and bring
+            // the joined rooms up to date from the store (in order, once),
+            // so a client shut out by a restart knows what landed.
+            let settle = async {
+                while let Some((room, client_id, result)) = conn.posts.next().await {
+                    conn.posted(&room, &client_id, result);
+                }
+                let rooms: Vec<RoomName> = conn.rooms.keys().cloned().collect();
+                for room in rooms {
+                    if conn.catch_up(&room, None).await.is_some() {
+                        break;
+                    }
+                }
+            };
+            let _ = tokio::time::timeout(Duration::from_secs(2), settle).await;
+        }
         let _ = conn.flush().await;
         let _ = tokio::time::timeout(
             Duration::from_secs(1),

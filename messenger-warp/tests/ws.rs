@@ -460,3 +460,34 @@ async fn a_message_over_the_hard_limit_closes_with_1009() {
     let close = ws.until("__close").await;
     assert_eq!(close["code"], 1009);
 }
+
+#[tokio::test]
+async fn shutdown_answers_the_posts_in_flight_before_closing() {
+    let mut s = Server::start().await;
+    let (t, _) = s.user("lastwords").await;
+    let mut ws = s.ws(&t).await;
+    ws.join(None).await;
+    for i in 0..20 {
+        ws.say(&format!("m{i}"), &format!("w{i}")).await;
+    }
+    // Frames are handled in order: once this is answered, all 20 were taken.
+    ws.send(json!({ "type": "history", "room": "general", "limit": 1 }))
+        .await;
+    let mut answered = Vec::new();
+    loop {
+        let f = ws.next_frame().await;
+        match f["type"].as_str() {
+            Some("history") => s.stop(),
+            Some("message") => {
+                answered.push(f["message"]["client_id"].as_str().unwrap().to_owned())
+            }
+            Some("__close") => {
+                assert_eq!(f["code"], 1001);
+                break;
+            }
+            _ => {}
+        }
+    }
+    let expected: Vec<String> = (0..20).map(|i| format!("w{i}")).collect();
+    assert_eq!(answered, expected);
+}
