@@ -48,7 +48,7 @@ const COALESCE: usize = 256;
 /// socket reads no further frames while this many are pending.
 const MAX_POSTS_IN_FLIGHT: usize = 64;
 
-/// A pipelined post: the `client_id` it answers and its outcome.
+/// A pipelined post: its room, the `client_id` it answers, its outcome.
 type InFlight = BoxFuture<'static, (RoomName, String, Result<Posted, Error>)>;
 
 struct Room {
