@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::future::BoxFuture;
-use futures_util::stream::{FuturesOrdered, SplitSink};
+use futures_util::stream::FuturesOrdered;
 use futures_util::{FutureExt, SinkExt, StreamExt};
 use hyper::upgrade::Upgraded;
 use hyper_util::rt::TokioIo;
@@ -61,7 +61,8 @@ struct Room {
 struct Conn {
     web: Web,
     session: Session,
-    tx: SplitSink<Socket, WsMessage>,
+    /// Not split: reads and writes take turns in one task anyway.
+    socket: Socket,
     out: Vec<WsMessage>,
     /// The socket's posts in flight, answered in the order they were sent.
     posts: FuturesOrdered<InFlight>,
@@ -79,11 +80,10 @@ enum End {
 }
 
 pub(crate) async fn run(web: Web, session: Session, token: SessionToken, socket: Socket) {
-    let (tx, mut rx) = socket.split();
     let mut conn = Conn {
         web: web.clone(),
         session,
-        tx,
+        socket,
         out: Vec::new(),
         posts: FuturesOrdered::new(),
         rooms: HashMap::new(),
@@ -125,7 +125,7 @@ pub(crate) async fn run(web: Web, session: Session, token: SessionToken, socket:
                 conn.posted(&room, &client_id, result);
                 None
             }
-            frame = rx.next(), if conn.posts.len() < MAX_POSTS_IN_FLIGHT => match frame {
+            frame = conn.socket.next(), if conn.posts.len() < MAX_POSTS_IN_FLIGHT => match frame {
                 Some(Ok(msg)) => {
                     last_heard = Instant::now();
                     conn.incoming(msg).await
@@ -188,14 +188,14 @@ pub(crate) async fn run(web: Web, session: Session, token: SessionToken, socket:
         let _ = conn.flush().await;
         let _ = tokio::time::timeout(
             Duration::from_secs(1),
-            conn.tx.send(WsMessage::Close(Some(CloseFrame {
+            conn.socket.send(WsMessage::Close(Some(CloseFrame {
                 code: code.into(),
                 reason: reason.into(),
             }))),
         )
         .await;
     }
-    let _ = tokio::time::timeout(Duration::from_secs(1), conn.tx.close()).await;
+    let _ = tokio::time::timeout(Duration::from_secs(1), SinkExt::close(&mut conn.socket)).await;
     // Dropping `conn` drops the presence guards: the user leaves its rooms.
 }
 
@@ -233,7 +233,7 @@ impl Conn {
         }
         let timeout = self.web.config().send_timeout;
         let out = std::mem::take(&mut self.out);
-        let tx = &mut self.tx;
+        let tx = &mut self.socket;
         let write = async move {
             for m in out {
                 tx.feed(m).await?;
@@ -503,23 +503,24 @@ impl Conn {
     async fn deliver_event(&mut self, room: &RoomName, event: RoomEvent) -> Option<End> {
         match event.kind() {
             EventKind::Message(message) => {
-                let last = self.rooms.get(room)?.last;
-                if message.id <= last {
+                let state = self.rooms.get_mut(room)?;
+                if message.id <= state.last {
                     return None; // already delivered (history or resync)
                 }
-                if message.id.0 > last.0 + 1 {
+                if message.id.0 > state.last.0 + 1 {
                     // A gap: fetch what is missing from the store first.
                     if let Some(end) = self.catch_up(room, Some(message.id)).await {
                         return Some(end);
                     }
-                    if self.rooms.get(room)?.last >= message.id {
+                    let state = self.rooms.get_mut(room)?;
+                    if state.last >= message.id {
                         return None;
                     }
+                    state.last = message.id;
+                } else {
+                    state.last = message.id;
                 }
                 self.out.extend(fragments(event.encoded(encode_event)));
-                if let Some(r) = self.rooms.get_mut(room) {
-                    r.last = message.id;
-                }
                 None
             }
             EventKind::Typing { user, .. } if user.id == self.session.user.id => None,
