@@ -75,6 +75,7 @@ mod messenger;
 mod password;
 mod presence;
 mod presence_feed;
+mod priority;
 mod ratelimit;
 mod room;
 mod sequencer;

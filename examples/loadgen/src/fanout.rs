@@ -204,7 +204,10 @@ pub async fn run(opts: &FanoutOptions, users: &[VUser]) -> anyhow::Result<Fanout
             for seq in 0..opts.messages {
                 match opts.rate {
                     Some(rate) => {
-                        let at = started + Duration::from_secs_f64(seq as f64 / rate);
+                        // Senders are spread evenly over the period, so the
+                        // room sees a steady rate rather than bursts of S.
+                        let phase = s as f64 / opts.senders as f64;
+                        let at = started + Duration::from_secs_f64((seq as f64 + phase) / rate);
                         tokio::time::sleep_until(at.into()).await;
                     }
                     None => {

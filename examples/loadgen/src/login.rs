@@ -42,21 +42,24 @@ pub async fn run(
     let alone = fanout::run(chat, chat_users).await?;
     let http = reqwest::Client::new();
     let started = Instant::now();
-    let storm = stream::iter(0..logins)
-        .map(|i| {
-            let http = http.clone();
-            let name = storm_users[i % storm_users.len()].username.clone();
-            let base = chat.base.clone();
-            async move {
-                let t = Instant::now();
-                users::login(&http, &base, &name).await.map(|_| t.elapsed())
-            }
-        })
-        .buffer_unordered(concurrency)
-        .collect::<Vec<_>>();
-    let (results, during) = tokio::join!(storm, fanout::run(chat, chat_users));
+    let storm = async {
+        let results = stream::iter(0..logins)
+            .map(|i| {
+                let http = http.clone();
+                let name = storm_users[i % storm_users.len()].username.clone();
+                let base = chat.base.clone();
+                async move {
+                    let t = Instant::now();
+                    users::login(&http, &base, &name).await.map(|_| t.elapsed())
+                }
+            })
+            .buffer_unordered(concurrency)
+            .collect::<Vec<_>>()
+            .await;
+        (results, started.elapsed().as_secs_f64())
+    };
+    let ((results, elapsed), during) = tokio::join!(storm, fanout::run(chat, chat_users));
     let during = during?;
-    let elapsed = started.elapsed().as_secs_f64();
     let mut h = histogram();
     let mut failed = 0;
     for r in &results {
