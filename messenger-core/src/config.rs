@@ -125,7 +125,8 @@ pub struct MessengerConfig {
     pub sessions: SessionPolicy,
     /// Password hashing cost.
     pub hashing: HashingCost,
-    /// How many password hashes may run at once (defaults to the core count).
+    /// Threads that hash passwords, so how many hashes run at once
+    /// (defaults to the core count).
     pub hashing_concurrency: usize,
     /// Messages per user; `None` turns the limit off.
     pub send_rate: Option<Rate>,

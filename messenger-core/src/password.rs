@@ -1,81 +1,86 @@
-//! Password hashing: argon2id, off the async workers, with bounded
-//! concurrency, in memory that is reused from one hash to the next.
+//! Password hashing: argon2id on dedicated idle-priority threads, each
+//! reusing its working memory from one hash to the next.
 
-use std::sync::{Arc, Mutex};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
-use tokio::sync::{OnceCell, Semaphore};
+use tokio::sync::{OnceCell, oneshot};
 
 use crate::config::HashingCost;
 use crate::error::Error;
 use crate::priority;
 use crate::user::Password;
 
-/// Hashes and verifies passwords on the blocking pool, at most
-/// `concurrency` at a time, so a login storm neither stalls async workers
-/// nor takes unbounded memory.
+/// One unit of hashing work, given the thread's reusable memory.
+type Job = Box<dyn FnOnce(&mut Vec<Block>) + Send>;
+
+/// Hashes and verifies passwords on `concurrency` threads of its own, so a
+/// login storm neither stalls async workers nor takes unbounded memory.
 ///
-/// Each hash needs `memory_kib` of working memory (19 MiB by default).
-/// It is kept and reused, at most one block per concurrent hash: freshly
-/// mapped memory costs thousands of page faults per hash and returning it
-/// a long unmap, kernel work that cannot be preempted and that delayed the
-/// async workers sharing the core by milliseconds during a login storm.
+/// The threads run at idle CPU priority (Linux `SCHED_IDLE`): chat traffic
+/// sharing the cores preempts a hash at once. Each hash needs `memory_kib`
+/// of working memory (19 MiB by default), which each thread keeps and
+/// reuses: freshly mapped memory costs thousands of page faults per hash
+/// and returning it a long unmap, kernel work that delayed the async
+/// workers sharing the core by milliseconds during a login storm.
+///
+/// The threads end when the last clone of the hasher is dropped.
 #[derive(Debug, Clone)]
 pub struct PasswordHasher {
     params: Params,
-    permits: Arc<Semaphore>,
-    memory: Arc<Mutex<Vec<Vec<Block>>>>,
+    jobs: mpsc::Sender<Job>,
     dummy: Arc<OnceCell<String>>,
 }
 
 impl PasswordHasher {
-    /// A hasher with `cost`, running at most `concurrency` hashes at once.
+    /// A hasher with `cost`, hashing on `concurrency` threads.
     pub fn new(cost: HashingCost, concurrency: usize) -> Result<Self, Error> {
         let params = Params::new(cost.memory_kib, cost.iterations, cost.parallelism, None)
             .map_err(|e| Error::Internal(format!("bad argon2 parameters: {e}")))?;
+        let (jobs, queue) = mpsc::channel::<Job>();
+        let queue = Arc::new(Mutex::new(queue));
+        for _ in 0..concurrency.max(1) {
+            let queue = queue.clone();
+            std::thread::Builder::new()
+                .name("messenger-argon2".into())
+                .spawn(move || serve(&queue))
+                .map_err(|e| Error::Internal(format!("cannot start a hashing thread: {e}")))?;
+        }
         Ok(Self {
             params,
-            permits: Arc::new(Semaphore::new(concurrency.max(1))),
-            memory: Arc::new(Mutex::new(Vec::new())),
+            jobs,
             dummy: Arc::new(OnceCell::new()),
         })
     }
 
-    /// Runs `work` on the blocking pool with a reused memory block, within
-    /// the concurrency bound.
-    async fn blocking<T: Send + 'static>(
+    /// Runs `work` on a hashing thread, with that thread's memory.
+    async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce(&mut Vec<Block>) -> T + Send + 'static,
     ) -> Result<T, Error> {
-        let _permit = self
-            .permits
-            .acquire()
+        let (reply, answer) = oneshot::channel();
+        let job: Job = Box::new(move |blocks| {
+            // A caller that went away (a dropped request) costs no hash.
+            if !reply.is_closed() {
+                let _ = reply.send(work(blocks));
+            }
+        });
+        self.jobs
+            .send(job)
+            .map_err(|_| Error::Internal("password hashing threads are gone".into()))?;
+        answer
             .await
-            .map_err(|_| Error::Internal("password hasher closed".into()))?;
-        let memory = self.memory.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut blocks = memory
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .pop()
-                .unwrap_or_default();
-            let out = priority::background(|| work(&mut blocks));
-            memory
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .push(blocks);
-            out
-        })
-        .await
-        .map_err(|e| Error::Internal(format!("password hashing task failed: {e}")))
+            .map_err(|_| Error::Internal("password hashing failed".into()))
     }
 
     /// An argon2id PHC string for `password`, with a fresh random salt.
     pub async fn hash(&self, password: &Password) -> Result<String, Error> {
         let params = self.params.clone();
         let secret = password.expose().as_bytes().to_vec();
-        self.blocking(move |blocks| {
+        self.run(move |blocks| {
             let salt = SaltString::generate(&mut rand::rngs::OsRng);
             let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
             let output = compute(
@@ -108,7 +113,7 @@ impl PasswordHasher {
         };
         let secret = password.expose().as_bytes().to_vec();
         let matched = self
-            .blocking(move |blocks| {
+            .run(move |blocks| {
                 let unreadable = |e: &dyn std::fmt::Display| {
                     Error::Internal(format!("stored password hash is unreadable: {e}"))
                 };
@@ -144,6 +149,24 @@ impl PasswordHasher {
             })
             .await
             .cloned()
+    }
+}
+
+/// A hashing thread: idle priority, one memory block, jobs until the
+/// hasher is dropped.
+fn serve(queue: &Mutex<mpsc::Receiver<Job>>) {
+    if !priority::lower_current_thread() {
+        tracing::debug!("password hashing runs at normal priority");
+    }
+    let mut blocks = Vec::new();
+    loop {
+        // The lock is held only while waiting, so one idle thread at a time
+        // takes the next job.
+        let next = queue.lock().unwrap_or_else(PoisonError::into_inner).recv();
+        let Ok(job) = next else { return };
+        // A panicking job drops its reply (the caller sees an error); the
+        // thread and its memory stay for the next one.
+        let _ = catch_unwind(AssertUnwindSafe(|| job(&mut blocks)));
     }
 }
 
@@ -215,8 +238,65 @@ mod tests {
             .to_string();
         assert!(h.verify(&pw("interop pass"), Some(&theirs)).await.unwrap());
         assert!(!h.verify(&pw("interop nope"), Some(&theirs)).await.unwrap());
-        // The memory block is kept for the next hash, one per permit.
-        assert_eq!(h.memory.lock().unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_thread_keeps_its_memory_for_the_next_hash() {
+        let cost = HashingCost::INSECURE_FAST;
+        let h = PasswordHasher::new(cost, 1).unwrap();
+        assert_eq!(h.run(|blocks| blocks.capacity()).await.unwrap(), 0);
+        h.hash(&pw("grow the memory")).await.unwrap();
+        let kept = h.run(|blocks| blocks.len()).await.unwrap();
+        assert_eq!(kept, h.params.block_count());
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn hashing_threads_run_at_idle_priority() {
+        let h = PasswordHasher::new(HashingCost::INSECURE_FAST, 2).unwrap();
+        // SAFETY: reads the calling thread's policy.
+        let policy = h.run(|_| unsafe { libc::sched_getscheduler(0) });
+        assert_eq!(policy.await.unwrap(), libc::SCHED_IDLE);
+    }
+
+    #[tokio::test]
+    async fn a_panicking_job_fails_alone_and_the_thread_goes_on() {
+        let h = PasswordHasher::new(HashingCost::INSECURE_FAST, 1).unwrap();
+        let failed = h.run(|_| -> u8 { panic!("boom") }).await;
+        assert!(matches!(failed, Err(Error::Internal(_))), "{failed:?}");
+        let phc = h.hash(&pw("still hashing")).await.unwrap();
+        assert!(h.verify(&pw("still hashing"), Some(&phc)).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn an_abandoned_request_costs_no_hash() {
+        let h = PasswordHasher::new(HashingCost::INSECURE_FAST, 1).unwrap();
+        let (started_tx, started_rx) = oneshot::channel();
+        let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+        // Occupy the only thread, queue a hash behind it, then give up on it.
+        let busy = h.clone();
+        let blocker = tokio::spawn(async move {
+            busy.run(move |_| {
+                started_tx.send(()).unwrap();
+                release_rx.recv().unwrap();
+            })
+            .await
+        });
+        started_rx.await.unwrap();
+        let ran = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = ran.clone();
+        let abandoned = h.run(move |_| flag.store(true, std::sync::atomic::Ordering::SeqCst));
+        assert!(
+            tokio::time::timeout(std::time::Duration::from_millis(20), abandoned)
+                .await
+                .is_err()
+        );
+        release_tx.send(()).unwrap();
+        blocker.await.unwrap().unwrap();
+        // The queue is served in order: once this answers, the abandoned job
+        // has had its turn.
+        h.run(|_| ()).await.unwrap();
+        assert!(!ran.load(std::sync::atomic::Ordering::SeqCst));
     }
 
     #[tokio::test]
