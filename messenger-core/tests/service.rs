@@ -461,13 +461,15 @@ async fn presence_counts_users_and_coalesces_diffs() {
     assert_eq!(w.online, vec![watcher.clone()]);
     tokio::time::sleep(Duration::from_secs(2)).await;
 
-    // A crowd arrives at once, one of them in two tabs.
+    // A crowd arrives at once, one of them in two tabs. (Signed up first:
+    // the paused clock jumps ahead while a password hash is awaited.)
     let mut crowd = Vec::new();
-    let mut guards = Vec::new();
     for i in 0..20 {
-        let u = user(&m, &format!("crowd{i}")).await;
-        guards.push(m.join(&general, &u).await.unwrap());
-        crowd.push(u);
+        crowd.push(user(&m, &format!("crowd{i}")).await);
+    }
+    let mut guards = Vec::new();
+    for u in &crowd {
+        guards.push(m.join(&general, u).await.unwrap());
     }
     let second_tab = m.join(&general, &crowd[0]).await.unwrap();
     assert_eq!(m.online(&general).await.unwrap().len(), 21);
