@@ -27,7 +27,9 @@ type Job = Box<dyn FnOnce(&mut Vec<Block>) + Send>;
 /// and returning it a long unmap, kernel work that delayed the async
 /// workers sharing the core by milliseconds during a login storm.
 ///
-/// The threads end when the last clone of the hasher is dropped.
+/// The threads end when the last clone of the hasher is dropped. Unlike
+/// `spawn_blocking` work, a hash in progress does not hold back a paused
+/// Tokio test clock: it may auto-advance while a hash is awaited.
 #[derive(Debug, Clone)]
 pub struct PasswordHasher {
     params: Params,
