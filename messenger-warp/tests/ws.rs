@@ -2,10 +2,15 @@
 
 mod common;
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::Server;
 use futures_util::StreamExt;
+use messenger_core::{
+    Appended, ClientId, HistoryQuery, MemoryStore, MessageStore, Messenger, NewMessage, RoomName,
+    StoreError, UserId,
+};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -461,23 +466,67 @@ async fn a_message_over_the_hard_limit_closes_with_1009() {
     assert_eq!(close["code"], 1009);
 }
 
+/// Messages that are stored only once the test opens the gate, so posts
+/// are surely in flight when something else happens.
+struct GatedMessages {
+    inner: Arc<MemoryStore>,
+    open: tokio::sync::watch::Receiver<bool>,
+}
+
+#[async_trait::async_trait]
+impl MessageStore for GatedMessages {
+    async fn append(&self, batch: Vec<NewMessage>) -> Result<Vec<Appended>, StoreError> {
+        let mut open = self.open.clone();
+        open.wait_for(|o| *o).await.expect("gate kept");
+        self.inner.append(batch).await
+    }
+
+    async fn history(
+        &self,
+        room: &RoomName,
+        query: HistoryQuery,
+    ) -> Result<Vec<messenger_core::Message>, StoreError> {
+        self.inner.history(room, query).await
+    }
+
+    async fn find_by_client_id(
+        &self,
+        author: UserId,
+        client_id: &ClientId,
+    ) -> Result<Option<messenger_core::Message>, StoreError> {
+        self.inner.find_by_client_id(author, client_id).await
+    }
+}
+
 #[tokio::test]
 async fn shutdown_answers_the_posts_in_flight_before_closing() {
-    let mut s = Server::start().await;
+    let store = Arc::new(MemoryStore::new());
+    let (gate, open) = tokio::sync::watch::channel(false);
+    let messenger = Messenger::builder()
+        .config(common::messenger_config())
+        .store(store.clone())
+        .messages(Arc::new(GatedMessages { inner: store, open }))
+        .build()
+        .unwrap();
+    let mut s = Server::with_messenger(messenger, common::web_config()).await;
     let (t, _) = s.user("lastwords").await;
     let mut ws = s.ws(&t).await;
     ws.join(None).await;
     for i in 0..20 {
         ws.say(&format!("m{i}"), &format!("w{i}")).await;
     }
-    // Frames are handled in order: once this is answered, all 20 were taken.
+    // Frames are handled in order: once this is answered, all 20 were taken,
+    // and none can be stored yet.
     ws.send(json!({ "type": "history", "room": "general", "limit": 1 }))
         .await;
+    ws.until("history").await;
+    s.stop();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    gate.send(true).unwrap();
     let mut answered = Vec::new();
     loop {
         let f = ws.next_frame().await;
         match f["type"].as_str() {
-            Some("history") => s.stop(),
             Some("message") => {
                 answered.push(f["message"]["client_id"].as_str().unwrap().to_owned())
             }

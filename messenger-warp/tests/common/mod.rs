@@ -48,6 +48,10 @@ impl Server {
             .store(Arc::new(MemoryStore::new()))
             .build()
             .unwrap();
+        Self::with_messenger(messenger, wc).await
+    }
+
+    pub async fn with_messenger(messenger: Messenger, wc: WebConfig) -> Self {
         let web = Web::builder(messenger).config(wc).build();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
