@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use common::App;
 use loadgen::fanout::{self, FanoutOptions};
-use loadgen::{connect, users};
+use loadgen::{connect, login, users};
 
 fn small(base: &str) -> FanoutOptions {
     FanoutOptions {
@@ -68,6 +68,20 @@ async fn fanout_against_the_server_is_exact() {
     .unwrap();
     assert_eq!((c.connected, c.failures), (12, 0), "{c:?}");
     assert!(c.rss_after_kib.is_some());
+
+    // A small login storm beside a paced chat: every login succeeds, and
+    // both chat runs are measured.
+    let storm = users::ensure(&app.base, 9, Some(&file)).await.unwrap();
+    let (chat_users, storm_users) = storm.split_at(6);
+    let r = login::run(&paced, chat_users, storm_users, 12, 3)
+        .await
+        .unwrap();
+    assert_eq!((r.logins, r.failed), (12, 0), "{r:?}");
+    assert!(r.logins_per_sec > 0.0 && r.latency.max_ms > 0.0, "{r:?}");
+    assert!(
+        r.chat_p99_alone_ms > 0.0 && r.chat_p99_during_ms > 0.0,
+        "{r:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
