@@ -126,7 +126,8 @@ pub struct MessengerConfig {
     /// Password hashing cost.
     pub hashing: HashingCost,
     /// Threads that hash passwords, so how many hashes run at once
-    /// (defaults to the core count).
+    /// (defaults to the core count, at most 4). Each thread keeps its
+    /// working memory (`hashing.memory_kib`) once it has hashed.
     pub hashing_concurrency: usize,
     /// Messages per user; `None` turns the limit off.
     pub send_rate: Option<Rate>,
@@ -150,9 +151,11 @@ impl Default for MessengerConfig {
             limits: Limits::default(),
             sessions: SessionPolicy::default(),
             hashing: HashingCost::default(),
+            // Four threads log in ~300 users a second; more would mostly
+            // hold memory.
             hashing_concurrency: std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(2),
+                .map_or(2, |n| n.get())
+                .min(4),
             send_rate: Some(Rate {
                 per_second: NonZeroU32::new(10).expect("non-zero"),
                 burst: NonZeroU32::new(30).expect("non-zero"),
