@@ -90,7 +90,8 @@ impl Password {
     pub fn parse(raw: &str, limits: &Limits) -> Result<Self, ValidationError> {
         let len = raw.len();
         if len > *limits.password_bytes.end() {
-            return Err(ValidationError::too_large(
+            // A field out of bounds, not an oversized request: `invalid`.
+            return Err(ValidationError::new(
                 "password",
                 format!("must be at most {} bytes", limits.password_bytes.end()),
             ));
@@ -167,7 +168,7 @@ mod tests {
         // 4 chars, 8 bytes: the limit counts bytes.
         assert!(Password::parse("éééé", &limits()).is_ok());
         let too_long = Password::parse(&"x".repeat(1025), &limits()).unwrap_err();
-        assert!(too_long.too_large);
+        assert!(!too_long.too_large, "a bad field is invalid, not too_large");
         assert!(Password::parse(&"x".repeat(1024), &limits()).is_ok());
     }
 

@@ -30,6 +30,8 @@ use crate::wire::{CoalescingIo, fragments};
 pub mod close {
     /// The server is shutting down.
     pub const GOING_AWAY: u16 = 1001;
+    /// A text frame was not valid UTF-8.
+    pub const INVALID_PAYLOAD: u16 = 1007;
     /// The session was revoked (logout).
     pub const POLICY: u16 = 1008;
     /// A message over the hard size limit arrived.
@@ -122,8 +124,7 @@ pub(crate) async fn run(web: Web, session: Session, token: SessionToken, socket:
                 Err(RecvError::Lagged(_)) => conn.recheck(&token).await,
             },
             Some((room, client_id, result)) = conn.posts.next(), if !conn.posts.is_empty() => {
-                conn.posted(&room, &client_id, result);
-                None
+                conn.posted(&room, &client_id, result).await
             }
             frame = conn.socket.next(), if conn.posts.len() < MAX_POSTS_IN_FLIGHT => match frame {
                 Some(Ok(msg)) => {
@@ -133,6 +134,11 @@ pub(crate) async fn run(web: Web, session: Session, token: SessionToken, socket:
                 Some(Err(WsError::Capacity(_))) => Some(End::Close(
                     close::MESSAGE_TOO_BIG,
                     "message exceeds the server's hard limit",
+                )),
+                // RFC 6455 §8.1: a text frame that is not UTF-8 fails the connection with 1007.
+                Some(Err(WsError::Utf8(_))) => Some(End::Close(
+                    close::INVALID_PAYLOAD,
+                    "text frame is not valid UTF-8",
                 )),
                 _ => Some(End::Gone),
             },
@@ -174,7 +180,9 @@ pub(crate) async fn run(web: Web, session: Session, token: SessionToken, socket:
             // so a client shut out by a restart knows what landed.
             let settle = async {
                 while let Some((room, client_id, result)) = conn.posts.next().await {
-                    conn.posted(&room, &client_id, result);
+                    if conn.posted(&room, &client_id, result).await.is_some() {
+                        return;
+                    }
                 }
                 let rooms: Vec<RoomName> = conn.rooms.keys().cloned().collect();
                 for room in rooms {
@@ -428,21 +436,40 @@ impl Conn {
         Ok(())
     }
 
-    fn posted(&mut self, room: &RoomName, client_id: &str, result: Result<Posted, Error>) {
-        match result {
-            // A joined socket gets the message from the room, in order (a
-            // retry's original came that way, or with the join's history);
-            // a socket that has not joined gets it here.
-            Ok(posted) if !self.rooms.contains_key(room) => {
-                let frame = ServerFrame::Message {
-                    message: &posted.message,
-                }
-                .encode();
-                self.push(frame);
+    /// Answers a send with exactly one frame on this socket: a new message
+    /// by the room's own stream (in order, once), anything else here.
+    async fn posted(
+        &mut self,
+        room: &RoomName,
+        client_id: &str,
+        result: Result<Posted, Error>,
+    ) -> Option<End> {
+        let posted = match result {
+            Ok(posted) => posted,
+            Err(e) => {
+                self.refuse(e, Some(client_id));
+                return None;
             }
-            Ok(_) => {}
-            Err(e) => self.refuse(e, Some(client_id)),
+        };
+        if let Some(state) = self.rooms.get(room) {
+            if posted.created {
+                return None;
+            }
+            // A resend. Keep the room's stream in order: deliver it up to
+            // the original first, if this socket has not had it yet.
+            let id = posted.message.id;
+            if id > state.last
+                && let Some(end) = self.catch_up(room, Some(MessageId(id.0 + 1))).await
+            {
+                return Some(end);
+            }
         }
+        let frame = ServerFrame::Message {
+            message: &posted.message,
+        }
+        .encode();
+        self.push(frame);
+        None
     }
 
     async fn typing(&mut self, raw: &str) -> Result<(), Error> {

@@ -157,6 +157,17 @@ async fn registration_refusals() {
             400,
             "invalid",
         ),
+        // A field out of bounds is `invalid`; 413 is for bodies over the size limit.
+        (
+            json!({ "username": "okname", "password": "x".repeat(1025) }),
+            400,
+            "invalid",
+        ),
+        (
+            json!({ "username": "y".repeat(33), "password": "password123" }),
+            400,
+            "invalid",
+        ),
         (json!({ "username": "okname" }), 400, "invalid"),
         (
             json!({ "username": 5, "password": "password123" }),

@@ -104,13 +104,43 @@ async fn a_resent_client_id_stores_nothing_new() {
     ws.join(None).await;
     ws.say("only once", "same-id").await;
     let first = ws.until("message").await;
+    // Joined: the resend is answered too (the stored message, as a reply),
+    // and the room's own stream goes on once, in order.
     ws.say("only once", "same-id").await;
+    let answer = ws.until("message").await;
+    assert_eq!(answer["message"], first["message"]);
     ws.say("next", "other-id").await;
     let next = ws.until("message").await;
     assert_eq!(next["message"]["body"], "next");
     assert_eq!(
         next["message"]["id"],
         first["message"]["id"].as_u64().unwrap() + 1
+    );
+
+    // Pipelined twice before either is answered: two answers, the room's
+    // delivery of the original first.
+    ws.say("twice", "pipelined").await;
+    ws.say("twice", "pipelined").await;
+    ws.say("after", "after-id").await;
+    let mut seen = Vec::new();
+    loop {
+        let f = ws.until("message").await;
+        seen.push((
+            f["message"]["id"].as_u64().unwrap(),
+            f["message"]["client_id"].as_str().unwrap().to_owned(),
+        ));
+        if seen.last().unwrap().1 == "after-id" {
+            break;
+        }
+    }
+    let twice = next["message"]["id"].as_u64().unwrap() + 1;
+    assert_eq!(
+        seen,
+        [
+            (twice, "pipelined".to_owned()),
+            (twice, "pipelined".to_owned()),
+            (twice + 1, "after-id".to_owned())
+        ]
     );
 
     // Not joined: the retry answers the stored message directly.
@@ -130,7 +160,8 @@ async fn a_resent_client_id_stores_nothing_new() {
             .as_array()
             .unwrap()
             .len(),
-        2
+        4,
+        "only once, next, twice, after"
     );
 }
 
@@ -453,6 +484,53 @@ async fn pipelined_sends_are_stored_and_answered_in_the_order_sent() {
         .collect();
     assert_eq!(stored, expected);
     assert_eq!(refused, ["p100"]);
+}
+
+#[tokio::test]
+async fn a_text_frame_of_invalid_utf8_closes_with_1007() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let s = Server::start().await;
+    let (t, _) = s.user("bytes").await;
+    // tungstenite's client will not send such a frame: the handshake and
+    // the frame are written by hand, the answers read by tungstenite.
+    let mut tcp = tokio::net::TcpStream::connect(s.addr).await.unwrap();
+    let request = format!(
+        "GET /ws HTTP/1.1\r\nHost: {}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
+         Authorization: Bearer {t}\r\n\r\n",
+        s.addr
+    );
+    tcp.write_all(request.as_bytes()).await.unwrap();
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        head.push(tcp.read_u8().await.unwrap());
+    }
+    assert!(
+        head.starts_with(b"HTTP/1.1 101"),
+        "{}",
+        String::from_utf8_lossy(&head)
+    );
+    // FIN + text, masked, a 4-byte payload with bytes that are never UTF-8.
+    let payload = [b'"', 0x80, 0xFF, b'"'];
+    let mask = [1u8, 2, 3, 4];
+    let mut frame = vec![0x81, 0x80 | payload.len() as u8];
+    frame.extend_from_slice(&mask);
+    frame.extend(payload.iter().zip(mask.iter().cycle()).map(|(b, m)| b ^ m));
+    tcp.write_all(&frame).await.unwrap();
+    let mut ws = common::Ws {
+        stream: tokio_tungstenite::WebSocketStream::from_raw_socket(
+            tokio_tungstenite::MaybeTlsStream::Plain(tcp),
+            tokio_tungstenite::tungstenite::protocol::Role::Client,
+            None,
+        )
+        .await,
+    };
+    assert_eq!(ws.next_frame().await["type"], "ready");
+    let close = ws.until("__close").await;
+    assert_eq!(close["code"], 1007);
+    // The server is fine.
+    let mut again = s.ws(&t).await;
+    again.join(None).await;
 }
 
 #[tokio::test]

@@ -282,12 +282,19 @@ async fn pages_fit_a_375px_phone_without_horizontal_scroll() {
     let driver = Driver::start().await;
     let c = driver.browser(&dir.path().join("profile"), 375, 812).await;
     let no_hscroll = "return document.documentElement.scrollWidth <= window.innerWidth";
+    let bar_fits = "return [...document.querySelectorAll('nav.navbar a, nav.navbar button')]\
+        .every(e => { const r = e.getBoundingClientRect(); return r.left >= 0 && r.right <= window.innerWidth; })";
     for page in ["/login", "/register"] {
         c.goto(&app.url(page)).await.unwrap();
         assert_eq!(
             c.execute(no_hscroll, vec![]).await.unwrap(),
             json!(true),
             "{page}"
+        );
+        assert_eq!(
+            c.execute(bar_fits, vec![]).await.unwrap(),
+            json!(true),
+            "{page}: the top bar fits"
         );
     }
     register(&c, &app, "phone_user").await;
@@ -304,6 +311,13 @@ async fn pages_fit_a_375px_phone_without_horizontal_scroll() {
         c.execute(no_hscroll, vec![]).await.unwrap(),
         json!(true),
         "/chat"
+    );
+    // `overflow-x: hidden` would hide an overflowing top bar from the check
+    // above: every control of the bar must lie within the screen.
+    assert_eq!(
+        c.execute(bar_fits, vec![]).await.unwrap(),
+        json!(true),
+        "the top bar's controls, Log out among them, fit at 375 px"
     );
     // The sidebar collapses behind the "People" button on phones.
     let sidebar_visible = "const s = document.getElementById('sidebar'); return s.getBoundingClientRect().width > 0 && getComputedStyle(s).visibility !== 'hidden'";
