@@ -10,6 +10,9 @@
 //! - [`RoomBroadcast`]: fan-out of room events ([`LocalBroadcast`] in-process);
 //! - [`Presence`]: who is online ([`LocalPresence`] in-process).
 //!
+//! What it does is measured through the `metrics` facade ([`metrics`] lists
+//! the names); nothing is recorded until the host installs a recorder.
+//!
 //! Input is validated at the edge into newtypes ([`Username`], [`Password`],
 //! [`RoomName`], [`MessageBody`], [`ClientId`]) so invalid values cannot
 //! exist past it. Every refusal is an [`Error`] whose [`ErrorCode`] is the
@@ -72,6 +75,7 @@ mod error;
 mod memory;
 mod message;
 mod messenger;
+pub mod metrics;
 mod password;
 mod presence;
 mod presence_feed;

@@ -13,6 +13,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::MessengerConfig;
 use crate::error::{Error, Result};
 use crate::message::{ClientId, HistoryQuery, Message, MessageBody, NewMessage, Posted};
+use crate::metrics::{self, store_call};
 use crate::password::PasswordHasher;
 use crate::presence::{LocalPresence, Presence};
 use crate::presence_feed::PresenceFeed;
@@ -275,8 +276,15 @@ impl Messenger {
         self.inner
             .login_failures
             .check(&key)
-            .map_err(|retry_after| Error::RateLimited { retry_after })?;
-        let record = self.inner.users.find_user_by_name(username).await?;
+            .map_err(|retry_after| {
+                metrics::rate_limited("login");
+                Error::RateLimited { retry_after }
+            })?;
+        let record = store_call(
+            "find_user_by_name",
+            self.inner.users.find_user_by_name(username),
+        )
+        .await?;
         let ok = self
             .inner
             .hasher
@@ -284,6 +292,7 @@ impl Messenger {
             .await?;
         let Some(record) = record.filter(|_| ok) else {
             self.inner.login_failures.record_failure(key);
+            ::metrics::counter!(metrics::LOGIN_FAILURES).increment(1);
             return Err(Error::Unauthorized("invalid username or password"));
         };
         let now = self.inner.clock.now();
@@ -316,7 +325,9 @@ impl Messenger {
     /// lifetime and not idle too long.
     pub async fn authenticate(&self, token: &SessionToken) -> Result<Session> {
         let hash = token.hash();
-        let Some(mut record) = self.inner.sessions.find_session(&hash).await? else {
+        let Some(mut record) =
+            store_call("find_session", self.inner.sessions.find_session(&hash)).await?
+        else {
             return Err(Error::Unauthorized("not logged in"));
         };
         let now = self.inner.clock.now();
@@ -397,8 +408,10 @@ impl Messenger {
     ) -> Result<PendingPost> {
         self.ensure_room(room)?;
         if let Some(rate) = &self.inner.send_rate {
-            rate.check(&author.id)
-                .map_err(|retry_after| Error::RateLimited { retry_after })?;
+            rate.check(&author.id).map_err(|retry_after| {
+                metrics::rate_limited("send");
+                Error::RateLimited { retry_after }
+            })?;
         }
         self.sequencer(room)
             .enqueue(NewMessage {
@@ -441,7 +454,7 @@ impl Messenger {
                 format!("must be 1 to {max}"),
             )));
         }
-        Ok(self.inner.messages.history(room, query).await?)
+        Ok(store_call("history", self.inner.messages.history(room, query)).await?)
     }
 
     /// The message `author` posted with `client_id`, if any.

@@ -64,18 +64,26 @@ impl PasswordHasher {
         work: impl FnOnce(&mut Vec<Block>) -> T + Send + 'static,
     ) -> Result<T, Error> {
         let (reply, answer) = oneshot::channel();
+        let queued = ::metrics::gauge!(crate::metrics::HASHING_QUEUE);
+        queued.increment(1.0);
+        let waiting = queued.clone();
         let job: Job = Box::new(move |blocks| {
+            waiting.decrement(1.0);
             // A caller that went away (a dropped request) costs no hash.
             if !reply.is_closed() {
                 let _ = reply.send(work(blocks));
             }
         });
-        self.jobs
-            .send(job)
-            .map_err(|_| Error::Internal("password hashing threads are gone".into()))?;
-        answer
+        let start = std::time::Instant::now();
+        if self.jobs.send(job).is_err() {
+            queued.decrement(1.0);
+            return Err(Error::Internal("password hashing threads are gone".into()));
+        }
+        let out = answer
             .await
-            .map_err(|_| Error::Internal("password hashing failed".into()))
+            .map_err(|_| Error::Internal("password hashing failed".into()));
+        ::metrics::histogram!(crate::metrics::HASHING_SECONDS).record(start.elapsed());
+        out
     }
 
     /// An argon2id PHC string for `password`, with a fresh random salt.

@@ -86,8 +86,10 @@ async fn run(
     let mut batch = Vec::with_capacity(max_batch);
     while rx.recv_many(&mut batch, max_batch).await > 0 {
         let (news, replies): (Vec<_>, Vec<_>) = batch.drain(..).map(|r| (r.new, r.reply)).unzip();
-        match store.append(news).await {
+        match crate::metrics::store_call("append", store.append(news)).await {
             Ok(results) => {
+                let created = results.iter().filter(|a| a.created).count();
+                ::metrics::counter!(crate::metrics::MESSAGES_POSTED).increment(created as u64);
                 for (appended, reply) in results.into_iter().zip(replies) {
                     if appended.created {
                         let event = RoomEvent::new(EventKind::Message(appended.message.clone()));

@@ -23,6 +23,7 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage};
 
 use crate::frames::{ClientFrame, ServerFrame, client_id_of, encode_event};
+use crate::metrics::SocketMetrics;
 use crate::web::Web;
 use crate::wire::{CoalescingIo, fragments};
 
@@ -71,6 +72,7 @@ struct Conn {
     rooms: HashMap<RoomName, Room>,
     subs: StreamMap<RoomName, Subscription>,
     lags: VecDeque<Instant>,
+    metrics: SocketMetrics,
 }
 
 /// Why the loop ends.
@@ -91,6 +93,7 @@ pub(crate) async fn run(web: Web, session: Session, token: SessionToken, socket:
         rooms: HashMap::new(),
         subs: StreamMap::new(),
         lags: VecDeque::new(),
+        metrics: SocketMetrics::open(),
     };
     let config = web.config().clone();
     let mut revocations = web.messenger().revocations();
@@ -174,6 +177,9 @@ pub(crate) async fn run(web: Web, session: Session, token: SessionToken, socket:
         }
     };
     if let End::Close(code, reason) = end {
+        if code == close::TRY_AGAIN_LATER {
+            SocketMetrics::closed_slow();
+        }
         if code == close::GOING_AWAY {
             // Posts in flight are stored either way. Answer them, and bring
             // the joined rooms up to date from the store (in order, once),
@@ -239,6 +245,7 @@ impl Conn {
         if self.out.is_empty() {
             return Ok(());
         }
+        self.metrics.flush();
         let timeout = self.web.config().send_timeout;
         let out = std::mem::take(&mut self.out);
         let tx = &mut self.socket;
@@ -340,6 +347,7 @@ impl Conn {
         if !self.rooms.contains_key(&room) {
             let joined = m.join(&room, &self.session.user).await?;
             self.subs.insert(room.clone(), joined.subscription);
+            self.metrics.joined();
             self.rooms.insert(
                 room.clone(),
                 Room {
@@ -411,6 +419,7 @@ impl Conn {
     }
 
     fn push_history(&mut self, room: &RoomName, messages: &[Message], has_more: bool) {
+        self.metrics.delivered(messages.len());
         let frame = ServerFrame::History {
             room,
             messages,
@@ -468,6 +477,7 @@ impl Conn {
             message: &posted.message,
         }
         .encode();
+        self.metrics.delivered(1);
         self.push(frame);
         None
     }
@@ -502,6 +512,7 @@ impl Conn {
         let room = self.web.messenger().room(raw)?;
         self.subs.remove(&room);
         if let Some(r) = self.rooms.remove(&room) {
+            self.metrics.left();
             r._presence.leave().await?;
         }
         Ok(())
@@ -522,6 +533,7 @@ impl Conn {
                     ));
                 }
                 tracing::debug!(room = %room, missed, "socket lagged; resyncing from the store");
+                SocketMetrics::resynced();
                 self.catch_up(&room, None).await
             }
         }
@@ -547,6 +559,7 @@ impl Conn {
                 } else {
                     state.last = message.id;
                 }
+                self.metrics.delivered(1);
                 self.out.extend(fragments(event.encoded(encode_event)));
                 None
             }
@@ -578,6 +591,7 @@ impl Conn {
                 }
             };
             let newest = page.last().map(|l| l.id)?;
+            self.metrics.delivered(page.len());
             for message in &page {
                 let frame = ServerFrame::Message { message }.encode();
                 self.push(frame);

@@ -56,6 +56,7 @@ mod connection;
 mod cookies;
 mod error;
 mod frames;
+mod metrics;
 mod pages;
 mod templates;
 mod web;

@@ -175,8 +175,10 @@ impl Web {
 
     pub(crate) fn check_register_rate(&self, addr: IpAddr) -> Result<(), ApiError> {
         if let Some(rate) = &self.inner.register_rate {
-            rate.check(&addr)
-                .map_err(|retry_after| ApiError::from(Error::RateLimited { retry_after }))?;
+            rate.check(&addr).map_err(|retry_after| {
+                messenger_core::metrics::rate_limited("register");
+                ApiError::from(Error::RateLimited { retry_after })
+            })?;
         }
         Ok(())
     }
@@ -193,7 +195,10 @@ impl Web {
         self.inner
             .login_failures
             .check(&addr)
-            .map_err(|retry_after| ApiError::from(Error::RateLimited { retry_after }))?;
+            .map_err(|retry_after| {
+                messenger_core::metrics::rate_limited("login");
+                ApiError::from(Error::RateLimited { retry_after })
+            })?;
         let limits = &self.messenger().config().limits;
         let result = match (
             Username::parse(username, limits),

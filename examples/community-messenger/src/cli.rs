@@ -29,4 +29,9 @@ pub struct Args {
     /// Registrations per client address per hour; 0 turns the limit off.
     #[arg(long, env = "MESSENGER_REGISTER_LIMIT", default_value_t = 30)]
     pub register_limit: u32,
+
+    /// Serve Prometheus metrics at `http://ADDR/metrics` (off unless given;
+    /// keep it on a private address).
+    #[arg(long, env = "MESSENGER_METRICS_ADDR")]
+    pub metrics_addr: Option<SocketAddr>,
 }

@@ -2,6 +2,7 @@
 
 mod allocator;
 mod cli;
+mod telemetry;
 mod ui;
 
 use std::num::NonZeroU32;
@@ -50,6 +51,11 @@ async fn run() -> anyhow::Result<()> {
     match rlimit::increase_nofile_limit(u64::MAX) {
         Ok(n) => tracing::debug!(limit = n, "open file limit"),
         Err(e) => tracing::warn!(error = %e, "could not raise the open file limit"),
+    }
+
+    if let Some(addr) = args.metrics_addr {
+        let bound = telemetry::serve(addr).await?;
+        println!("Metrics at http://{bound}/metrics");
     }
 
     let store = SqliteStore::open(&args.db, SqliteOptions::default())

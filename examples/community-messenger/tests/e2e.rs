@@ -113,3 +113,89 @@ async fn pages_and_assets_are_served_from_the_binary() {
         );
     }
 }
+
+/// The value of the sample `name` (with its labels as written) in a
+/// Prometheus text page.
+fn sample(page: &str, name: &str) -> Option<f64> {
+    page.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_are_served_on_their_own_address_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("m.db");
+    let off = App::start(&db).await;
+    assert!(off.metrics.is_none());
+    let r = reqwest::get(off.url("/metrics")).await.unwrap();
+    assert_eq!(r.status(), 404, "no metrics on the public address");
+    drop(off);
+
+    let app = App::start_with(&db, &["--metrics-addr", "127.0.0.1:0"]).await;
+    let metrics = app.metrics.clone().expect("a metrics URL");
+    let alice = app.register_and_login("alice", "alice-password").await;
+    let bob = app.register_and_login("bob", "bob-password").await;
+    let wrong = reqwest::Client::new()
+        .post(app.url("/api/login"))
+        .json(&json!({ "username": "alice", "password": "not-her-password" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    let mut a = app.ws(&alice).await;
+    let mut b = app.ws(&bob).await;
+    for ws in [&mut a, &mut b] {
+        ws.send(json!({ "type": "join", "room": "general" })).await;
+        ws.until("presence").await;
+    }
+    for i in 0..3 {
+        a.send(json!({ "type": "send", "room": "general", "body": format!("m{i}"), "client_id": format!("c{i}") }))
+            .await;
+    }
+    for ws in [&mut a, &mut b] {
+        for _ in 0..3 {
+            ws.until("message").await;
+        }
+    }
+    // Deliveries are added once a socket flushes; both have by now.
+    let page = reqwest::get(&metrics).await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(
+        page.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain; version=0.0.4")
+    );
+    let page = page.text().await.unwrap();
+    let want = [
+        ("messenger_sockets_open", 2.0),
+        ("messenger_rooms_subscribed", 2.0),
+        ("messenger_messages_posted_total", 3.0),
+        ("messenger_messages_delivered_total", 6.0),
+        ("messenger_login_failures_total", 1.0),
+    ];
+    for (name, value) in want {
+        assert_eq!(sample(&page, name), Some(value), "{name} in\n{page}");
+    }
+    // Histograms: store calls by operation, and password hashing (3 hashes
+    // at least: two registrations, three logins).
+    assert!(
+        sample(&page, "messenger_store_seconds_count{op=\"append\"}").unwrap() >= 1.0,
+        "{page}"
+    );
+    assert!(page.contains("messenger_store_seconds_bucket{op=\"history\",le=\"0.001\"}"));
+    assert!(sample(&page, "messenger_hashing_seconds_count").unwrap() >= 5.0);
+    assert_eq!(sample(&page, "messenger_hashing_queue"), Some(0.0));
+
+    drop(a);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let page = reqwest::get(&metrics).await.unwrap().text().await.unwrap();
+        if sample(&page, "messenger_sockets_open") == Some(1.0) {
+            assert_eq!(sample(&page, "messenger_rooms_subscribed"), Some(1.0));
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{page}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}

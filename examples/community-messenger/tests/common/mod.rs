@@ -15,33 +15,49 @@ pub struct App {
     pub child: Child,
     pub base: String,
     pub db: PathBuf,
+    /// `http://ADDR/metrics` when started with `--metrics-addr`.
+    pub metrics: Option<String>,
 }
 
 impl App {
     /// Starts the binary on `db` and waits for `/healthz`.
     pub async fn start(db: &Path) -> Self {
+        Self::start_with(db, &[]).await
+    }
+
+    /// Starts the binary on `db` with more flags.
+    pub async fn start_with(db: &Path, flags: &[&str]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_community-messenger"))
             .args(["--addr", "127.0.0.1:0", "--db"])
             .arg(db)
+            .args(flags)
             .env("MESSENGER_REGISTER_LIMIT", "0")
             .env("MESSENGER_SEND_LIMIT", "0")
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .spawn()
             .expect("the binary starts");
-        let stdout = child.stdout.take().unwrap();
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).unwrap();
-        let base = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .unwrap_or_else(|| panic!("no URL in {line:?}"))
-            .trim_end_matches('/')
-            .to_owned();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut metrics = None;
+        let base = loop {
+            let mut line = String::new();
+            stdout.read_line(&mut line).unwrap();
+            assert!(!line.is_empty(), "the binary exited before it listened");
+            let url = line
+                .split_whitespace()
+                .find(|w| w.starts_with("http://"))
+                .map(|u| u.trim_end_matches('/').to_owned());
+            if line.starts_with("Metrics at") {
+                metrics = url;
+            } else if line.contains("is running at") {
+                break url.unwrap_or_else(|| panic!("no URL in {line:?}"));
+            }
+        };
         let app = Self {
             child,
             base,
             db: db.to_owned(),
+            metrics,
         };
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
