@@ -109,3 +109,8 @@ pub use sequencer::PendingPost;
 pub use session::{LoginOutcome, Session, SessionRecord, SessionToken, TokenHash};
 pub use store::{BoxError, MessageStore, SessionStore, StoreError, UserRecord, UserStore};
 pub use user::{Password, User, UserId, Username};
+
+// The README's example is compiled too, so it cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctest;

@@ -69,3 +69,8 @@ pub use connection::close;
 pub use error::{ApiError, status_of};
 pub use templates::{TemplateError, Templates};
 pub use web::{Web, WebBuilder};
+
+// The README's example is compiled too, so it cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctest;
