@@ -72,6 +72,7 @@ mod broadcast;
 mod clock;
 mod config;
 mod error;
+mod external;
 mod memory;
 mod message;
 mod messenger;
@@ -96,6 +97,7 @@ pub use broadcast::{
 pub use clock::{Clock, SystemClock, rfc3339, rfc3339_string};
 pub use config::{FailureLimit, HashingCost, Limits, MessengerConfig, Rate, SessionPolicy};
 pub use error::{Error, ErrorCode, Result, ValidationError};
+pub use external::{ExternalId, HostIdentity};
 pub use memory::MemoryStore;
 pub use message::{
     Appended, ClientId, HistoryQuery, Message, MessageBody, MessageId, NewMessage, Posted,

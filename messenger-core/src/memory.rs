@@ -7,6 +7,7 @@ use std::sync::{Mutex, MutexGuard};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use crate::external::ExternalId;
 use crate::message::{Appended, ClientId, HistoryQuery, Message, MessageId, NewMessage};
 use crate::room::RoomName;
 use crate::session::{SessionRecord, TokenHash};
@@ -23,6 +24,7 @@ pub struct MemoryStore {
 struct State {
     users: Vec<UserRecord>,
     by_canonical: HashMap<String, UserId>,
+    by_external: HashMap<ExternalId, UserId>,
     sessions: HashMap<TokenHash, SessionRecord>,
     rooms: HashMap<RoomName, Vec<Message>>,
     by_client_id: HashMap<(UserId, ClientId), (RoomName, MessageId)>,
@@ -42,6 +44,39 @@ impl MemoryStore {
 }
 
 impl State {
+    /// `m` with its author's name as it is now (users from the host can be
+    /// renamed), as a store that joins on the users table answers.
+    fn current(&self, m: &Message) -> Message {
+        let mut m = m.clone();
+        if let Some(r) = self.users.get((m.author.id.0 - 1) as usize) {
+            m.author.username = r.user.username.clone();
+        }
+        m
+    }
+
+    fn insert_user(
+        &mut self,
+        username: &Username,
+        password_hash: Option<String>,
+        created_at: DateTime<Utc>,
+    ) -> Result<User, StoreError> {
+        let canonical = username.canonical();
+        if self.by_canonical.contains_key(&canonical) {
+            return Err(StoreError::Conflict("username is taken".into()));
+        }
+        let user = User {
+            id: UserId(self.users.len() as u64 + 1),
+            username: username.clone(),
+        };
+        self.by_canonical.insert(canonical, user.id);
+        self.users.push(UserRecord {
+            user: user.clone(),
+            password_hash,
+            created_at,
+        });
+        Ok(user)
+    }
+
     fn message(&self, room: &RoomName, id: MessageId) -> Option<&Message> {
         self.rooms.get(room)?.get((id.0 - 1) as usize)
     }
@@ -55,22 +90,8 @@ impl UserStore for MemoryStore {
         password_hash: &str,
         created_at: DateTime<Utc>,
     ) -> Result<User, StoreError> {
-        let mut s = self.state();
-        let canonical = username.canonical();
-        if s.by_canonical.contains_key(&canonical) {
-            return Err(StoreError::Conflict("username is taken".into()));
-        }
-        let user = User {
-            id: UserId(s.users.len() as u64 + 1),
-            username: username.clone(),
-        };
-        s.by_canonical.insert(canonical, user.id);
-        s.users.push(UserRecord {
-            user: user.clone(),
-            password_hash: password_hash.to_owned(),
-            created_at,
-        });
-        Ok(user)
+        self.state()
+            .insert_user(username, Some(password_hash.to_owned()), created_at)
     }
 
     async fn find_user_by_name(
@@ -90,6 +111,44 @@ impl UserStore for MemoryStore {
             .checked_sub(1)
             .and_then(|i| s.users.get(i as usize))
             .map(|r| r.user.clone()))
+    }
+
+    async fn find_user_by_external_id(
+        &self,
+        external: &ExternalId,
+    ) -> Result<Option<User>, StoreError> {
+        let s = self.state();
+        Ok(s.by_external
+            .get(external)
+            .map(|id| s.users[(id.0 - 1) as usize].user.clone()))
+    }
+
+    async fn upsert_external_user(
+        &self,
+        external: &ExternalId,
+        username: &Username,
+        now: DateTime<Utc>,
+    ) -> Result<User, StoreError> {
+        let mut s = self.state();
+        let Some(&id) = s.by_external.get(external) else {
+            let user = s.insert_user(username, None, now)?;
+            s.by_external.insert(external.clone(), user.id);
+            return Ok(user);
+        };
+        let old = s.users[(id.0 - 1) as usize].user.username.clone();
+        if old != *username {
+            let canonical = username.canonical();
+            if s.by_canonical
+                .get(&canonical)
+                .is_some_and(|holder| *holder != id)
+            {
+                return Err(StoreError::Conflict("username is taken".into()));
+            }
+            s.by_canonical.remove(&old.canonical());
+            s.by_canonical.insert(canonical, id);
+            s.users[(id.0 - 1) as usize].user.username = username.clone();
+        }
+        Ok(s.users[(id.0 - 1) as usize].user.clone())
     }
 }
 
@@ -197,7 +256,7 @@ impl MessageStore for MemoryStore {
         } else {
             hi.saturating_sub(query.limit).max(lo)..hi
         };
-        Ok(list[range].to_vec())
+        Ok(list[range].iter().map(|m| s.current(m)).collect())
     }
 
     async fn find_by_client_id(
@@ -208,6 +267,7 @@ impl MessageStore for MemoryStore {
         let s = self.state();
         Ok(s.by_client_id
             .get(&(author, client_id.clone()))
-            .and_then(|(room, id)| s.message(room, *id).cloned()))
+            .and_then(|(room, id)| s.message(room, *id))
+            .map(|m| s.current(m)))
     }
 }

@@ -12,6 +12,7 @@ use crate::broadcast::{EventKind, LocalBroadcast, RoomBroadcast, RoomEvent, Subs
 use crate::clock::{Clock, SystemClock};
 use crate::config::MessengerConfig;
 use crate::error::{Error, Result};
+use crate::external::HostIdentity;
 use crate::message::{ClientId, HistoryQuery, Message, MessageBody, NewMessage, Posted};
 use crate::metrics::{self, store_call};
 use crate::password::PasswordHasher;
@@ -21,7 +22,7 @@ use crate::ratelimit::{FailureLimiter, KeyedRate};
 use crate::room::RoomName;
 use crate::sequencer::{PendingPost, RoomSequencer};
 use crate::session::{LoginOutcome, Session, SessionRecord, SessionToken, TokenHash};
-use crate::store::{MessageStore, SessionStore, UserStore};
+use crate::store::{MessageStore, SessionStore, StoreError, UserStore};
 use crate::user::{Password, User, UserId, Username};
 
 /// A session or all of a user's sessions were revoked; open connections of
@@ -288,13 +289,25 @@ impl Messenger {
         let ok = self
             .inner
             .hasher
-            .verify(password, record.as_ref().map(|r| r.password_hash.as_str()))
+            .verify(
+                password,
+                record.as_ref().and_then(|r| r.password_hash.as_deref()),
+            )
             .await?;
+        // A user from the host app has no password: it verified against
+        // the dummy and is refused like an unknown name.
         let Some(record) = record.filter(|_| ok) else {
             self.inner.login_failures.record_failure(key);
             ::metrics::counter!(metrics::LOGIN_FAILURES).increment(1);
             return Err(Error::Unauthorized("invalid username or password"));
         };
+        self.open_session(record.user, remember).await
+    }
+
+    /// Opens a new session for `user` without any credential check: for a
+    /// host application that authenticated the person itself and hands the
+    /// token to its client (as a bearer token or the chat's cookie).
+    pub async fn open_session(&self, user: User, remember: bool) -> Result<LoginOutcome> {
         let now = self.inner.clock.now();
         let policy = &self.inner.config.sessions;
         let lifetime = if remember {
@@ -303,22 +316,50 @@ impl Messenger {
             policy.short_lifetime
         };
         let token = SessionToken::generate();
-        let session_record = SessionRecord {
+        let record = SessionRecord {
             token_hash: token.hash(),
-            user_id: record.user.id,
+            user_id: user.id,
             created_at: now,
             last_seen_at: now,
             expires_at: now + delta(lifetime),
             remember,
         };
-        self.inner.sessions.create_session(&session_record).await?;
+        self.inner.sessions.create_session(&record).await?;
         Ok(LoginOutcome {
             token,
-            session: Session {
-                record: session_record,
-                user: record.user,
-            },
+            session: Session { record, user },
         })
+    }
+
+    /// The chat user of a person the host application authenticated:
+    /// created (without a password) on first sight, renamed when the host's
+    /// name for them changed. A name another user holds is
+    /// [`Error::Conflict`]. Costs one read when nothing changed.
+    pub async fn host_user(&self, identity: &HostIdentity) -> Result<User> {
+        let users = &self.inner.users;
+        let known = store_call(
+            "find_user_by_external_id",
+            users.find_user_by_external_id(&identity.external_id),
+        )
+        .await?;
+        if let Some(user) = known.filter(|u| u.username == identity.username) {
+            return Ok(user);
+        }
+        let user = users
+            .upsert_external_user(
+                &identity.external_id,
+                &identity.username,
+                self.inner.clock.now(),
+            )
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict(_) => Error::Conflict(format!(
+                    "the name '{}' belongs to another user",
+                    identity.username
+                )),
+                other => other.into(),
+            })?;
+        Ok(user)
     }
 
     /// The session `token` opens, if it is valid: known, within its absolute

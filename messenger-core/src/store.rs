@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use crate::external::ExternalId;
 use crate::message::{Appended, ClientId, HistoryQuery, Message, NewMessage};
 use crate::room::RoomName;
 use crate::session::{SessionRecord, TokenHash};
@@ -37,8 +38,9 @@ impl StoreError {
 pub struct UserRecord {
     /// The public part.
     pub user: User,
-    /// Argon2id PHC string.
-    pub password_hash: String,
+    /// Argon2id PHC string; `None` for a user from the host application,
+    /// who cannot log in with a password.
+    pub password_hash: Option<String>,
     /// Registration time.
     pub created_at: DateTime<Utc>,
 }
@@ -63,6 +65,23 @@ pub trait UserStore: Send + Sync + 'static {
 
     /// Finds a user by id.
     async fn find_user(&self, id: UserId) -> Result<Option<User>, StoreError>;
+
+    /// Finds the user the host application knows as `external`.
+    async fn find_user_by_external_id(
+        &self,
+        external: &ExternalId,
+    ) -> Result<Option<User>, StoreError>;
+
+    /// Makes the user the host knows as `external` exist with `username`,
+    /// atomically: creates it (without a password) on first sight, renames
+    /// it when the name changed, else leaves it be. A name held by another
+    /// user in any letter case is [`StoreError::Conflict`] and changes nothing.
+    async fn upsert_external_user(
+        &self,
+        external: &ExternalId,
+        username: &Username,
+        now: DateTime<Utc>,
+    ) -> Result<User, StoreError>;
 
     /// Whether the backend answers. Used by health checks.
     async fn health(&self) -> Result<(), StoreError> {

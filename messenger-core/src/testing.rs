@@ -20,6 +20,7 @@ use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 
 use crate::clock::Clock;
 use crate::config::Limits;
+use crate::external::ExternalId;
 use crate::message::{ClientId, HistoryQuery, MessageBody, MessageId, NewMessage};
 use crate::room::RoomName;
 use crate::session::{SessionRecord, SessionToken};
@@ -123,6 +124,8 @@ where
     }
     case!(users_round_trip);
     case!(usernames_are_unique_case_insensitively);
+    case!(external_users_are_created_once_and_renamed);
+    case!(external_user_names_share_the_namespace);
     case!(sessions_round_trip);
     case!(deleting_a_users_sessions_spares_others);
     case!(expired_sessions_are_purged);
@@ -154,7 +157,7 @@ async fn users_round_trip(s: Stores) {
         .unwrap()
         .expect("found in any case");
     assert_eq!(found.user, ada);
-    assert_eq!(found.password_hash, "$argon2id$x");
+    assert_eq!(found.password_hash.as_deref(), Some("$argon2id$x"));
     assert_eq!(found.created_at, t(0));
     assert_eq!(s.users.find_user(bob.id).await.unwrap(), Some(bob));
     assert_eq!(
@@ -183,6 +186,126 @@ async fn usernames_are_unique_case_insensitively(s: Stores) {
             .create_user(&name("Alice2"), "h", t(0))
             .await
             .is_ok()
+    );
+}
+
+fn external(s: &str) -> ExternalId {
+    ExternalId::parse(s).expect("valid test external id")
+}
+
+async fn external_users_are_created_once_and_renamed(s: Stores) {
+    let users = &s.users;
+    assert_eq!(
+        users
+            .find_user_by_external_id(&external("42"))
+            .await
+            .unwrap(),
+        None
+    );
+    let ada = users
+        .upsert_external_user(&external("42"), &name("ada"), t(0))
+        .await
+        .unwrap();
+    let again = users
+        .upsert_external_user(&external("42"), &name("ada"), t(5))
+        .await
+        .unwrap();
+    assert_eq!(again, ada, "the same host id is the same user");
+    assert_eq!(
+        users
+            .find_user_by_external_id(&external("42"))
+            .await
+            .unwrap(),
+        Some(ada.clone())
+    );
+    let record = users
+        .find_user_by_name(&name("ADA"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.user, ada);
+    assert_eq!(record.password_hash, None, "no password: no password login");
+    assert_eq!(record.created_at, t(0));
+
+    // Posted under the old name, shown under the new one.
+    let appended = s
+        .messages
+        .append(vec![new_message(&room("general"), &ada, "hi", "c1")])
+        .await
+        .unwrap();
+    assert!(appended[0].created);
+    let renamed = users
+        .upsert_external_user(&external("42"), &name("Ada.Lovelace"), t(9))
+        .await
+        .unwrap();
+    assert_eq!(renamed.id, ada.id);
+    assert_eq!(renamed.username.as_str(), "Ada.Lovelace");
+    assert_eq!(
+        users.find_user(ada.id).await.unwrap(),
+        Some(renamed.clone())
+    );
+    assert_eq!(users.find_user_by_name(&name("ada")).await.unwrap(), None);
+    let page = s
+        .messages
+        .history(&room("general"), HistoryQuery::latest(10))
+        .await
+        .unwrap();
+    assert_eq!(page[0].author, renamed);
+    // A case-only rename is a rename of one's own name, not a clash.
+    let cased = users
+        .upsert_external_user(&external("42"), &name("ada.lovelace"), t(10))
+        .await
+        .unwrap();
+    assert_eq!(cased.username.as_str(), "ada.lovelace");
+
+    let other = users
+        .upsert_external_user(&external("43"), &name("bob"), t(0))
+        .await
+        .unwrap();
+    assert_ne!(other.id, ada.id);
+}
+
+async fn external_user_names_share_the_namespace(s: Stores) {
+    let users = &s.users;
+    let registered = users.create_user(&name("Carol"), "h", t(0)).await.unwrap();
+    let err = users
+        .upsert_external_user(&external("7"), &name("carol"), t(0))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    assert_eq!(
+        users
+            .find_user_by_external_id(&external("7"))
+            .await
+            .unwrap(),
+        None,
+        "a refused upsert creates nothing"
+    );
+    let dave = users
+        .upsert_external_user(&external("7"), &name("dave"), t(0))
+        .await
+        .unwrap();
+    let err = users
+        .upsert_external_user(&external("7"), &name("CAROL"), t(1))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    assert_eq!(
+        users
+            .find_user_by_external_id(&external("7"))
+            .await
+            .unwrap(),
+        Some(dave),
+        "a refused rename changes nothing"
+    );
+    let err = users
+        .create_user(&name("DAVE"), "h", t(2))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    assert_eq!(
+        users.find_user(registered.id).await.unwrap(),
+        Some(registered)
     );
 }
 

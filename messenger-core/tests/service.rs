@@ -525,3 +525,53 @@ async fn typing_is_throttled_per_user_and_room() {
     tokio::time::advance(Duration::from_millis(2100)).await;
     assert!(m.typing(&general, &u).await.unwrap());
 }
+
+fn host(m: &Messenger, external_id: &str, name: &str) -> messenger_core::HostIdentity {
+    messenger_core::HostIdentity {
+        external_id: messenger_core::ExternalId::parse(external_id).unwrap(),
+        username: uname(m, name),
+    }
+}
+
+#[tokio::test]
+async fn host_users_chat_with_sessions_the_host_opens_and_never_log_in_by_password() {
+    let m = messenger();
+    let ada = m.host_user(&host(&m, "u-1", "ada")).await.unwrap();
+    assert_eq!(m.host_user(&host(&m, "u-1", "ada")).await.unwrap(), ada);
+
+    // The host opens a chat session; it authenticates like a login's.
+    let opened = m.open_session(ada.clone(), true).await.unwrap();
+    assert!(opened.session.record.remember);
+    let session = m.authenticate(&opened.token).await.unwrap();
+    assert_eq!(session.user, ada);
+
+    // No password was ever set: every password is wrong, and says so like
+    // an unknown name.
+    let err = m
+        .login(&uname(&m, "ada"), &pw(&m, "password123"), false)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Unauthorized);
+
+    // Registered names and host names are one namespace.
+    user(&m, "bob").await;
+    let err = m.host_user(&host(&m, "u-2", "BOB")).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Conflict);
+    let err = m
+        .register(uname(&m, "ADA"), pw(&m, "password123"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Conflict);
+
+    // The host renames: same user, new name, its messages follow.
+    m.post(&ada, &RoomName::general(), body(&m, "hi"), cid(&m, "c1"))
+        .await
+        .unwrap();
+    let renamed = m.host_user(&host(&m, "u-1", "ada.l")).await.unwrap();
+    assert_eq!(renamed.id, ada.id);
+    let page = m
+        .history(&RoomName::general(), HistoryQuery::latest(5))
+        .await
+        .unwrap();
+    assert_eq!(page[0].author.username.as_str(), "ada.l");
+}

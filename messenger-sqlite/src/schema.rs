@@ -39,6 +39,13 @@ const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     CREATE UNIQUE INDEX messages_by_client_id ON messages(author_id, client_id);
     "#,
+    // 2: users from the host application, known by its own id. They have
+    // no password: their password_hash is '' (never a PHC string), which
+    // keeps the column NOT NULL without rebuilding the table.
+    r#"
+    ALTER TABLE users ADD COLUMN external_id TEXT;
+    CREATE UNIQUE INDEX users_by_external_id ON users(external_id);
+    "#,
 ];
 
 /// The schema version this code writes.

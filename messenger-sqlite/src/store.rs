@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use messenger_core::{
-    Appended, ClientId, HistoryQuery, Message, MessageBody, MessageId, MessageStore, NewMessage,
-    RoomName, SessionRecord, SessionStore, StoreError, TokenHash, User, UserId, UserRecord,
-    UserStore, Username,
+    Appended, ClientId, ExternalId, HistoryQuery, Message, MessageBody, MessageId, MessageStore,
+    NewMessage, RoomName, SessionRecord, SessionStore, StoreError, TokenHash, User, UserId,
+    UserRecord, UserStore, Username,
 };
 use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, params};
 
@@ -133,6 +133,13 @@ fn message_row(r: &Row<'_>) -> rusqlite::Result<Message> {
     })
 }
 
+fn user_row(r: &Row<'_>) -> rusqlite::Result<User> {
+    Ok(User {
+        id: UserId(r.get::<_, i64>(0)? as u64),
+        username: Username::from_trusted(r.get(1)?),
+    })
+}
+
 fn session_row(r: &Row<'_>) -> rusqlite::Result<SessionRecord> {
     let hash: Vec<u8> = r.get(0)?;
     let hash: [u8; 32] = hash
@@ -191,7 +198,7 @@ impl UserStore for SqliteStore {
                                 id: UserId(r.get::<_, i64>(0)? as u64),
                                 username: Username::from_trusted(r.get(1)?),
                             },
-                            password_hash: r.get(2)?,
+                            password_hash: Some(r.get::<_, String>(2)?).filter(|h| !h.is_empty()),
                             created_at: from_ms(r.get(3)?)?,
                         })
                     })
@@ -216,6 +223,58 @@ impl UserStore for SqliteStore {
                         .optional()
                     })
                     .map_err(backend)
+            })
+            .await
+    }
+
+    async fn find_user_by_external_id(
+        &self,
+        external: &ExternalId,
+    ) -> Result<Option<User>, StoreError> {
+        let external = external.as_str().to_owned();
+        self.readers
+            .read(move |c| {
+                c.prepare_cached("SELECT id, username FROM users WHERE external_id = ?1")
+                    .and_then(|mut s| s.query_row([external], user_row).optional())
+                    .map_err(backend)
+            })
+            .await
+    }
+
+    async fn upsert_external_user(
+        &self,
+        external: &ExternalId,
+        username: &Username,
+        now: DateTime<Utc>,
+    ) -> Result<User, StoreError> {
+        let (external, username) = (external.as_str().to_owned(), username.clone());
+        self.writer
+            .write(move |c| {
+                let known = c
+                    .prepare_cached("SELECT id, username FROM users WHERE external_id = ?1")
+                    .and_then(|mut s| s.query_row([&external], user_row).optional())
+                    .map_err(backend)?;
+                let written = match &known {
+                    Some(user) if user.username == username => return Ok(user.clone()),
+                    Some(user) => c
+                        .prepare_cached("UPDATE users SET username = ?1 WHERE id = ?2")
+                        .and_then(|mut s| s.execute(params![username.as_str(), user.id.0 as i64])),
+                    None => c
+                        .prepare_cached(
+                            "INSERT INTO users (username, password_hash, created_at, external_id) VALUES (?1, '', ?2, ?3)",
+                        )
+                        .and_then(|mut s| s.execute(params![username.as_str(), ms(now), external])),
+                };
+                match written {
+                    Ok(_) => Ok(User {
+                        id: known.map_or_else(|| UserId(c.last_insert_rowid() as u64), |u| u.id),
+                        username,
+                    }),
+                    Err(e) if is_unique_violation(&e) => {
+                        Err(StoreError::Conflict("username is taken".into()))
+                    }
+                    Err(e) => Err(backend(e)),
+                }
             })
             .await
     }

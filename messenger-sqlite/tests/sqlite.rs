@@ -164,3 +164,95 @@ async fn reopening_keeps_users_sessions_and_messages() {
         .unwrap();
     assert_eq!(next.message.id.0, 121, "ids continue where they stopped");
 }
+
+/// The schema as version 0.1.0 wrote it (migration 1).
+const SCHEMA_V1: &str = r#"
+    CREATE TABLE users (
+        id            INTEGER PRIMARY KEY,
+        username      TEXT    NOT NULL UNIQUE COLLATE NOCASE,
+        password_hash TEXT    NOT NULL,
+        created_at    INTEGER NOT NULL
+    );
+    CREATE TABLE sessions (
+        token_hash   BLOB    PRIMARY KEY,
+        user_id      INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        created_at   INTEGER NOT NULL,
+        last_seen_at INTEGER NOT NULL,
+        expires_at   INTEGER NOT NULL,
+        remember     INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX sessions_by_user ON sessions(user_id);
+    CREATE TABLE messages (
+        room      TEXT    NOT NULL,
+        id        INTEGER NOT NULL,
+        author_id INTEGER NOT NULL REFERENCES users(id),
+        body      TEXT    NOT NULL,
+        sent_at   INTEGER NOT NULL,
+        client_id TEXT    NOT NULL,
+        PRIMARY KEY (room, id)
+    ) WITHOUT ROWID;
+    CREATE UNIQUE INDEX messages_by_client_id ON messages(author_id, client_id);
+    PRAGMA user_version = 1;
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_version_1_database_upgrades_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v1.db");
+    let config = MessengerConfig {
+        hashing: HashingCost::INSECURE_FAST,
+        ..MessengerConfig::default()
+    };
+    let limits = config.limits.clone();
+    let password = Password::parse("grace-password", &limits).unwrap();
+    let hash = messenger_core::PasswordHasher::new(config.hashing, 1)
+        .unwrap()
+        .hash(&password)
+        .await
+        .unwrap();
+    {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.execute_batch(SCHEMA_V1).unwrap();
+        c.execute(
+            "INSERT INTO users (username, password_hash, created_at) VALUES ('Grace', ?1, 0)",
+            [&hash],
+        )
+        .unwrap();
+        c.execute(
+            "INSERT INTO messages VALUES ('general', 1, 1, 'from version 1', 0, 'old-1')",
+            [],
+        )
+        .unwrap();
+    }
+
+    let store = Arc::new(
+        SqliteStore::open(&path, SqliteOptions::default())
+            .await
+            .unwrap(),
+    );
+    assert_eq!(
+        pragma(&path, "user_version"),
+        format!("Integer({SCHEMA_VERSION})")
+    );
+    let messenger = Messenger::builder()
+        .config(config)
+        .store(store.clone())
+        .build()
+        .unwrap();
+    let grace = Username::parse("grace", &limits).unwrap();
+    let login = messenger.login(&grace, &password, false).await.unwrap();
+    assert_eq!(login.session.user.username.as_str(), "Grace");
+    let page = messenger
+        .history(&RoomName::general(), HistoryQuery::latest(10))
+        .await
+        .unwrap();
+    assert_eq!(page.len(), 1);
+    assert_eq!(page[0].body.as_str(), "from version 1");
+    // What version 2 adds works on the upgraded file.
+    let host = messenger_core::HostIdentity {
+        external_id: messenger_core::ExternalId::parse("host-1").unwrap(),
+        username: Username::parse("hopper", &limits).unwrap(),
+    };
+    let hopper = messenger.host_user(&host).await.unwrap();
+    assert_eq!(messenger.host_user(&host).await.unwrap(), hopper);
+}
