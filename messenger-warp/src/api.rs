@@ -91,6 +91,7 @@ pub(crate) fn filter(web: Web) -> impl Filter<Extract = (Response,), Error = Rej
     let w = web.clone();
     let register = warp::path!("register")
         .and(warp::post())
+        .and(auth::own_accounts(web.clone()))
         .and(auth::client_addr())
         .and(json_body::<Credentials>(web.config().body_limit))
         .and_then(move |addr: IpAddr, c: Credentials| {
@@ -100,6 +101,7 @@ pub(crate) fn filter(web: Web) -> impl Filter<Extract = (Response,), Error = Rej
     let w = web.clone();
     let login = warp::path!("login")
         .and(warp::post())
+        .and(auth::own_accounts(web.clone()))
         .and(auth::client_addr())
         .and(warp::header::headers_cloned())
         .and(json_body::<Credentials>(web.config().body_limit))
@@ -110,16 +112,16 @@ pub(crate) fn filter(web: Web) -> impl Filter<Extract = (Response,), Error = Rej
     let w = web.clone();
     let logout = warp::path!("logout")
         .and(warp::post())
+        .and(auth::own_accounts(web.clone()))
         .and(auth::required(web.clone()))
         .and(warp::header::headers_cloned())
         .and_then(move |authed: Authed, headers: HeaderMap| {
             let web = w.clone();
             async move {
                 check_origin(&web, &authed, &headers)?;
-                web.messenger()
-                    .logout(&authed.session)
-                    .await
-                    .map_err(reject)?;
+                if let Some(session) = authed.session() {
+                    web.messenger().logout(session).await.map_err(reject)?;
+                }
                 let res =
                     warp::reply::with_status(warp::reply(), StatusCode::NO_CONTENT).into_response();
                 Ok::<_, Rejection>(cookies::attach(
@@ -137,7 +139,7 @@ pub(crate) fn filter(web: Web) -> impl Filter<Extract = (Response,), Error = Rej
         .map(|authed: Authed| {
             json_reply(
                 StatusCode::OK,
-                &serde_json::json!({ "user": user_json(&authed.session.user) }),
+                &serde_json::json!({ "user": user_json(&authed.user) }),
             )
         });
     let w = web.clone();

@@ -3,7 +3,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
-use messenger_core::{ErrorCode, Session, SessionToken};
+use messenger_core::{ErrorCode, Revocation, Session, SessionToken, User};
 use warp::http::HeaderMap;
 use warp::http::header::{AUTHORIZATION, COOKIE, HOST, ORIGIN};
 use warp::{Filter, Rejection};
@@ -20,11 +20,44 @@ pub(crate) enum Via {
     Bearer,
 }
 
+/// What proved who is asking.
+#[derive(Debug, Clone)]
+pub(crate) enum Proof {
+    /// One of the chat's own sessions, and the token presented for it.
+    Session {
+        session: Session,
+        token: SessionToken,
+    },
+    /// The host application's [`Authenticator`](crate::Authenticator)
+    /// vouched for the user on these headers.
+    Host { headers: HeaderMap },
+}
+
 /// An authenticated request.
 #[derive(Debug, Clone)]
 pub(crate) struct Authed {
-    pub session: Session,
+    pub user: User,
+    pub proof: Proof,
     pub via: Via,
+}
+
+impl Authed {
+    /// The chat's own session, if that is what proved the request.
+    pub fn session(&self) -> Option<&Session> {
+        match &self.proof {
+            Proof::Session { session, .. } => Some(session),
+            Proof::Host { .. } => None,
+        }
+    }
+
+    /// Whether `revocation` ends this request's right to go on.
+    pub fn revoked_by(&self, revocation: &Revocation) -> bool {
+        match (&self.proof, revocation) {
+            (Proof::Session { session, .. }, r) => r.applies_to(session),
+            (Proof::Host { .. }, Revocation::User(id)) => *id == self.user.id,
+            (Proof::Host { .. }, Revocation::Session(_)) => false,
+        }
+    }
 }
 
 /// The token a request presents: a bearer token wins over the cookie.
@@ -42,16 +75,84 @@ pub(crate) fn presented_token(
     cookies::get(header, &config.cookie_name).map(|t| (SessionToken::from_client(&t), Via::Cookie))
 }
 
-/// The session of a request, if it presents a valid one.
+/// Who asks, if anyone valid: by the host's authenticator when one is set,
+/// else by the chat's own session.
 pub(crate) async fn session_of(web: &Web, headers: &HeaderMap) -> Result<Option<Authed>, ApiError> {
+    if let Some(host) = web.authenticator() {
+        let Some(identity) = host.identify(headers).await? else {
+            return Ok(None);
+        };
+        let user = web.messenger().host_user(&identity).await?;
+        // Unknown how the host proves it: anything but a bearer token may
+        // be ambient (a cookie), so origin checks apply.
+        let via = if headers.contains_key(AUTHORIZATION) {
+            Via::Bearer
+        } else {
+            Via::Cookie
+        };
+        return Ok(Some(Authed {
+            user,
+            proof: Proof::Host {
+                headers: headers.clone(),
+            },
+            via,
+        }));
+    }
     let Some((token, via)) = presented_token(headers, web.config()) else {
         return Ok(None);
     };
     match web.messenger().authenticate(&token).await {
-        Ok(session) => Ok(Some(Authed { session, via })),
+        Ok(session) => Ok(Some(Authed {
+            user: session.user.clone(),
+            proof: Proof::Session { session, token },
+            via,
+        })),
         Err(e) if e.code() == ErrorCode::Unauthorized => Ok(None),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Whether `authed` still holds: the chat session is still valid, or the
+/// host still names the same person on the same headers.
+pub(crate) async fn still_valid(web: &Web, authed: &Authed) -> Result<bool, ApiError> {
+    match &authed.proof {
+        Proof::Session { token, .. } => match web.messenger().authenticate(token).await {
+            Ok(_) => Ok(true),
+            Err(e) if e.code() == ErrorCode::Unauthorized => Ok(false),
+            Err(e) => Err(e.into()),
+        },
+        Proof::Host { headers } => {
+            let Some(host) = web.authenticator() else {
+                return Ok(false);
+            };
+            match host.identify(headers).await? {
+                None => Ok(false),
+                Some(identity) => Ok(web
+                    .messenger()
+                    .host_user(&identity)
+                    .await
+                    .is_ok_and(|u| u.id == authed.user.id)),
+            }
+        }
+    }
+}
+
+/// Refuses a route of the chat's own accounts (register, login, logout)
+/// when the host application owns accounts: the host's routes of the same
+/// names then answer.
+pub(crate) fn own_accounts(web: Web) -> impl Filter<Extract = (), Error = Rejection> + Clone {
+    warp::any()
+        .and_then(move || {
+            let own = web.authenticator().is_none();
+            async move {
+                if own {
+                    Ok(())
+                } else {
+                    Err(warp::reject::not_found())
+                }
+            }
+        })
+        .untuple_one()
 }
 
 /// Extracts the request's session or rejects with 401 in the envelope.

@@ -13,7 +13,7 @@ use hyper::upgrade::Upgraded;
 use hyper_util::rt::TokioIo;
 use messenger_core::{
     ClientId, Delivery, Error, ErrorCode, EventKind, HistoryQuery, Message, MessageBody, MessageId,
-    Posted, PresenceGuard, RoomEvent, RoomName, Session, SessionToken, Subscription,
+    Posted, PresenceGuard, RoomEvent, RoomName, Subscription,
 };
 use tokio::sync::broadcast::error::RecvError;
 use tokio::time::Instant;
@@ -22,6 +22,7 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage};
 
+use crate::auth::{self, Authed};
 use crate::frames::{ClientFrame, ServerFrame, client_id_of, encode_event};
 use crate::metrics::SocketMetrics;
 use crate::web::Web;
@@ -63,7 +64,8 @@ struct Room {
 
 struct Conn {
     web: Web,
-    session: Session,
+    /// Who the socket belongs to, and what proved it (checked again now and then).
+    authed: Authed,
     /// Not split: reads and writes take turns in one task anyway.
     socket: Socket,
     out: Vec<WsMessage>,
@@ -83,10 +85,10 @@ enum End {
     Gone,
 }
 
-pub(crate) async fn run(web: Web, session: Session, token: SessionToken, socket: Socket) {
+pub(crate) async fn run(web: Web, authed: Authed, socket: Socket) {
     let mut conn = Conn {
         web: web.clone(),
-        session,
+        authed,
         socket,
         out: Vec::new(),
         posts: FuturesOrdered::new(),
@@ -104,7 +106,7 @@ pub(crate) async fn run(web: Web, session: Session, token: SessionToken, socket:
     let mut pings = 0u32;
 
     let ready = ServerFrame::Ready {
-        user: &conn.session.user,
+        user: &conn.authed.user,
         rooms: web.messenger().rooms(),
     }
     .encode();
@@ -121,10 +123,10 @@ pub(crate) async fn run(web: Web, session: Session, token: SessionToken, socket:
             biased;
             _ = shutdown.cancelled() => Some(End::Close(close::GOING_AWAY, "server shutting down")),
             revoked = revocations.recv() => match revoked {
-                Ok(r) if r.applies_to(&conn.session) => Some(conn.logged_out()),
+                Ok(r) if conn.authed.revoked_by(&r) => Some(conn.logged_out()),
                 Ok(_) | Err(RecvError::Closed) => None,
                 // Missed some revocations: ask the store whether ours is among them.
-                Err(RecvError::Lagged(_)) => conn.recheck(&token).await,
+                Err(RecvError::Lagged(_)) => conn.recheck().await,
             },
             Some((room, client_id, result)) = conn.posts.next(), if !conn.posts.is_empty() => {
                 conn.posted(&room, &client_id, result).await
@@ -164,8 +166,9 @@ pub(crate) async fn run(web: Web, session: Session, token: SessionToken, socket:
                 if last_heard.elapsed() > config.idle_timeout {
                     Some(End::Gone)
                 } else if pings.is_multiple_of(3) {
-                    // Revocations on other nodes reach us through the store.
-                    conn.recheck(&token).await
+                    // Revocations on other nodes reach us through the store;
+                    // a host session that ended, through its authenticator.
+                    conn.recheck().await
                 } else {
                     conn.out.push(WsMessage::Ping(Bytes::new()));
                     None
@@ -266,13 +269,14 @@ impl Conn {
         End::Close(close::POLICY, "logged out")
     }
 
-    async fn recheck(&mut self, token: &SessionToken) -> Option<End> {
-        match self.web.messenger().authenticate(token).await {
-            Ok(_) => {
+    async fn recheck(&mut self) -> Option<End> {
+        match auth::still_valid(&self.web, &self.authed).await {
+            Ok(true) => {
                 self.out.push(WsMessage::Ping(Bytes::new()));
                 None
             }
-            Err(e) if e.code() == ErrorCode::Unauthorized => Some(self.logged_out()),
+            Ok(false) => Some(self.logged_out()),
+            // Cannot tell now (the store or the host is down): ask again later.
             Err(_) => None,
         }
     }
@@ -345,7 +349,7 @@ impl Conn {
         let m = self.web.messenger().clone();
         let room = m.room(raw)?;
         if !self.rooms.contains_key(&room) {
-            let joined = m.join(&room, &self.session.user).await?;
+            let joined = m.join(&room, &self.authed.user).await?;
             self.subs.insert(room.clone(), joined.subscription);
             self.metrics.joined();
             self.rooms.insert(
@@ -438,7 +442,7 @@ impl Conn {
         let body = MessageBody::parse(body, limits)?;
         let raw_client_id = client_id.as_str().to_owned();
         let pending = m
-            .enqueue_post(&self.session.user, &room, body, client_id)
+            .enqueue_post(&self.authed.user, &room, body, client_id)
             .await?;
         self.posts
             .push_back(pending.map(move |r| (room, raw_client_id, r)).boxed());
@@ -485,7 +489,7 @@ impl Conn {
     async fn typing(&mut self, raw: &str) -> Result<(), Error> {
         let m = self.web.messenger().clone();
         let room = m.room(raw)?;
-        m.typing(&room, &self.session.user).await?;
+        m.typing(&room, &self.authed.user).await?;
         Ok(())
     }
 
@@ -563,7 +567,7 @@ impl Conn {
                 self.out.extend(fragments(event.encoded(encode_event)));
                 None
             }
-            EventKind::Typing { user, .. } if user.id == self.session.user.id => None,
+            EventKind::Typing { user, .. } if user.id == self.authed.user.id => None,
             _ => {
                 self.out.extend(fragments(event.encoded(encode_event)));
                 None

@@ -82,6 +82,12 @@ impl From<Error> for ApiError {
     }
 }
 
+impl From<messenger_core::ValidationError> for ApiError {
+    fn from(e: messenger_core::ValidationError) -> Self {
+        Error::from(e).into()
+    }
+}
+
 impl warp::reject::Reject for ApiError {}
 
 impl Reply for ApiError {

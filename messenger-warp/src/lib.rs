@@ -51,6 +51,7 @@
 mod api;
 mod assets;
 mod auth;
+mod authenticator;
 mod config;
 mod connection;
 mod cookies;
@@ -64,6 +65,9 @@ mod wire;
 mod ws;
 
 pub use assets::Assets;
+/// Re-exported for implementing [`Authenticator`].
+pub use async_trait::async_trait;
+pub use authenticator::Authenticator;
 pub use config::WebConfig;
 pub use connection::close;
 pub use error::{ApiError, status_of};

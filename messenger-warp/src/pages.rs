@@ -263,7 +263,8 @@ pub(crate) fn filter(web: Web) -> impl Filter<Extract = (Response,), Error = Rej
                     );
                 }
                 if let Some(authed) = current_user(&web, &h).await
-                    && let Err(e) = web.messenger().logout(&authed.session).await
+                    && let Some(session) = authed.session()
+                    && let Err(e) = web.messenger().logout(session).await
                 {
                     let e = ApiError::from(e);
                     return error_page(&web, e.status, &e.message);
@@ -275,7 +276,7 @@ pub(crate) fn filter(web: Web) -> impl Filter<Extract = (Response,), Error = Rej
                 redirect("/login", &set)
             }
         });
-    let w = web;
+    let w = web.clone();
     let chat = warp::path!("chat")
         .and(warp::get())
         .and(headers())
@@ -290,7 +291,7 @@ pub(crate) fn filter(web: Web) -> impl Filter<Extract = (Response,), Error = Rej
                 let limits = &m.config().limits;
                 let ctx = page.context(
                     "Chat",
-                    Some(&authed.session.user),
+                    Some(&authed.user),
                     json!({
                         "rooms": m.rooms(),
                         "room": m.rooms()[0],
@@ -301,7 +302,9 @@ pub(crate) fn filter(web: Web) -> impl Filter<Extract = (Response,), Error = Rej
                 render(&web, "chat", StatusCode::OK, &ctx, &page.set_cookies)
             }
         });
-    root.or(login_page)
+    // With a host authenticator, `/` and the account pages are the host's.
+    let accounts = root
+        .or(login_page)
         .unify()
         .or(login_post)
         .unify()
@@ -310,9 +313,8 @@ pub(crate) fn filter(web: Web) -> impl Filter<Extract = (Response,), Error = Rej
         .or(register_post)
         .unify()
         .or(logout)
-        .unify()
-        .or(chat)
-        .unify()
+        .unify();
+    auth::own_accounts(web).and(accounts).or(chat).unify()
 }
 
 async fn login_post(web: Web, addr: IpAddr, h: HeaderMap, form: Form) -> Response {

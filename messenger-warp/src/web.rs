@@ -15,6 +15,7 @@ use warp::{Filter, Rejection};
 
 use crate::assets::Assets;
 use crate::auth;
+use crate::authenticator::Authenticator;
 use crate::config::WebConfig;
 use crate::cookies;
 use crate::error::ApiError;
@@ -37,6 +38,7 @@ struct Inner {
     login_failures: FailureLimiter<IpAddr>,
     shutdown: CancellationToken,
     sockets: TaskTracker,
+    authenticator: Option<Arc<dyn Authenticator>>,
 }
 
 /// Builds a [`Web`].
@@ -45,6 +47,7 @@ pub struct WebBuilder {
     config: WebConfig,
     templates: Option<Templates>,
     assets: Assets,
+    authenticator: Option<Arc<dyn Authenticator>>,
 }
 
 impl WebBuilder {
@@ -66,6 +69,13 @@ impl WebBuilder {
         self
     }
 
+    /// Lets the host application say who is asking, in place of the
+    /// chat's own register, login and sessions (see [`Authenticator`]).
+    pub fn authenticator(mut self, authenticator: Arc<dyn Authenticator>) -> Self {
+        self.authenticator = Some(authenticator);
+        self
+    }
+
     /// Builds the web layer.
     pub fn build(self) -> Web {
         let register_rate = self
@@ -82,6 +92,7 @@ impl WebBuilder {
                 config: self.config,
                 shutdown: CancellationToken::new(),
                 sockets: TaskTracker::new(),
+                authenticator: self.authenticator,
             }),
         }
     }
@@ -95,6 +106,7 @@ impl Web {
             config: WebConfig::default(),
             templates: None,
             assets: Assets::builtin(),
+            authenticator: None,
         }
     }
 
@@ -111,6 +123,10 @@ impl Web {
     /// The configuration.
     pub fn config(&self) -> &WebConfig {
         &self.inner.config
+    }
+
+    pub(crate) fn authenticator(&self) -> Option<&dyn Authenticator> {
+        self.inner.authenticator.as_deref()
     }
 
     pub(crate) fn templates(&self) -> &Templates {
@@ -218,7 +234,8 @@ impl Web {
     /// Revokes the session a request presents, if any (login rotation).
     pub(crate) async fn revoke_presented(&self, headers: &HeaderMap) {
         if let Ok(Some(old)) = auth::session_of(self, headers).await
-            && let Err(e) = self.messenger().logout(&old.session).await
+            && let Some(session) = old.session()
+            && let Err(e) = self.messenger().logout(session).await
         {
             tracing::warn!(error = %e, "revoking the previous session failed");
         }

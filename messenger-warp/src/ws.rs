@@ -38,12 +38,12 @@ async fn upgrade(web: Web, headers: HeaderMap, on_upgrade: Option<OnUpgrade>) ->
     if !auth::origin_allowed(&headers, web.config()) {
         return ApiError::new(ErrorCode::Forbidden, "origin not allowed").into_response();
     }
-    let Some((token, _)) = auth::presented_token(&headers, web.config()) else {
-        return ApiError::new(ErrorCode::Unauthorized, "not logged in").into_response();
-    };
-    let session = match web.messenger().authenticate(&token).await {
-        Ok(s) => s,
-        Err(e) => return ApiError::from(e).into_response(),
+    let authed = match auth::session_of(&web, &headers).await {
+        Ok(Some(authed)) => authed,
+        Ok(None) => {
+            return ApiError::new(ErrorCode::Unauthorized, "not logged in").into_response();
+        }
+        Err(e) => return e.into_response(),
     };
     let (Some(key), Some(on_upgrade)) = (websocket_key(&headers), on_upgrade) else {
         return ApiError::new(ErrorCode::Invalid, "expected a WebSocket upgrade").into_response();
@@ -60,7 +60,7 @@ async fn upgrade(web: Web, headers: HeaderMap, on_upgrade: Option<OnUpgrade>) ->
             Ok(upgraded) => {
                 let io = CoalescingIo::new(TokioIo::new(upgraded));
                 let socket = WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await;
-                connection::run(web, session, token, socket).await;
+                connection::run(web, authed, socket).await;
             }
             Err(e) => tracing::debug!(error = %e, "WebSocket upgrade failed"),
         }

@@ -52,7 +52,10 @@ impl Server {
     }
 
     pub async fn with_messenger(messenger: Messenger, wc: WebConfig) -> Self {
-        let web = Web::builder(messenger).config(wc).build();
+        Self::with_web(Web::builder(messenger).config(wc).build()).await
+    }
+
+    pub async fn with_web(web: Web) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

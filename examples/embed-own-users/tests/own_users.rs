@@ -1,0 +1,203 @@
+//! The shop with chat, over real sockets: its own login lets people chat
+//! without registering, and its logout ends their chat.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use embed_own_users::{SHOP_COOKIE, Shop, app};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+struct Running {
+    base: String,
+    http: reqwest::Client,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+async fn start() -> Running {
+    let (routes, chat) = app(Arc::new(Shop::demo())).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(
+        warp::serve(routes)
+            .incoming(listener)
+            .graceful(async move {
+                let _ = stopped.await;
+                chat.shutdown().await;
+            })
+            .run(),
+    );
+    Running {
+        base,
+        http: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+        _stop: stop,
+    }
+}
+
+impl Running {
+    /// Logs in through the shop's own form; answers its cookie.
+    async fn shop_login(&self, name: &str, password: &str) -> String {
+        let r = self
+            .http
+            .post(format!("{}/login", self.base))
+            .form(&[("name", name), ("password", password)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "shop login of {name}");
+        let set = r.headers()["set-cookie"].to_str().unwrap();
+        set.split(';').next().unwrap().to_owned()
+    }
+
+    async fn get(&self, path: &str, cookie: Option<&str>) -> reqwest::Response {
+        let mut req = self.http.get(format!("{}{path}", self.base));
+        if let Some(c) = cookie {
+            req = req.header("cookie", c);
+        }
+        req.send().await.unwrap()
+    }
+
+    async fn ws(&self, cookie: &str) -> Socket {
+        let mut req = format!("{}/ws", self.base.replacen("http", "ws", 1))
+            .into_client_request()
+            .unwrap();
+        req.headers_mut().insert("cookie", cookie.parse().unwrap());
+        tokio_tungstenite::connect_async(req).await.unwrap().0
+    }
+}
+
+async fn next(ws: &mut Socket) -> Value {
+    loop {
+        let m = tokio::time::timeout(Duration::from_secs(5), ws.next())
+            .await
+            .expect("a frame within 5 s")
+            .expect("socket open")
+            .unwrap();
+        match m {
+            Message::Text(t) => return serde_json::from_str(&t).unwrap(),
+            Message::Close(c) => {
+                return json!({ "type": "__close", "code": c.map(|c| u16::from(c.code)) });
+            }
+            _ => {}
+        }
+    }
+}
+
+async fn until(ws: &mut Socket, ty: &str) -> Value {
+    loop {
+        let f = next(ws).await;
+        if f["type"] == ty {
+            return f;
+        }
+    }
+}
+
+async fn send(ws: &mut Socket, v: Value) {
+    ws.send(Message::text(v.to_string())).await.unwrap();
+}
+
+#[tokio::test]
+async fn shop_customers_chat_without_registering_and_leave_with_the_shops_logout() {
+    let shop = start().await;
+
+    // Nobody logged in to the shop is nobody to the chat.
+    assert_eq!(shop.get("/api/me", None).await.status(), 401);
+    let r = shop.get("/chat", None).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/login", "the shop's own login");
+    let forged = format!("{SHOP_COOKIE}=not-a-session");
+    assert_eq!(shop.get("/api/me", Some(&forged)).await.status(), 401);
+
+    // The chat's own accounts step aside for the shop's.
+    let r = shop
+        .http
+        .post(format!("{}/api/register", shop.base))
+        .header("content-type", "application/json")
+        .body(r#"{"username":"mallory","password":"password123"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let login_page = shop.get("/login", None).await.text().await.unwrap();
+    assert!(login_page.contains("Acme shop"), "the shop's login page");
+
+    let alice = shop.shop_login("alice", "alice-secret").await;
+    let bob = shop.shop_login("bob", "bob-secret").await;
+    let me: Value = shop
+        .get("/api/me", Some(&alice))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["user"]["username"], "alice");
+    let page = shop.get("/chat", Some(&bob)).await;
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("data-username=\"bob\""));
+
+    let mut a = shop.ws(&alice).await;
+    let mut b = shop.ws(&bob).await;
+    let ready = next(&mut a).await;
+    assert_eq!(ready["type"], "ready");
+    assert_eq!(ready["user"]["username"], "alice");
+    assert_eq!(next(&mut b).await["user"]["username"], "bob");
+    for ws in [&mut a, &mut b] {
+        send(ws, json!({ "type": "join", "room": "general" })).await;
+        until(ws, "presence").await;
+    }
+    send(
+        &mut a,
+        json!({ "type": "send", "room": "general", "body": "Is the blue kettle back in stock?", "client_id": "k1" }),
+    )
+    .await;
+    let got = until(&mut b, "message").await;
+    assert_eq!(got["message"]["author"]["username"], "alice");
+    assert_eq!(got["message"]["body"], "Is the blue kettle back in stock?");
+    let history: Value = shop
+        .get("/api/rooms/general/messages", Some(&bob))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(history["messages"].as_array().unwrap().len(), 1);
+
+    // The shop's logout ends alice's chat at once, and only hers.
+    let r = shop
+        .http
+        .post(format!("{}/logout", shop.base))
+        .header("cookie", &alice)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(until(&mut a, "error").await["code"], "unauthorized");
+    assert_eq!(until(&mut a, "__close").await["code"], 1008);
+    assert_eq!(shop.get("/api/me", Some(&alice)).await.status(), 401);
+    send(
+        &mut b,
+        json!({ "type": "send", "room": "general", "body": "still here", "client_id": "b1" }),
+    )
+    .await;
+    assert_eq!(
+        until(&mut b, "message").await["message"]["body"],
+        "still here"
+    );
+
+    // Logging in again is the same chat user.
+    let alice_again = shop.shop_login("alice", "alice-secret").await;
+    let again: Value = shop
+        .get("/api/me", Some(&alice_again))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["user"]["id"], me["user"]["id"]);
+}
