@@ -50,3 +50,17 @@ echo "== login storm: 200 logins at 16 during a chat of 50 clients, 10 senders x
 
 echo "== 10,000 idle sockets joined to general, 1,000 distinct users"
 "${LG[@]}" connect --url "$SRV" "${u[@]}" -c 10000 --users 1000 --hold 5 --server-pid "$server_pid" 2>&1 >/dev/null
+
+echo "== durable fan-out with /metrics on (--metrics-addr), beside the same binary without"
+kill -TERM "$floor_pid"; wait "$floor_pid" || true
+SRV_M=http://127.0.0.1:18081
+RUST_LOG=warn taskset -c 0 target/release/community-messenger \
+  --addr 127.0.0.1:18081 --metrics-addr 127.0.0.1:18082 --db "$work/metrics.db" \
+  --send-limit 0 --register-limit 0 >"$work/server-metrics.log" &
+metrics_pid=$!
+until curl -sf "$SRV_M/healthz" >/dev/null; do sleep 0.002; done
+for round in 1 2 3; do
+  "${LG[@]}" fanout --url "$SRV" "${u[@]}" -c 200 -s 20 -m 500 --server-pid "$server_pid" 2>&1 >/dev/null | sed 's/^/metrics off: /'
+  "${LG[@]}" fanout --url "$SRV_M" "${u[@]}" -c 200 -s 20 -m 500 --server-pid "$metrics_pid" 2>&1 >/dev/null | sed 's/^/metrics on:  /'
+done
+curl -sf http://127.0.0.1:18082/metrics | grep -E '^messenger_messages_(posted|delivered)_total' | sed 's/^/scraped: /'
