@@ -141,6 +141,25 @@
     else if (prepended) scroller.scrollTop = top + (scroller.scrollHeight - height);
   }
 
+  // Screen readers hear new messages from others as they arrive, through a
+  // live region of their own; the message list itself is not live, so
+  // loading history (on join or scrolling back) is not read out.
+  const announcer = document.getElementById("announcer") || (() => {
+    const el = document.createElement("div");
+    el.id = "announcer";
+    el.setAttribute("aria-live", "polite");
+    el.style.cssText = "position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap";
+    document.body.append(el);
+    return el;
+  })();
+
+  function announce(message) {
+    const p = document.createElement("p");
+    p.textContent = message.author.username + ": " + message.body;
+    announcer.append(p);
+    while (announcer.childElementCount > 5) announcer.firstElementChild.remove();
+  }
+
   function renderOnline() {
     onlineList.replaceChildren();
     const users = Array.from(online.values()).sort((a, b) => a.username.localeCompare(b.username));
@@ -231,6 +250,7 @@
       case "message":
         if (frame.message.room !== room) break;
         stopTyping(frame.message.author.id);
+        if (!shown.has(frame.message.id) && frame.message.author.id !== me.id) announce(frame.message);
         onMessages([frame.message]);
         break;
       case "typing": {

@@ -1,6 +1,8 @@
 //! Runs the real `community-messenger` binary on an ephemeral port.
 #![allow(dead_code)]
 
+pub mod chromium;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
