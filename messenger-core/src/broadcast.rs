@@ -13,7 +13,7 @@ use tokio::sync::broadcast;
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 
-use crate::message::Message;
+use crate::message::{Message, MessageId};
 use crate::room::RoomName;
 use crate::store::BoxError;
 use crate::user::User;
@@ -39,6 +39,31 @@ pub enum EventKind {
         /// Who.
         user: User,
     },
+    /// Something for one user's connections, on their
+    /// [`RoomName::user_channel`].
+    User(UserEvent),
+}
+
+/// What a user's connections are told about that user's own state, on
+/// whichever node they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserEvent {
+    /// The user became a member of a room (they created it, joined it, were
+    /// added to it, or a direct conversation opened).
+    RoomAdded(RoomName),
+    /// The user is no longer a member of a room.
+    RoomRemoved(RoomName),
+    /// The user's read position in a room moved (on some connection of theirs).
+    Read {
+        /// The room.
+        room: RoomName,
+        /// The newest id read.
+        last_read: MessageId,
+        /// Mentions of the user left unread there.
+        mentions: u64,
+    },
+    /// A message that mentions the user was stored.
+    Mention(Message),
 }
 
 /// One event, shared by every subscriber (cloning is a reference count).
@@ -145,6 +170,9 @@ pub trait RoomBroadcast: Send + Sync + 'static {
     async fn subscribe(&self, room: &RoomName) -> Result<Subscription, BroadcastError>;
 }
 
+/// Ring size of a user's own channel ([`RoomName::user_channel`]).
+const USER_CHANNEL_CAPACITY: usize = 32;
+
 /// In-process broadcast over one bounded tokio ring per room.
 #[derive(Debug)]
 pub struct LocalBroadcast {
@@ -183,7 +211,15 @@ impl LocalBroadcast {
             .write()
             .unwrap_or_else(|p| p.into_inner())
             .entry(room.clone())
-            .or_insert_with(|| broadcast::channel(self.capacity).0)
+            .or_insert_with(|| {
+                // A user's own events are rare: a small ring each.
+                let capacity = if room.is_user_channel() {
+                    USER_CHANNEL_CAPACITY
+                } else {
+                    self.capacity
+                };
+                broadcast::channel(capacity).0
+            })
             .clone()
     }
 }
@@ -197,8 +233,17 @@ impl Default for LocalBroadcast {
 #[async_trait]
 impl RoomBroadcast for LocalBroadcast {
     async fn publish(&self, room: &RoomName, event: RoomEvent) -> Result<(), BroadcastError> {
-        // No subscribers is not an error: nobody is listening.
-        let _ = self.sender(room).send(event);
+        // No subscribers is not an error: nobody is listening. A channel
+        // nobody ever subscribed to is not created for it either.
+        let tx = self
+            .rooms
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(room)
+            .cloned();
+        if let Some(tx) = tx {
+            let _ = tx.send(event);
+        }
         Ok(())
     }
 

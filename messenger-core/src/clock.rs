@@ -30,6 +30,20 @@ pub mod rfc3339 {
     }
 }
 
+/// Serde for optional RFC 3339 timestamps (`null` when absent).
+pub mod rfc3339_opt {
+    use chrono::{DateTime, Utc};
+    use serde::Serializer;
+
+    /// Serializes `t`.
+    pub fn serialize<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(t) => super::rfc3339::serialize(t, s),
+            None => s.serialize_none(),
+        }
+    }
+}
+
 /// `t` as an RFC 3339 UTC string with milliseconds, as on the wire.
 pub fn rfc3339_string(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)

@@ -133,8 +133,11 @@ pub struct MessengerConfig {
     pub send_rate: Option<Rate>,
     /// Failed logins per username before logins for it are refused for a while.
     pub login_failures_per_user: FailureLimit,
-    /// The rooms that exist. The community room `general` is always among them.
+    /// Rooms created (public) at first use, so they always exist. The
+    /// community room `general` is always among them.
     pub rooms: Vec<String>,
+    /// Who may create rooms.
+    pub room_creation: crate::rooms::RoomCreation,
     /// Capacity of each room's broadcast ring, used by [`LocalBroadcast`](crate::LocalBroadcast).
     pub broadcast_capacity: usize,
     /// Minimum time between two `presence_diff` events of one room.
@@ -165,6 +168,7 @@ impl Default for MessengerConfig {
                 window: Duration::from_secs(15 * 60),
             },
             rooms: vec![crate::RoomName::GENERAL.to_owned()],
+            room_creation: crate::rooms::RoomCreation::Anyone,
             broadcast_capacity: 1024,
             presence_interval: Duration::from_secs(1),
             typing_interval: Duration::from_secs(2),

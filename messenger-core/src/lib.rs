@@ -83,6 +83,7 @@ mod presence_feed;
 mod priority;
 mod ratelimit;
 mod room;
+mod rooms;
 mod sequencer;
 mod session;
 mod store;
@@ -93,6 +94,7 @@ pub mod testing;
 
 pub use broadcast::{
     BroadcastError, Delivery, EventKind, LocalBroadcast, RoomBroadcast, RoomEvent, Subscription,
+    UserEvent,
 };
 pub use clock::{Clock, SystemClock, rfc3339, rfc3339_string};
 pub use config::{FailureLimit, HashingCost, Limits, MessengerConfig, Rate, SessionPolicy};
@@ -107,9 +109,15 @@ pub use password::PasswordHasher;
 pub use presence::{LocalPresence, Presence};
 pub use ratelimit::{FailureLimiter, KeyedRate};
 pub use room::RoomName;
+pub use rooms::{
+    DirectoryEntry, MAX_MENTIONS, Membership, MyRoom, NewRoom, ReadState, Room, RoomCreation,
+    RoomKind, RoomTitle, RoomTopic, mentioned,
+};
 pub use sequencer::PendingPost;
 pub use session::{LoginOutcome, Session, SessionRecord, SessionToken, TokenHash};
-pub use store::{BoxError, MessageStore, SessionStore, StoreError, UserRecord, UserStore};
+pub use store::{
+    BoxError, MessageStore, RoomHead, RoomStore, SessionStore, StoreError, UserRecord, UserStore,
+};
 pub use user::{Password, User, UserId, Username};
 
 // The README's example is compiled too, so it cannot rot.

@@ -1,7 +1,7 @@
 //! An in-memory implementation of every store trait: for tests, examples and
 //! embedders who need no persistence.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
@@ -10,8 +10,11 @@ use chrono::{DateTime, Utc};
 use crate::external::ExternalId;
 use crate::message::{Appended, ClientId, HistoryQuery, Message, MessageId, NewMessage};
 use crate::room::RoomName;
+use crate::rooms::{Membership, ReadState, Room, RoomKind};
 use crate::session::{SessionRecord, TokenHash};
-use crate::store::{MessageStore, SessionStore, StoreError, UserRecord, UserStore};
+use crate::store::{
+    MessageStore, RoomHead, RoomStore, SessionStore, StoreError, UserRecord, UserStore,
+};
 use crate::user::{User, UserId, Username};
 
 /// Users, sessions and messages held in memory; lost when dropped.
@@ -28,6 +31,10 @@ struct State {
     sessions: HashMap<TokenHash, SessionRecord>,
     rooms: HashMap<RoomName, Vec<Message>>,
     by_client_id: HashMap<(UserId, ClientId), (RoomName, MessageId)>,
+    room_defs: HashMap<RoomName, Room>,
+    /// Per room: member and read position.
+    members: HashMap<RoomName, HashMap<UserId, MessageId>>,
+    mentions: HashMap<(UserId, RoomName), BTreeSet<MessageId>>,
 }
 
 impl MemoryStore {
@@ -44,6 +51,23 @@ impl MemoryStore {
 }
 
 impl State {
+    fn read_state(&self, room: &RoomName, user: UserId) -> Option<ReadState> {
+        let last_read = *self.members.get(room)?.get(&user)?;
+        let mentions = self.mentions.get(&(user, room.clone())).map_or(0, |ids| {
+            ids.range(MessageId(last_read.0 + 1)..).count() as u64
+        });
+        Some(ReadState {
+            last_read,
+            mentions,
+        })
+    }
+
+    fn user(&self, id: UserId) -> Option<&User> {
+        self.users
+            .get((id.0.checked_sub(1)?) as usize)
+            .map(|r| &r.user)
+    }
+
     /// `m` with its author's name as it is now (users from the host can be
     /// renamed), as a store that joins on the users table answers.
     fn current(&self, m: &Message) -> Message {
@@ -259,6 +283,22 @@ impl MessageStore for MemoryStore {
         Ok(list[range].iter().map(|m| s.current(m)).collect())
     }
 
+    async fn room_heads(&self, rooms: &[RoomName]) -> Result<Vec<Option<RoomHead>>, StoreError> {
+        let s = self.state();
+        Ok(rooms
+            .iter()
+            .map(|r| {
+                s.rooms
+                    .get(r)
+                    .and_then(|list| list.last())
+                    .map(|m| RoomHead {
+                        last_id: m.id,
+                        sent_at: m.sent_at,
+                    })
+            })
+            .collect())
+    }
+
     async fn find_by_client_id(
         &self,
         author: UserId,
@@ -269,5 +309,138 @@ impl MessageStore for MemoryStore {
             .get(&(author, client_id.clone()))
             .and_then(|(room, id)| s.message(room, *id))
             .map(|m| s.current(m)))
+    }
+}
+
+#[async_trait]
+impl RoomStore for MemoryStore {
+    async fn create_room(
+        &self,
+        room: &Room,
+        members: &[UserId],
+        last_read: MessageId,
+    ) -> Result<(), StoreError> {
+        let mut s = self.state();
+        if s.room_defs.contains_key(&room.name) {
+            return Err(StoreError::Conflict("room name is taken".into()));
+        }
+        s.room_defs.insert(room.name.clone(), room.clone());
+        s.members.insert(
+            room.name.clone(),
+            members.iter().map(|m| (*m, last_read)).collect(),
+        );
+        Ok(())
+    }
+
+    async fn find_room(&self, name: &RoomName) -> Result<Option<Room>, StoreError> {
+        Ok(self.state().room_defs.get(name).cloned())
+    }
+
+    async fn public_rooms(&self, limit: usize) -> Result<Vec<(Room, u64)>, StoreError> {
+        let s = self.state();
+        let mut out: Vec<(Room, u64)> = s
+            .room_defs
+            .values()
+            .filter(|r| r.kind == RoomKind::Public)
+            .map(|r| {
+                let n = s.members.get(&r.name).map_or(0, |m| m.len() as u64);
+                (r.clone(), n)
+            })
+            .collect();
+        out.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+        out.truncate(limit);
+        Ok(out)
+    }
+
+    async fn add_member(
+        &self,
+        room: &RoomName,
+        user: UserId,
+        last_read: MessageId,
+        _at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut s = self.state();
+        if !s.room_defs.contains_key(room) {
+            return Err(StoreError::backend(format!("no room {room}")));
+        }
+        let members = s.members.entry(room.clone()).or_default();
+        if members.contains_key(&user) {
+            return Ok(false);
+        }
+        members.insert(user, last_read);
+        Ok(true)
+    }
+
+    async fn remove_member(&self, room: &RoomName, user: UserId) -> Result<bool, StoreError> {
+        Ok(self
+            .state()
+            .members
+            .get_mut(room)
+            .is_some_and(|m| m.remove(&user).is_some()))
+    }
+
+    async fn members(&self, room: &RoomName) -> Result<Vec<User>, StoreError> {
+        let s = self.state();
+        let mut users: Vec<User> = s
+            .members
+            .get(room)
+            .into_iter()
+            .flat_map(|m| m.keys())
+            .filter_map(|id| s.user(*id).cloned())
+            .collect();
+        users.sort_by_key(|u| u.username.canonical());
+        Ok(users)
+    }
+
+    async fn memberships(&self, user: UserId) -> Result<Vec<Membership>, StoreError> {
+        let s = self.state();
+        let mut out: Vec<Membership> = s
+            .members
+            .iter()
+            .filter(|(_, m)| m.contains_key(&user))
+            .filter_map(|(name, _)| {
+                Some(Membership {
+                    room: s.room_defs.get(name)?.clone(),
+                    read: s.read_state(name, user)?,
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| a.room.name.cmp(&b.room.name));
+        Ok(out)
+    }
+
+    async fn read_state(
+        &self,
+        room: &RoomName,
+        user: UserId,
+    ) -> Result<Option<ReadState>, StoreError> {
+        Ok(self.state().read_state(room, user))
+    }
+
+    async fn mark_read(
+        &self,
+        room: &RoomName,
+        user: UserId,
+        id: MessageId,
+    ) -> Result<Option<ReadState>, StoreError> {
+        let mut s = self.state();
+        let Some(pos) = s.members.get_mut(room).and_then(|m| m.get_mut(&user)) else {
+            return Ok(None);
+        };
+        *pos = (*pos).max(id);
+        Ok(s.read_state(room, user))
+    }
+
+    async fn add_mentions(
+        &self,
+        room: &RoomName,
+        id: MessageId,
+        users: &[UserId],
+    ) -> Result<(), StoreError> {
+        let mut s = self.state();
+        for u in users {
+            s.mentions.entry((*u, room.clone())).or_default().insert(id);
+        }
+        Ok(())
     }
 }

@@ -13,16 +13,17 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::MessengerConfig;
 use crate::error::{Error, Result};
 use crate::external::HostIdentity;
-use crate::message::{ClientId, HistoryQuery, Message, MessageBody, NewMessage, Posted};
+use crate::message::{ClientId, HistoryQuery, Message, MessageBody, MessageId, NewMessage, Posted};
 use crate::metrics::{self, store_call};
 use crate::password::PasswordHasher;
 use crate::presence::{LocalPresence, Presence};
 use crate::presence_feed::PresenceFeed;
 use crate::ratelimit::{FailureLimiter, KeyedRate};
 use crate::room::RoomName;
+use crate::rooms::{DirectoryEntry, MyRoom, NewRoom, ReadState, Room, Rooms};
 use crate::sequencer::{PendingPost, RoomSequencer};
 use crate::session::{LoginOutcome, Session, SessionRecord, SessionToken, TokenHash};
-use crate::store::{MessageStore, SessionStore, StoreError, UserStore};
+use crate::store::{MessageStore, RoomStore, SessionStore, StoreError, UserStore};
 use crate::user::{Password, User, UserId, Username};
 
 /// A session or all of a user's sessions were revoked; open connections of
@@ -56,7 +57,7 @@ pub struct Messenger {
 
 struct Inner {
     config: MessengerConfig,
-    rooms: Vec<RoomName>,
+    rooms: Arc<Rooms>,
     users: Arc<dyn UserStore>,
     sessions: Arc<dyn SessionStore>,
     messages: Arc<dyn MessageStore>,
@@ -90,6 +91,7 @@ pub struct MessengerBuilder {
     users: Option<Arc<dyn UserStore>>,
     sessions: Option<Arc<dyn SessionStore>>,
     messages: Option<Arc<dyn MessageStore>>,
+    room_store: Option<Arc<dyn RoomStore>>,
     broadcast: Option<Arc<dyn RoomBroadcast>>,
     presence: Option<Arc<dyn Presence>>,
     clock: Option<Arc<dyn Clock>>,
@@ -102,14 +104,21 @@ impl MessengerBuilder {
         self
     }
 
-    /// Uses one object as user, session and message store.
+    /// Uses one object as user, session, message and room store.
     pub fn store<S>(self, store: Arc<S>) -> Self
     where
-        S: UserStore + SessionStore + MessageStore,
+        S: UserStore + SessionStore + MessageStore + RoomStore,
     {
         self.users(store.clone())
             .sessions(store.clone())
-            .messages(store)
+            .messages(store.clone())
+            .rooms(store)
+    }
+
+    /// The room store (rooms, members, read positions, mentions).
+    pub fn rooms(mut self, rooms: Arc<dyn RoomStore>) -> Self {
+        self.room_store = Some(rooms);
+        self
     }
 
     /// The user store.
@@ -169,15 +178,26 @@ impl MessengerBuilder {
         let presence = self
             .presence
             .unwrap_or_else(|| Arc::new(LocalPresence::new()));
+        let users = self.users.ok_or(BuildError::MissingStore("user"))?;
+        let messages = self.messages.ok_or(BuildError::MissingStore("message"))?;
+        let rooms = Arc::new(Rooms::new(
+            self.room_store.ok_or(BuildError::MissingStore("room"))?,
+            users.clone(),
+            messages.clone(),
+            broadcast.clone(),
+            rooms,
+            config.room_creation,
+            config.limits.clone(),
+        ));
         let inner = Arc::new(Inner {
             presence_feed: Arc::new(PresenceFeed::new(
                 config.presence_interval,
                 presence.clone(),
                 broadcast.clone(),
             )),
-            users: self.users.ok_or(BuildError::MissingStore("user"))?,
+            users,
             sessions: self.sessions.ok_or(BuildError::MissingStore("session"))?,
-            messages: self.messages.ok_or(BuildError::MissingStore("message"))?,
+            messages,
             broadcast,
             presence,
             clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
@@ -223,24 +243,128 @@ impl Messenger {
         &self.inner.config
     }
 
-    /// The rooms that exist, `general` first.
-    pub fn rooms(&self) -> &[RoomName] {
-        &self.inner.rooms
+    /// The rooms of the configuration (created at first use), `general` first.
+    pub fn configured_rooms(&self) -> &[RoomName] {
+        self.inner.rooms.configured()
     }
 
-    /// Parses a room name and checks that the room exists.
-    pub fn room(&self, raw: &str) -> Result<RoomName> {
-        let room = RoomName::parse(raw, &self.inner.config.limits)?;
-        self.ensure_room(&room)?;
-        Ok(room)
+    /// Parses a client's room name and checks that `user` may read the
+    /// room: a public room, or one they are a member of. Anything else,
+    /// existing or not, is [`Error::NotFound`].
+    pub async fn room_for(&self, raw: &str, user: &User) -> Result<RoomName> {
+        self.inner.rooms.parse_readable(raw, user).await
     }
 
-    fn ensure_room(&self, room: &RoomName) -> Result<()> {
-        if self.inner.rooms.contains(room) {
-            Ok(())
-        } else {
-            Err(Error::NotFound(format!("no room named '{room}'")))
-        }
+    /// The events of `user`'s own channel ([`UserEvent`](crate::UserEvent)s:
+    /// rooms added and removed, read positions, mentions), for their
+    /// connections.
+    pub async fn user_events(&self, user: &User) -> Result<Subscription> {
+        self.inner
+            .broadcast
+            .subscribe(&RoomName::user_channel(user.id))
+            .await
+            .map_err(|e| Error::Internal(format!("subscribing failed: {e}")))
+    }
+
+    /// Subscribes to a room's events without joining it (no presence, no
+    /// history): how a connection watches its other rooms for activity.
+    /// Read access needed.
+    pub async fn watch(&self, room: &RoomName, user: &User) -> Result<Subscription> {
+        self.inner.rooms.readable(room, user).await?;
+        self.inner
+            .broadcast
+            .subscribe(room)
+            .await
+            .map_err(|e| Error::Internal(format!("subscribing failed: {e}")))
+    }
+
+    /// Creates a room. A `creator` (a user asking) is subject to
+    /// [`MessengerConfig::room_creation`] and becomes its first member;
+    /// host code passes `None` and sets the members itself (one private
+    /// room per order, with its buyer and seller). Each member is told.
+    pub async fn create_room(
+        &self,
+        creator: Option<&User>,
+        room: NewRoom,
+        members: &[UserId],
+    ) -> Result<Room> {
+        self.inner
+            .rooms
+            .create(creator, room, members, self.inner.clock.now())
+            .await
+    }
+
+    /// The rooms `user` is a member of (`general` first), with unread and
+    /// mention counts.
+    pub async fn my_rooms(&self, user: &User) -> Result<Vec<MyRoom>> {
+        self.inner.rooms.mine(user).await
+    }
+
+    /// One room as `user` sees it (read access needed).
+    pub async fn room_info(&self, user: &User, room: &RoomName) -> Result<MyRoom> {
+        self.inner.rooms.info(user, room).await
+    }
+
+    /// Public rooms, most recently active first, with member counts.
+    pub async fn directory(&self) -> Result<Vec<DirectoryEntry>> {
+        self.inner.rooms.directory().await
+    }
+
+    /// Makes `user` a member of a public room (remembered across sessions
+    /// and devices).
+    pub async fn enter_room(&self, user: &User, room: &RoomName) -> Result<MyRoom> {
+        self.inner.rooms.enter(user, room).await
+    }
+
+    /// Ends `user`'s membership of a room (not `general`).
+    pub async fn exit_room(&self, user: &User, room: &RoomName) -> Result<()> {
+        self.inner.rooms.exit(user, room).await
+    }
+
+    /// The members of a room `user` may read.
+    pub async fn members(&self, user: &User, room: &RoomName) -> Result<Vec<User>> {
+        self.inner.rooms.members(user, room).await
+    }
+
+    /// `by`, who may read the room, adds the user named `username` to it;
+    /// answers the members after.
+    pub async fn add_member(
+        &self,
+        by: &User,
+        room: &RoomName,
+        username: &Username,
+    ) -> Result<Vec<User>> {
+        self.inner.rooms.add_member(by, room, username).await
+    }
+
+    /// Adds users to a room from host code, without any access check (the
+    /// host decides who belongs): answers how many were new.
+    pub async fn set_members(&self, room: &RoomName, users: &[UserId]) -> Result<usize> {
+        self.inner.rooms.add_members_as_host(room, users).await
+    }
+
+    /// The direct conversation of `user` with the user named `with`,
+    /// opened (created on first use) for both.
+    pub async fn open_direct(&self, user: &User, with: &Username) -> Result<MyRoom> {
+        self.inner
+            .rooms
+            .open_direct(user, with, self.inner.clock.now())
+            .await
+    }
+
+    /// Marks a room read up to `id` for `user`, on all their devices.
+    pub async fn mark_read(
+        &self,
+        user: &User,
+        room: &RoomName,
+        id: MessageId,
+    ) -> Result<ReadState> {
+        self.inner.rooms.mark_read(user, room, id).await
+    }
+
+    /// Whether `user` is a member of `room`.
+    pub async fn is_member(&self, user: &User, room: &RoomName) -> Result<bool> {
+        self.inner.rooms.is_member(user, room).await
     }
 
     /// Registers a user. A name taken in any letter case is [`Error::Conflict`].
@@ -447,7 +571,7 @@ impl Messenger {
         body: MessageBody,
         client_id: ClientId,
     ) -> Result<PendingPost> {
-        self.ensure_room(room)?;
+        self.inner.rooms.readable(room, author).await?;
         if let Some(rate) = &self.inner.send_rate {
             rate.check(&author.id).map_err(|retry_after| {
                 metrics::rate_limited("send");
@@ -474,11 +598,24 @@ impl Messenger {
         sequencers
             .entry(room.clone())
             .or_insert_with(|| {
+                let rooms = self.inner.rooms.clone();
                 RoomSequencer::spawn(
                     room.clone(),
                     self.inner.messages.clone(),
                     self.inner.broadcast.clone(),
                     self.inner.config.max_batch,
+                    // Only a body with an '@' can mention anyone: the rest
+                    // cost one byte scan.
+                    Arc::new(move |m: &Message| {
+                        if m.body.as_str().contains('@') {
+                            let (rooms, m) = (rooms.clone(), m.clone());
+                            tokio::spawn(async move {
+                                if let Err(e) = rooms.mentions(&m).await {
+                                    tracing::warn!(room = %m.room, error = %e, "recording mentions failed");
+                                }
+                            });
+                        }
+                    }),
                 )
             })
             .clone()
@@ -486,8 +623,13 @@ impl Messenger {
 
     /// One page of a room's history, oldest first. `query.limit` must be
     /// within 1 and [`Limits::history_max`](crate::Limits::history_max).
-    pub async fn history(&self, room: &RoomName, query: HistoryQuery) -> Result<Vec<Message>> {
-        self.ensure_room(room)?;
+    pub async fn history(
+        &self,
+        user: &User,
+        room: &RoomName,
+        query: HistoryQuery,
+    ) -> Result<Vec<Message>> {
+        self.inner.rooms.readable(room, user).await?;
         let max = self.inner.config.limits.history_max;
         if query.limit == 0 || query.limit > max {
             return Err(Error::Invalid(crate::ValidationError::new(
@@ -515,7 +657,7 @@ impl Messenger {
     /// online there until the returned [`Joined::presence`] guard is dropped
     /// or left.
     pub async fn join(&self, room: &RoomName, user: &User) -> Result<Joined> {
-        self.ensure_room(room)?;
+        self.inner.rooms.readable(room, user).await?;
         // Subscribe first, so nothing published after the snapshot is missed.
         let subscription = self
             .inner
@@ -539,8 +681,8 @@ impl Messenger {
     }
 
     /// Users online in `room` right now.
-    pub async fn online(&self, room: &RoomName) -> Result<Vec<User>> {
-        self.ensure_room(room)?;
+    pub async fn online(&self, room: &RoomName, user: &User) -> Result<Vec<User>> {
+        self.inner.rooms.readable(room, user).await?;
         Ok(self.inner.presence.online(room).await?)
     }
 
@@ -555,7 +697,7 @@ impl Messenger {
     /// room per [`MessengerConfig::typing_interval`]; answers whether this one
     /// was passed on.
     pub async fn typing(&self, room: &RoomName, user: &User) -> Result<bool> {
-        self.ensure_room(room)?;
+        self.inner.rooms.readable(room, user).await?;
         let interval = self.inner.config.typing_interval;
         {
             let now = Instant::now();
@@ -647,7 +789,7 @@ impl Drop for PresenceGuard {
 impl std::fmt::Debug for Messenger {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Messenger")
-            .field("rooms", &self.inner.rooms)
+            .field("rooms", &self.inner.rooms.configured())
             .finish_non_exhaustive()
     }
 }

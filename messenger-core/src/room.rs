@@ -42,6 +42,33 @@ impl RoomName {
         Ok(Self(raw.into()))
     }
 
+    /// The channel of one user's own events ([`UserEvent`](crate::UserEvent)s),
+    /// published and subscribed like a room's. Its name is outside the room
+    /// grammar, so no room can take it.
+    pub fn user_channel(user: crate::UserId) -> Self {
+        Self(format!("~user-{}", user.0).into())
+    }
+
+    /// Whether this is a [`user_channel`](Self::user_channel).
+    pub fn is_user_channel(&self) -> bool {
+        self.0.starts_with("~user-")
+    }
+
+    /// Whether a name of this form belongs to a direct conversation: they
+    /// are named `dm-{lower id}-{higher id}`, and no other room may take the
+    /// `dm-` prefix.
+    pub fn is_direct(&self) -> bool {
+        self.0.starts_with(Self::DIRECT_PREFIX)
+    }
+
+    /// The name of the direct conversation of two users.
+    pub fn direct(a: crate::UserId, b: crate::UserId) -> Self {
+        let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+        Self(format!("{}{}-{}", Self::DIRECT_PREFIX, lo.0, hi.0).into())
+    }
+
+    const DIRECT_PREFIX: &'static str = "dm-";
+
     /// The community room.
     pub fn general() -> Self {
         Self(Self::GENERAL.into())

@@ -16,6 +16,9 @@ use crate::message::{Appended, NewMessage, Posted};
 use crate::room::RoomName;
 use crate::store::{MessageStore, StoreError};
 
+/// Called with each new message once it is stored and published.
+pub(crate) type OnStored = Arc<dyn Fn(&crate::message::Message) + Send + Sync>;
+
 struct PostRequest {
     new: NewMessage,
     reply: oneshot::Sender<Result<Appended, Error>>,
@@ -34,10 +37,11 @@ impl RoomSequencer {
         store: Arc<dyn MessageStore>,
         broadcast: Arc<dyn RoomBroadcast>,
         max_batch: usize,
+        stored: OnStored,
     ) -> Self {
         // Bounded: under overload posters wait here instead of piling up memory.
         let (tx, rx) = mpsc::channel(max_batch.max(1) * 4);
-        tokio::spawn(run(room, rx, store, broadcast, max_batch.max(1)));
+        tokio::spawn(run(room, rx, store, broadcast, max_batch.max(1), stored));
         Self { tx }
     }
 
@@ -82,6 +86,7 @@ async fn run(
     store: Arc<dyn MessageStore>,
     broadcast: Arc<dyn RoomBroadcast>,
     max_batch: usize,
+    stored: OnStored,
 ) {
     let mut batch = Vec::with_capacity(max_batch);
     while rx.recv_many(&mut batch, max_batch).await > 0 {
@@ -98,6 +103,7 @@ async fn run(
                         if let Err(e) = broadcast.publish(&room, event).await {
                             tracing::warn!(room = %room, error = %e, "publishing a stored message failed");
                         }
+                        stored(&appended.message);
                     }
                     let _ = reply.send(Ok(appended));
                 }

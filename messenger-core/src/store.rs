@@ -4,8 +4,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::external::ExternalId;
-use crate::message::{Appended, ClientId, HistoryQuery, Message, NewMessage};
+use crate::message::{Appended, ClientId, HistoryQuery, Message, MessageId, NewMessage};
 use crate::room::RoomName;
+use crate::rooms::{Membership, ReadState, Room};
 use crate::session::{SessionRecord, TokenHash};
 use crate::user::{User, UserId, Username};
 
@@ -149,8 +150,87 @@ pub trait MessageStore: Send + Sync + 'static {
         client_id: &ClientId,
     ) -> Result<Option<Message>, StoreError>;
 
+    /// The newest message of each of `rooms` (in the same order): its id
+    /// and when it was sent, or `None` for a room without messages.
+    async fn room_heads(&self, rooms: &[RoomName]) -> Result<Vec<Option<RoomHead>>, StoreError>;
+
     /// Whether the backend answers. Used by health checks.
     async fn health(&self) -> Result<(), StoreError> {
         Ok(())
     }
+}
+
+/// A room's newest message, from [`MessageStore::room_heads`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RoomHead {
+    /// Its id: the room's message count, since ids are dense.
+    pub last_id: MessageId,
+    /// When it was sent.
+    pub sent_at: DateTime<Utc>,
+}
+
+/// Rooms, their members, read positions and mentions.
+///
+/// Message ids are the message store's; this store only keeps positions
+/// in them, so the two can live in different backends.
+#[async_trait]
+pub trait RoomStore: Send + Sync + 'static {
+    /// Stores a new room with its first members, each with read position
+    /// `last_read`. A taken name is [`StoreError::Conflict`] and stores nothing.
+    async fn create_room(
+        &self,
+        room: &Room,
+        members: &[UserId],
+        last_read: MessageId,
+    ) -> Result<(), StoreError>;
+
+    /// A room by name.
+    async fn find_room(&self, name: &RoomName) -> Result<Option<Room>, StoreError>;
+
+    /// Public rooms with their member counts, in name order, at most `limit`.
+    async fn public_rooms(&self, limit: usize) -> Result<Vec<(Room, u64)>, StoreError>;
+
+    /// Makes `user` a member with read position `last_read`; `false` (and
+    /// nothing changed) if they already were.
+    async fn add_member(
+        &self,
+        room: &RoomName,
+        user: UserId,
+        last_read: MessageId,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// Ends a membership; `false` if there was none.
+    async fn remove_member(&self, room: &RoomName, user: UserId) -> Result<bool, StoreError>;
+
+    /// The members of a room, in name order.
+    async fn members(&self, room: &RoomName) -> Result<Vec<User>, StoreError>;
+
+    /// Every room `user` is a member of, in name order, with their read state.
+    async fn memberships(&self, user: UserId) -> Result<Vec<Membership>, StoreError>;
+
+    /// `user`'s read state in `room`; `None` if not a member.
+    async fn read_state(
+        &self,
+        room: &RoomName,
+        user: UserId,
+    ) -> Result<Option<ReadState>, StoreError>;
+
+    /// Moves `user`'s read position in `room` forward to `id` (never back)
+    /// and answers the state after; `None` if not a member.
+    async fn mark_read(
+        &self,
+        room: &RoomName,
+        user: UserId,
+        id: MessageId,
+    ) -> Result<Option<ReadState>, StoreError>;
+
+    /// Records that message `id` of `room` mentions each of `users`
+    /// (again is harmless).
+    async fn add_mentions(
+        &self,
+        room: &RoomName,
+        id: MessageId,
+        users: &[UserId],
+    ) -> Result<(), StoreError>;
 }

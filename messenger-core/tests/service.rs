@@ -252,7 +252,10 @@ async fn post_stores_then_history_returns_it() {
     assert!(p.created);
     assert_eq!(p.message.id, MessageId(1));
     assert_eq!(p.message.body.as_str(), "hi");
-    let h = m.history(&general, HistoryQuery::latest(50)).await.unwrap();
+    let h = m
+        .history(&u, &general, HistoryQuery::latest(50))
+        .await
+        .unwrap();
     assert_eq!(h, vec![p.message]);
 }
 
@@ -273,7 +276,7 @@ async fn repeated_client_id_is_a_safe_retry() {
     assert!(first.created && !again.created);
     assert_eq!(first.message, again.message);
     assert_eq!(
-        m.history(&general, HistoryQuery::latest(50))
+        m.history(&u, &general, HistoryQuery::latest(50))
             .await
             .unwrap()
             .len(),
@@ -310,21 +313,27 @@ async fn unknown_rooms_and_bad_limits_are_refused() {
         .await
         .unwrap_err();
     assert_eq!(e.code(), ErrorCode::NotFound);
-    assert_eq!(m.room("nowhere").unwrap_err().code(), ErrorCode::NotFound);
-    assert_eq!(m.room("Bad Name").unwrap_err().code(), ErrorCode::Invalid);
-    assert_eq!(m.room("random").unwrap().as_str(), "random");
+    assert_eq!(
+        m.room_for("nowhere", &u).await.unwrap_err().code(),
+        ErrorCode::NotFound
+    );
+    assert_eq!(
+        m.room_for("Bad Name", &u).await.unwrap_err().code(),
+        ErrorCode::Invalid
+    );
+    assert_eq!(m.room_for("random", &u).await.unwrap().as_str(), "random");
     let general = RoomName::general();
     for limit in [0, 201] {
         let e = m
-            .history(&general, HistoryQuery::latest(limit))
+            .history(&u, &general, HistoryQuery::latest(limit))
             .await
             .unwrap_err();
         assert_eq!(e.code(), ErrorCode::Invalid);
     }
-    m.history(&general, HistoryQuery::latest(200))
+    m.history(&u, &general, HistoryQuery::latest(200))
         .await
         .unwrap();
-    assert_eq!(m.rooms()[0].as_str(), "general");
+    assert_eq!(m.configured_rooms()[0].as_str(), "general");
 }
 
 #[tokio::test]
@@ -472,7 +481,7 @@ async fn presence_counts_users_and_coalesces_diffs() {
         guards.push(m.join(&general, u).await.unwrap());
     }
     let second_tab = m.join(&general, &crowd[0]).await.unwrap();
-    assert_eq!(m.online(&general).await.unwrap().len(), 21);
+    assert_eq!(m.online(&general, &crowd[1]).await.unwrap().len(), 21);
 
     let mut diffs = Vec::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
@@ -493,10 +502,10 @@ async fn presence_counts_users_and_coalesces_diffs() {
     // Closing one of two tabs keeps the user online; closing both does not.
     drop(second_tab);
     tokio::time::sleep(Duration::from_millis(10)).await;
-    assert_eq!(m.online(&general).await.unwrap().len(), 21);
+    assert_eq!(m.online(&general, &crowd[1]).await.unwrap().len(), 21);
     let first_guard = guards.remove(0);
     first_guard.presence.leave().await.unwrap();
-    assert_eq!(m.online(&general).await.unwrap().len(), 20);
+    assert_eq!(m.online(&general, &crowd[1]).await.unwrap().len(), 20);
     let left = loop {
         match tokio::time::timeout(Duration::from_secs(3), w.subscription.next())
             .await
@@ -570,7 +579,7 @@ async fn host_users_chat_with_sessions_the_host_opens_and_never_log_in_by_passwo
     let renamed = m.host_user(&host(&m, "u-1", "ada.l")).await.unwrap();
     assert_eq!(renamed.id, ada.id);
     let page = m
-        .history(&RoomName::general(), HistoryQuery::latest(5))
+        .history(&renamed, &RoomName::general(), HistoryQuery::latest(5))
         .await
         .unwrap();
     assert_eq!(page[0].author.username.as_str(), "ada.l");

@@ -44,6 +44,7 @@
 mod error;
 mod options;
 mod readers;
+mod rooms;
 mod schema;
 mod store;
 mod writer;

@@ -46,6 +46,39 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE users ADD COLUMN external_id TEXT;
     CREATE UNIQUE INDEX users_by_external_id ON users(external_id);
     "#,
+    // 3: rooms as data, their members with read positions, and mentions.
+    // Rooms that already hold messages (the configured ones) become public.
+    r#"
+    CREATE TABLE rooms (
+        name       TEXT    PRIMARY KEY,
+        title      TEXT    NOT NULL,
+        topic      TEXT    NOT NULL,
+        kind       TEXT    NOT NULL CHECK (kind IN ('public', 'private', 'direct')),
+        created_by INTEGER REFERENCES users(id),
+        created_at INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX rooms_by_kind ON rooms(kind, name);
+
+    CREATE TABLE room_members (
+        room      TEXT    NOT NULL REFERENCES rooms(name),
+        user_id   INTEGER NOT NULL REFERENCES users(id),
+        last_read INTEGER NOT NULL,
+        joined_at INTEGER NOT NULL,
+        PRIMARY KEY (room, user_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX room_members_by_user ON room_members(user_id, room);
+
+    CREATE TABLE mentions (
+        user_id    INTEGER NOT NULL REFERENCES users(id),
+        room       TEXT    NOT NULL,
+        message_id INTEGER NOT NULL,
+        PRIMARY KEY (user_id, room, message_id)
+    ) WITHOUT ROWID;
+
+    INSERT INTO rooms (name, title, topic, kind, created_by, created_at)
+        SELECT DISTINCT room, room, '', 'public', NULL, CAST(unixepoch('subsec') * 1000 AS INTEGER)
+        FROM messages;
+    "#,
 ];
 
 /// The schema version this code writes.

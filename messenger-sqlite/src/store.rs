@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use messenger_core::{
     Appended, ClientId, ExternalId, HistoryQuery, Message, MessageBody, MessageId, MessageStore,
-    NewMessage, RoomName, SessionRecord, SessionStore, StoreError, TokenHash, User, UserId,
-    UserRecord, UserStore, Username,
+    NewMessage, RoomHead, RoomName, SessionRecord, SessionStore, StoreError, TokenHash, User,
+    UserId, UserRecord, UserStore, Username,
 };
 use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, params};
 
@@ -24,8 +24,8 @@ use crate::writer::Writer;
 /// reader threads. No SQLite call runs on an async worker. Cheap to clone.
 #[derive(Clone)]
 pub struct SqliteStore {
-    writer: Writer,
-    readers: Readers,
+    pub(crate) writer: Writer,
+    pub(crate) readers: Readers,
     path: PathBuf,
 }
 
@@ -101,19 +101,19 @@ impl SqliteStore {
     }
 }
 
-fn backend(e: rusqlite::Error) -> StoreError {
+pub(crate) fn backend(e: rusqlite::Error) -> StoreError {
     StoreError::backend(e)
 }
 
-fn ms(t: DateTime<Utc>) -> i64 {
+pub(crate) fn ms(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
 }
 
-fn from_ms(v: i64) -> rusqlite::Result<DateTime<Utc>> {
+pub(crate) fn from_ms(v: i64) -> rusqlite::Result<DateTime<Utc>> {
     DateTime::from_timestamp_millis(v).ok_or(rusqlite::Error::IntegralValueOutOfRange(0, v))
 }
 
-fn is_unique_violation(e: &rusqlite::Error) -> bool {
+pub(crate) fn is_unique_violation(e: &rusqlite::Error) -> bool {
     matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == ErrorCode::ConstraintViolation)
 }
 
@@ -133,7 +133,7 @@ fn message_row(r: &Row<'_>) -> rusqlite::Result<Message> {
     })
 }
 
-fn user_row(r: &Row<'_>) -> rusqlite::Result<User> {
+pub(crate) fn user_row(r: &Row<'_>) -> rusqlite::Result<User> {
     Ok(User {
         id: UserId(r.get::<_, i64>(0)? as u64),
         username: Username::from_trusted(r.get(1)?),
@@ -382,6 +382,18 @@ impl SessionStore for SqliteStore {
     }
 }
 
+fn room_head(c: &Connection, room: &str) -> rusqlite::Result<Option<RoomHead>> {
+    // The primary key (room, id) makes this one seek to the room's end.
+    c.prepare_cached("SELECT id, sent_at FROM messages WHERE room = ?1 ORDER BY id DESC LIMIT 1")?
+        .query_row([room], |r| {
+            Ok(RoomHead {
+                last_id: MessageId(r.get::<_, i64>(0)? as u64),
+                sent_at: from_ms(r.get(1)?)?,
+            })
+        })
+        .optional()
+}
+
 fn find_by_client_id(
     c: &Connection,
     author: UserId,
@@ -487,6 +499,19 @@ impl MessageStore for SqliteStore {
                     })
                 };
                 rows.map_err(backend)
+            })
+            .await
+    }
+
+    async fn room_heads(&self, rooms: &[RoomName]) -> Result<Vec<Option<RoomHead>>, StoreError> {
+        let rooms = rooms.to_vec();
+        self.readers
+            .read(move |c| {
+                rooms
+                    .iter()
+                    .map(|r| room_head(c, r.as_str()))
+                    .collect::<rusqlite::Result<_>>()
+                    .map_err(backend)
             })
             .await
     }

@@ -104,12 +104,17 @@ fn acknowledged_posts_survive_sigkill() {
             .build()
             .unwrap();
         let general = RoomName::general();
+        // `general` is public: anyone reads it.
+        let reader = messenger_core::User {
+            id: messenger_core::UserId(1),
+            username: messenger_core::Username::from_trusted("reader".into()),
+        };
         let max_acked = *acked.iter().max().unwrap();
         let mut stored = Vec::new();
         let mut after = MessageId(0);
         loop {
             let page = m
-                .history(&general, HistoryQuery::after(after, 200))
+                .history(&reader, &general, HistoryQuery::after(after, 200))
                 .await
                 .unwrap();
             let Some(last) = page.last() else { break };

@@ -145,7 +145,7 @@ async fn reopening_keeps_users_sessions_and_messages() {
         .expect("session survives a restart");
     assert_eq!(session.user.username.as_str(), "Persistent");
     let page = m
-        .history(&general, HistoryQuery::latest(200))
+        .history(&session.user, &general, HistoryQuery::latest(200))
         .await
         .unwrap();
     assert_eq!(page.len(), 120);
@@ -243,7 +243,11 @@ async fn a_version_1_database_upgrades_in_place() {
     let login = messenger.login(&grace, &password, false).await.unwrap();
     assert_eq!(login.session.user.username.as_str(), "Grace");
     let page = messenger
-        .history(&RoomName::general(), HistoryQuery::latest(10))
+        .history(
+            &login.session.user,
+            &RoomName::general(),
+            HistoryQuery::latest(10),
+        )
         .await
         .unwrap();
     assert_eq!(page.len(), 1);

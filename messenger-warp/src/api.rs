@@ -147,9 +147,9 @@ pub(crate) fn filter(web: Web) -> impl Filter<Extract = (Response,), Error = Rej
         .and(warp::get())
         .and(auth::required(web.clone()))
         .and(warp::query::<HistoryParams>())
-        .and_then(move |room: String, _authed: Authed, p: HistoryParams| {
+        .and_then(move |room: String, authed: Authed, p: HistoryParams| {
             let web = w.clone();
-            async move { history(web, room, p).await.map_err(reject) }
+            async move { history(web, authed.user, room, p).await.map_err(reject) }
         });
 
     let api = warp::path("api").and(
@@ -215,9 +215,14 @@ async fn login(
     Ok(cookies::attach(res, &[web.session_cookie(&outcome)]))
 }
 
-async fn history(web: Web, room: String, p: HistoryParams) -> Result<Response, ApiError> {
+async fn history(
+    web: Web,
+    user: User,
+    room: String,
+    p: HistoryParams,
+) -> Result<Response, ApiError> {
     let m = web.messenger();
-    let room = m.room(&room)?;
+    let room = m.room_for(&room, &user).await?;
     let limit = p.limit.unwrap_or(m.config().limits.history_default);
     let positive = |v: Option<u64>, name: &str| match v {
         Some(0) => Err(ApiError::new(
@@ -231,7 +236,7 @@ async fn history(web: Web, room: String, p: HistoryParams) -> Result<Response, A
         after: p.after.map(MessageId),
         limit,
     };
-    let messages: Vec<Message> = m.history(&room, query).await?;
+    let messages: Vec<Message> = m.history(&user, &room, query).await?;
     Ok(json_reply(
         StatusCode::OK,
         &serde_json::json!({ "messages": messages }),

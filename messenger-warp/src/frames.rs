@@ -1,6 +1,8 @@
 //! The WebSocket frames of the wire contract.
 
-use messenger_core::{ErrorCode, EventKind, Message, RoomName, User};
+use messenger_core::{
+    DirectoryEntry, ErrorCode, EventKind, Message, MessageId, MyRoom, RoomName, User, UserEvent,
+};
 use serde::{Deserialize, Serialize};
 
 /// A frame from the client.
@@ -27,6 +29,45 @@ pub(crate) enum ClientFrame {
     Leave {
         room: String,
     },
+    // Rooms as data (docs/protocol.md, "Rooms"); `client_id` is optional on
+    // each and echoed in the answer or error.
+    CreateRoom {
+        name: String,
+        title: String,
+        #[serde(default)]
+        topic: String,
+        #[serde(default)]
+        private: bool,
+        client_id: Option<String>,
+    },
+    Browse {
+        client_id: Option<String>,
+    },
+    Enter {
+        room: String,
+        client_id: Option<String>,
+    },
+    Exit {
+        room: String,
+        client_id: Option<String>,
+    },
+    Members {
+        room: String,
+        client_id: Option<String>,
+    },
+    AddMember {
+        room: String,
+        username: String,
+        client_id: Option<String>,
+    },
+    OpenDm {
+        username: String,
+        client_id: Option<String>,
+    },
+    Read {
+        room: String,
+        id: u64,
+    },
 }
 
 /// A frame to the client.
@@ -35,7 +76,44 @@ pub(crate) enum ClientFrame {
 pub(crate) enum ServerFrame<'a> {
     Ready {
         user: &'a User,
-        rooms: &'a [RoomName],
+        rooms: &'a [&'a RoomName],
+        /// v2 only: the same rooms with unread state.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        room_info: Option<&'a [MyRoom]>,
+    },
+    Room {
+        room: &'a MyRoom,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        client_id: Option<&'a str>,
+    },
+    RoomRemoved {
+        room: &'a RoomName,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        client_id: Option<&'a str>,
+    },
+    Directory {
+        rooms: &'a [DirectoryEntry],
+        #[serde(skip_serializing_if = "Option::is_none")]
+        client_id: Option<&'a str>,
+    },
+    Members {
+        room: &'a RoomName,
+        members: &'a [User],
+        #[serde(skip_serializing_if = "Option::is_none")]
+        client_id: Option<&'a str>,
+    },
+    Activity {
+        room: &'a RoomName,
+        last_id: MessageId,
+    },
+    Mention {
+        room: &'a RoomName,
+        message: &'a Message,
+    },
+    Read {
+        room: &'a RoomName,
+        last_read: MessageId,
+        mentions: u64,
     },
     Message {
         message: &'a Message,
@@ -80,6 +158,26 @@ pub(crate) fn encode_event(kind: &EventKind) -> String {
             ServerFrame::PresenceDiff { room, joined, left }
         }
         EventKind::Typing { room, user } => ServerFrame::Typing { room, user },
+        EventKind::User(event) => match event {
+            UserEvent::Read {
+                room,
+                last_read,
+                mentions,
+            } => ServerFrame::Read {
+                room,
+                last_read: *last_read,
+                mentions: *mentions,
+            },
+            UserEvent::Mention(message) => ServerFrame::Mention {
+                room: &message.room,
+                message,
+            },
+            // Answered per connection (they need the user's room state).
+            UserEvent::RoomAdded(room) | UserEvent::RoomRemoved(room) => ServerFrame::RoomRemoved {
+                room,
+                client_id: None,
+            },
+        },
     }
     .encode()
 }

@@ -293,8 +293,8 @@ pub(crate) fn filter(web: Web) -> impl Filter<Extract = (Response,), Error = Rej
                     "Chat",
                     Some(&authed.user),
                     json!({
-                        "rooms": m.rooms(),
-                        "room": m.rooms()[0],
+                                                "rooms": m.configured_rooms(),
+                        "room": m.configured_rooms()[0],
                         "history_limit": limits.history_default,
                         "body_limit": limits.body_chars,
                     }),

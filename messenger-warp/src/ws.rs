@@ -24,15 +24,32 @@ use crate::wire::CoalescingIo;
 pub(crate) fn filter(web: Web) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
     warp::path!("ws")
         .and(warp::get())
+        .and(version())
         .and(warp::header::headers_cloned())
         .and(warp::ext::optional::<OnUpgrade>())
-        .then(move |headers: HeaderMap, on_upgrade: Option<OnUpgrade>| {
-            let web = web.clone();
-            async move { upgrade(web, headers, on_upgrade).await }
-        })
+        .then(
+            move |v2: bool, headers: HeaderMap, on_upgrade: Option<OnUpgrade>| {
+                let web = web.clone();
+                async move { upgrade(web, v2, headers, on_upgrade).await }
+            },
+        )
 }
 
-async fn upgrade(web: Web, headers: HeaderMap, on_upgrade: Option<OnUpgrade>) -> Response {
+/// Whether the client asked for the v2 additions (`/ws?v=2`); anything
+/// else, no query included, is v1 as PROTOCOL.md has it.
+fn version() -> impl Filter<Extract = (bool,), Error = std::convert::Infallible> + Clone {
+    warp::query::raw()
+        .map(|q: String| q.split('&').any(|pair| pair == "v=2"))
+        .or(warp::any().map(|| false))
+        .unify()
+}
+
+async fn upgrade(
+    web: Web,
+    v2: bool,
+    headers: HeaderMap,
+    on_upgrade: Option<OnUpgrade>,
+) -> Response {
     // Cross-Site WebSocket Hijacking: browsers send cookies on cross-site
     // upgrades, so the Origin must be ours.
     if !auth::origin_allowed(&headers, web.config()) {
@@ -60,7 +77,7 @@ async fn upgrade(web: Web, headers: HeaderMap, on_upgrade: Option<OnUpgrade>) ->
             Ok(upgraded) => {
                 let io = CoalescingIo::new(TokioIo::new(upgraded));
                 let socket = WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await;
-                connection::run(web, authed, socket).await;
+                connection::run(web, authed, socket, v2).await;
             }
             Err(e) => tracing::debug!(error = %e, "WebSocket upgrade failed"),
         }

@@ -572,7 +572,14 @@ impl MessageStore for GatedMessages {
         author: UserId,
         client_id: &ClientId,
     ) -> Result<Option<messenger_core::Message>, StoreError> {
-        self.inner.find_by_client_id(author, client_id).await
+                self.inner.find_by_client_id(author, client_id).await
+    }
+
+    async fn room_heads(
+        &self,
+        rooms: &[RoomName],
+    ) -> Result<Vec<Option<messenger_core::RoomHead>>, StoreError> {
+        self.inner.room_heads(rooms).await
     }
 }
 

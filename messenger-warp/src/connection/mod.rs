@@ -2,6 +2,8 @@
 //! rooms' events in id order, and resyncs from the store when it falls
 //! behind.
 
+mod rooms;
+
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
@@ -75,6 +77,14 @@ struct Conn {
     subs: StreamMap<RoomName, Subscription>,
     lags: VecDeque<Instant>,
     metrics: SocketMetrics,
+    /// Speaks the v2 additions (`/ws?v=2`): room list, activity, mentions, reads.
+    v2: bool,
+    /// The user's own events (rooms added or removed, reads, mentions).
+    user_events: Subscription,
+    /// v2: the member rooms this socket has not joined, watched for activity.
+    watched: StreamMap<RoomName, Subscription>,
+    /// v2: the newest id announced by `activity` per watched room.
+    activity: HashMap<RoomName, MessageId>,
 }
 
 /// Why the loop ends.
@@ -85,7 +95,14 @@ enum End {
     Gone,
 }
 
-pub(crate) async fn run(web: Web, authed: Authed, socket: Socket) {
+pub(crate) async fn run(web: Web, authed: Authed, socket: Socket, v2: bool) {
+    let user_events = match web.messenger().user_events(&authed.user).await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(error = %e, "no user events for this socket");
+            Subscription::new(futures_util::stream::pending())
+        }
+    };
     let mut conn = Conn {
         web: web.clone(),
         authed,
@@ -96,6 +113,10 @@ pub(crate) async fn run(web: Web, authed: Authed, socket: Socket) {
         subs: StreamMap::new(),
         lags: VecDeque::new(),
         metrics: SocketMetrics::open(),
+        v2,
+        user_events,
+        watched: StreamMap::new(),
+        activity: HashMap::new(),
     };
     let config = web.config().clone();
     let mut revocations = web.messenger().revocations();
@@ -105,12 +126,7 @@ pub(crate) async fn run(web: Web, authed: Authed, socket: Socket) {
     let mut last_heard = Instant::now();
     let mut pings = 0u32;
 
-    let ready = ServerFrame::Ready {
-        user: &conn.authed.user,
-        rooms: web.messenger().rooms(),
-    }
-    .encode();
-    conn.push(ready);
+    conn.ready().await;
 
     let end = loop {
         if conn.flush().await.is_err() {
@@ -147,6 +163,11 @@ pub(crate) async fn run(web: Web, authed: Authed, socket: Socket) {
                 )),
                 _ => Some(End::Gone),
             },
+                        Some(delivery) = conn.user_events.next() => conn.user_event(delivery).await,
+            Some((room, delivery)) = conn.watched.next(), if !conn.watched.is_empty() => {
+                conn.watched_event(room, delivery);
+                None
+            }
             Some((room, delivery)) = conn.subs.next(), if !conn.subs.is_empty() => {
                 let mut step = conn.deliver(room, delivery).await;
                 // Take whatever else is ready now, then flush once.
@@ -338,6 +359,7 @@ impl Conn {
                 limit,
             } => self.history(&room, before, limit).await,
             ClientFrame::Leave { room } => self.leave(&room).await,
+            other => self.room_request(other).await,
         };
         if let Err(e) = result {
             self.refuse(e, client_id.as_deref());
@@ -345,11 +367,18 @@ impl Conn {
         None
     }
 
+    /// A client's room name, if its user may read the room.
+    async fn room(&mut self, raw: &str) -> Result<RoomName, Error> {
+        self.web.messenger().room_for(raw, &self.authed.user).await
+    }
+
     async fn join(&mut self, raw: &str, since: Option<MessageId>) -> Result<(), Error> {
         let m = self.web.messenger().clone();
-        let room = m.room(raw)?;
+        let room = self.room(raw).await?;
         if !self.rooms.contains_key(&room) {
             let joined = m.join(&room, &self.authed.user).await?;
+            // Joined rooms deliver everything; no need to watch them too.
+            self.watched.remove(&room);
             self.subs.insert(room.clone(), joined.subscription);
             self.metrics.joined();
             self.rooms.insert(
@@ -384,7 +413,11 @@ impl Conn {
         let mut last = match since {
             None => {
                 let page = m
-                    .history(room, HistoryQuery::latest(limits.history_default))
+                    .history(
+                        &self.authed.user,
+                        room,
+                        HistoryQuery::latest(limits.history_default),
+                    )
                     .await?;
                 let has_more = page.first().is_some_and(|first| first.id.0 > 1);
                 self.push_history(room, &page, has_more);
@@ -394,7 +427,11 @@ impl Conn {
                 let mut last = since;
                 loop {
                     let page = m
-                        .history(room, HistoryQuery::after(last, limits.history_max))
+                        .history(
+                            &self.authed.user,
+                            room,
+                            HistoryQuery::after(last, limits.history_max),
+                        )
                         .await?;
                     let full = page.len() == limits.history_max;
                     self.push_history(room, &page, full);
@@ -413,7 +450,9 @@ impl Conn {
         };
         if since.is_some_and(|s| s == last && s.0 > 0) {
             // A `since` beyond the newest message must not hide the next ones.
-            let newest = m.history(room, HistoryQuery::latest(1)).await?;
+            let newest = m
+                .history(&self.authed.user, room, HistoryQuery::latest(1))
+                .await?;
             last = last.min(newest.last().map_or(MessageId(0), |n| n.id));
         }
         if let Some(r) = self.rooms.get_mut(room) {
@@ -437,7 +476,7 @@ impl Conn {
     async fn send(&mut self, raw_room: &str, body: &str, client_id: &str) -> Result<(), Error> {
         let m = self.web.messenger().clone();
         let limits = &m.config().limits;
-        let room = m.room(raw_room)?;
+        let room = self.room(raw_room).await?;
         let client_id = ClientId::parse(client_id, limits)?;
         let body = MessageBody::parse(body, limits)?;
         let raw_client_id = client_id.as_str().to_owned();
@@ -487,9 +526,11 @@ impl Conn {
     }
 
     async fn typing(&mut self, raw: &str) -> Result<(), Error> {
-        let m = self.web.messenger().clone();
-        let room = m.room(raw)?;
-        m.typing(&room, &self.authed.user).await?;
+        let room = self.room(raw).await?;
+        self.web
+            .messenger()
+            .typing(&room, &self.authed.user)
+            .await?;
         Ok(())
     }
 
@@ -500,22 +541,35 @@ impl Conn {
         limit: Option<usize>,
     ) -> Result<(), Error> {
         let m = self.web.messenger().clone();
-        let room = m.room(raw)?;
+        let room = self.room(raw).await?;
         let limit = limit.unwrap_or(m.config().limits.history_default);
         let query = match before {
             Some(b) => HistoryQuery::before(MessageId(b), limit),
             None => HistoryQuery::latest(limit),
         };
-        let page = m.history(&room, query).await?;
+        let page = m.history(&self.authed.user, &room, query).await?;
         let has_more = page.first().is_some_and(|f| f.id.0 > 1);
         self.push_history(&room, &page, has_more);
         Ok(())
     }
 
     async fn leave(&mut self, raw: &str) -> Result<(), Error> {
-        let room = self.web.messenger().room(raw)?;
-        self.subs.remove(&room);
-        if let Some(r) = self.rooms.remove(&room) {
+        let room = RoomName::parse(raw, &self.web.messenger().config().limits)?;
+        if !self.rooms.contains_key(&room) {
+            // Not joined here: answer as for a room one cannot read.
+            self.room(raw).await?;
+            return Ok(());
+        }
+        self.unjoin(&room).await?;
+        // A v2 socket keeps an eye on its other rooms.
+        self.watch(&room).await;
+        Ok(())
+    }
+
+    /// Stops delivering a joined room here and leaves its presence.
+    async fn unjoin(&mut self, room: &RoomName) -> Result<(), Error> {
+        self.subs.remove(room);
+        if let Some(r) = self.rooms.remove(room) {
             self.metrics.left();
             r._presence.leave().await?;
         }
@@ -587,7 +641,7 @@ impl Conn {
                 after: Some(last),
                 limit: page_size,
             };
-            let page = match m.history(room, query).await {
+            let page = match m.history(&self.authed.user, room, query).await {
                 Ok(p) => p,
                 Err(e) => {
                     tracing::warn!(error = %e, "resync from the store failed");

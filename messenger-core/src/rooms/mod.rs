@@ -1,0 +1,586 @@
+//! Rooms as data: creation, the directory, membership, private rooms,
+//! direct conversations, read positions and mentions, and the one access
+//! rule every entry point goes through ([`Rooms::readable`]).
+//!
+//! A room the asking user may not read answers exactly like a room that
+//! does not exist (`not_found`), so names of private rooms do not leak.
+
+mod mentions;
+mod model;
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use chrono::{DateTime, Utc};
+use tokio::sync::OnceCell;
+
+pub use mentions::{MAX_MENTIONS, mentioned};
+pub use model::{
+    DirectoryEntry, Membership, MyRoom, ReadState, Room, RoomCreation, RoomKind, RoomTitle,
+    RoomTopic,
+};
+
+use crate::broadcast::{EventKind, RoomBroadcast, RoomEvent, UserEvent};
+use crate::config::Limits;
+use crate::error::{Error, Result};
+use crate::message::{Message, MessageId};
+use crate::metrics::store_call;
+use crate::room::RoomName;
+use crate::store::{MessageStore, RoomStore, StoreError, UserStore};
+use crate::user::{User, UserId, Username};
+
+/// Most rooms the directory lists.
+const DIRECTORY_MAX: usize = 500;
+
+/// The rooms service. [`Messenger`](crate::Messenger) delegates to it.
+pub(crate) struct Rooms {
+    store: Arc<dyn RoomStore>,
+    users: Arc<dyn UserStore>,
+    messages: Arc<dyn MessageStore>,
+    broadcast: Arc<dyn RoomBroadcast>,
+    configured: Vec<RoomName>,
+    creation: RoomCreation,
+    limits: Limits,
+    /// Rooms never change kind and are never deleted, so a found room's
+    /// kind is cached for good: the access check of a post to a public room
+    /// costs no I/O.
+    kinds: RwLock<HashMap<RoomName, RoomKind>>,
+    seeded: OnceCell<()>,
+}
+
+/// What [`Rooms::create`] is asked to make.
+#[derive(Debug, Clone)]
+pub struct NewRoom {
+    /// Its name (not starting with `dm-`, which direct conversations own).
+    pub name: RoomName,
+    /// Its title.
+    pub title: RoomTitle,
+    /// Its topic.
+    pub topic: RoomTopic,
+    /// Public or private (not direct: see [`Messenger::open_direct`](crate::Messenger::open_direct)).
+    pub private: bool,
+}
+
+impl Rooms {
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new(
+        store: Arc<dyn RoomStore>,
+        users: Arc<dyn UserStore>,
+        messages: Arc<dyn MessageStore>,
+        broadcast: Arc<dyn RoomBroadcast>,
+        configured: Vec<RoomName>,
+        creation: RoomCreation,
+        limits: Limits,
+    ) -> Self {
+        Self {
+            store,
+            users,
+            messages,
+            broadcast,
+            configured,
+            creation,
+            limits,
+            kinds: RwLock::default(),
+            seeded: OnceCell::new(),
+        }
+    }
+
+    /// The configured rooms, `general` first.
+    pub(crate) fn configured(&self) -> &[RoomName] {
+        &self.configured
+    }
+
+    /// Creates the configured rooms once per process (public, made by no
+    /// one); existing ones are kept as they are.
+    async fn seed(&self) -> Result<()> {
+        self.seeded
+            .get_or_try_init(|| async {
+                for name in &self.configured {
+                    if self.store.find_room(name).await?.is_some() {
+                        continue;
+                    }
+                    let room = Room {
+                        name: name.clone(),
+                        title: RoomTitle::from_trusted(name.to_string()),
+                        topic: RoomTopic::from_trusted(if name.as_str() == RoomName::GENERAL {
+                            "The community room. Be kind.".into()
+                        } else {
+                            String::new()
+                        }),
+                        kind: RoomKind::Public,
+                        created_by: None,
+                        created_at: Utc::now(),
+                    };
+                    match self.store.create_room(&room, &[], MessageId(0)).await {
+                        Ok(()) | Err(StoreError::Conflict(_)) => {}
+                        Err(e) => return Err(Error::from(e)),
+                    }
+                }
+                Ok::<(), Error>(())
+            })
+            .await?;
+        Ok(())
+    }
+
+    async fn find(&self, name: &RoomName) -> Result<Option<Room>> {
+        self.seed().await?;
+        let found = store_call("find_room", self.store.find_room(name)).await?;
+        if let Some(room) = &found {
+            self.kinds
+                .write()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(name.clone(), room.kind);
+        }
+        Ok(found)
+    }
+
+    async fn kind(&self, name: &RoomName) -> Result<Option<RoomKind>> {
+        let cached = self
+            .kinds
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(name)
+            .copied();
+        match cached {
+            Some(kind) => Ok(Some(kind)),
+            None => Ok(self.find(name).await?.map(|r| r.kind)),
+        }
+    }
+
+    fn not_found(name: &RoomName) -> Error {
+        Error::NotFound(format!("no room named '{name}'"))
+    }
+
+    /// The room, if `user` may read it: public rooms to everyone, the others
+    /// to their members. Anything else is `not_found`, whether the room
+    /// exists or not.
+    pub(crate) async fn readable(&self, name: &RoomName, user: &User) -> Result<RoomKind> {
+        let kind = self
+            .kind(name)
+            .await?
+            .ok_or_else(|| Self::not_found(name))?;
+        if kind.members_only()
+            && store_call("read_state", self.store.read_state(name, user.id))
+                .await?
+                .is_none()
+        {
+            return Err(Self::not_found(name));
+        }
+        Ok(kind)
+    }
+
+    /// Parses a client's room name and checks that `user` may read it.
+    pub(crate) async fn parse_readable(&self, raw: &str, user: &User) -> Result<RoomName> {
+        // A name outside the grammar is `invalid` (as in v1): it cannot
+        // name any room, so saying so tells nothing.
+        let name = RoomName::parse(raw, &self.limits)?;
+        self.readable(&name, user).await?;
+        Ok(name)
+    }
+
+    /// Creates a room. With a `creator`, the room creation setting applies
+    /// and the creator is its first member; host code passes `None` and the
+    /// members it wants.
+    pub(crate) async fn create(
+        &self,
+        creator: Option<&User>,
+        new: NewRoom,
+        members: &[UserId],
+        now: DateTime<Utc>,
+    ) -> Result<Room> {
+        if creator.is_some() && self.creation == RoomCreation::Nobody {
+            return Err(Error::Forbidden("creating rooms is turned off here".into()));
+        }
+        if new.name.is_direct() {
+            return Err(Error::Invalid(crate::ValidationError::new(
+                "room",
+                "names starting with 'dm-' belong to direct conversations",
+            )));
+        }
+        self.seed().await?;
+        let room = Room {
+            name: new.name,
+            title: new.title,
+            topic: new.topic,
+            kind: if new.private {
+                RoomKind::Private
+            } else {
+                RoomKind::Public
+            },
+            created_by: creator.map(|c| c.id),
+            created_at: now,
+        };
+        let mut all: Vec<UserId> = creator.map(|c| c.id).into_iter().collect();
+        for m in members {
+            if !all.contains(m) {
+                all.push(*m);
+            }
+        }
+        self.store
+            .create_room(&room, &all, MessageId(0))
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict(_) => Error::Conflict("that room name is taken".into()),
+                other => other.into(),
+            })?;
+        for member in &all {
+            self.tell(*member, UserEvent::RoomAdded(room.name.clone()))
+                .await;
+        }
+        Ok(room)
+    }
+
+    /// Publishes `event` on `user`'s channel. Best effort: a missed event
+    /// costs a stale badge until the next list, never data.
+    async fn tell(&self, user: UserId, event: UserEvent) {
+        let channel = RoomName::user_channel(user);
+        if let Err(e) = self
+            .broadcast
+            .publish(&channel, RoomEvent::new(EventKind::User(event)))
+            .await
+        {
+            tracing::warn!(user = %user, error = %e, "publishing a user event failed");
+        }
+    }
+
+    async fn heads(&self, rooms: &[RoomName]) -> Result<Vec<Option<crate::store::RoomHead>>> {
+        Ok(store_call("room_heads", self.messages.room_heads(rooms)).await?)
+    }
+
+    async fn last_id(&self, room: &RoomName) -> Result<MessageId> {
+        Ok(self
+            .heads(std::slice::from_ref(room))
+            .await?
+            .pop()
+            .flatten()
+            .map_or(MessageId(0), |h| h.last_id))
+    }
+
+    /// The rooms `user` is a member of (`general` always among them, first),
+    /// with unread and mention counts.
+    pub(crate) async fn mine(&self, user: &User) -> Result<Vec<MyRoom>> {
+        self.seed().await?;
+        let mut list = store_call("memberships", self.store.memberships(user.id)).await?;
+        let general = RoomName::general();
+        if !list.iter().any(|m| m.room.name == general) {
+            // Everyone is in the community room; the row keeps their place.
+            let last = self.last_id(&general).await?;
+            self.store
+                .add_member(&general, user.id, last, Utc::now())
+                .await?;
+            if let Some(room) = self.find(&general).await? {
+                list.push(Membership {
+                    room,
+                    read: ReadState {
+                        last_read: last,
+                        mentions: 0,
+                    },
+                });
+            }
+        }
+        list.sort_by(|a, b| {
+            (a.room.name != general, &a.room.name).cmp(&(b.room.name != general, &b.room.name))
+        });
+        let names: Vec<RoomName> = list.iter().map(|m| m.room.name.clone()).collect();
+        let heads = self.heads(&names).await?;
+        let mut out = Vec::with_capacity(list.len());
+        for (m, head) in list.into_iter().zip(heads) {
+            out.push(self.my_room(user, m.room, m.read, head).await?);
+        }
+        Ok(out)
+    }
+
+    async fn my_room(
+        &self,
+        user: &User,
+        room: Room,
+        read: ReadState,
+        head: Option<crate::store::RoomHead>,
+    ) -> Result<MyRoom> {
+        let last_id = head.map_or(MessageId(0), |h| h.last_id);
+        let last_read = read.last_read.min(last_id);
+        let peer = if room.kind == RoomKind::Direct {
+            self.store
+                .members(&room.name)
+                .await?
+                .into_iter()
+                .find(|m| m.id != user.id)
+        } else {
+            None
+        };
+        Ok(MyRoom {
+            last_id,
+            last_read,
+            unread: last_id.0 - last_read.0,
+            mentions: read.mentions,
+            peer,
+            room,
+        })
+    }
+
+    /// One room as `user` sees it (read access needed). A public room they
+    /// are not a member of shows nothing unread.
+    pub(crate) async fn info(&self, user: &User, name: &RoomName) -> Result<MyRoom> {
+        self.readable(name, user).await?;
+        let room = self
+            .find(name)
+            .await?
+            .ok_or_else(|| Self::not_found(name))?;
+        let head = self
+            .heads(std::slice::from_ref(name))
+            .await?
+            .pop()
+            .flatten();
+        let read = match self.store.read_state(name, user.id).await? {
+            Some(r) => r,
+            None => ReadState {
+                last_read: head.map_or(MessageId(0), |h| h.last_id),
+                mentions: 0,
+            },
+        };
+        self.my_room(user, room, read, head).await
+    }
+
+    /// Public rooms with member counts and last activity, most recently
+    /// active first.
+    pub(crate) async fn directory(&self) -> Result<Vec<DirectoryEntry>> {
+        self.seed().await?;
+        let rooms = store_call("public_rooms", self.store.public_rooms(DIRECTORY_MAX)).await?;
+        let names: Vec<RoomName> = rooms.iter().map(|(r, _)| r.name.clone()).collect();
+        let heads = self.heads(&names).await?;
+        let mut out: Vec<DirectoryEntry> = rooms
+            .into_iter()
+            .zip(heads)
+            .map(|((room, member_count), head)| DirectoryEntry {
+                room,
+                member_count,
+                last_activity: head.map(|h| h.sent_at),
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            b.last_activity
+                .cmp(&a.last_activity)
+                .then_with(|| a.room.name.cmp(&b.room.name))
+        });
+        Ok(out)
+    }
+
+    /// Makes `user` a member of a room they may read (a public room, or
+    /// one they already belong to). Their read position starts at the
+    /// newest message.
+    pub(crate) async fn enter(&self, user: &User, name: &RoomName) -> Result<MyRoom> {
+        self.readable(name, user).await?;
+        let last = self.last_id(name).await?;
+        if self
+            .store
+            .add_member(name, user.id, last, Utc::now())
+            .await?
+        {
+            self.tell(user.id, UserEvent::RoomAdded(name.clone())).await;
+        }
+        self.info(user, name).await
+    }
+
+    /// Ends `user`'s membership. Everyone stays in `general`.
+    pub(crate) async fn exit(&self, user: &User, name: &RoomName) -> Result<()> {
+        self.readable(name, user).await?;
+        if *name == RoomName::general() {
+            return Err(Error::Invalid(crate::ValidationError::new(
+                "room",
+                "everyone is a member of the community room",
+            )));
+        }
+        if self.store.remove_member(name, user.id).await? {
+            self.tell(user.id, UserEvent::RoomRemoved(name.clone()))
+                .await;
+        }
+        Ok(())
+    }
+
+    /// The members of a room `user` may read.
+    pub(crate) async fn members(&self, user: &User, name: &RoomName) -> Result<Vec<User>> {
+        self.readable(name, user).await?;
+        Ok(self.store.members(name).await?)
+    }
+
+    async fn user_named(&self, username: &Username) -> Result<User> {
+        self.users
+            .find_user_by_name(username)
+            .await?
+            .map(|r| r.user)
+            .ok_or_else(|| Error::NotFound(format!("no user named '{username}'")))
+    }
+
+    /// `by` (who may read the room) adds `username` to it. Direct
+    /// conversations keep their two.
+    pub(crate) async fn add_member(
+        &self,
+        by: &User,
+        name: &RoomName,
+        username: &Username,
+    ) -> Result<Vec<User>> {
+        if self.readable(name, by).await? == RoomKind::Direct {
+            return Err(Error::Invalid(crate::ValidationError::new(
+                "room",
+                "a direct conversation has exactly two people",
+            )));
+        }
+        let added = self.user_named(username).await?;
+        let last = self.last_id(name).await?;
+        if self
+            .store
+            .add_member(name, added.id, last, Utc::now())
+            .await?
+        {
+            self.tell(added.id, UserEvent::RoomAdded(name.clone()))
+                .await;
+        }
+        Ok(self.store.members(name).await?)
+    }
+
+    /// Adds users to a room on the host's word (no access check); answers
+    /// how many were new.
+    pub(crate) async fn add_members_as_host(
+        &self,
+        name: &RoomName,
+        users: &[UserId],
+    ) -> Result<usize> {
+        self.find(name)
+            .await?
+            .ok_or_else(|| Self::not_found(name))?;
+        let last = self.last_id(name).await?;
+        let mut added = 0;
+        for u in users {
+            if self.store.add_member(name, *u, last, Utc::now()).await? {
+                added += 1;
+                self.tell(*u, UserEvent::RoomAdded(name.clone())).await;
+            }
+        }
+        Ok(added)
+    }
+
+    /// The direct conversation of `user` and `with`: the same one however
+    /// often and by whichever of the two it is opened.
+    pub(crate) async fn open_direct(
+        &self,
+        user: &User,
+        with: &Username,
+        now: DateTime<Utc>,
+    ) -> Result<MyRoom> {
+        let peer = self.user_named(with).await?;
+        if peer.id == user.id {
+            return Err(Error::Invalid(crate::ValidationError::new(
+                "username",
+                "a direct conversation needs someone else",
+            )));
+        }
+        let name = RoomName::direct(user.id, peer.id);
+        if self.find(&name).await?.is_none() {
+            let room = Room {
+                name: name.clone(),
+                title: RoomTitle::from_trusted(format!("{} and {}", user.username, peer.username)),
+                topic: RoomTopic::default(),
+                kind: RoomKind::Direct,
+                created_by: Some(user.id),
+                created_at: now,
+            };
+            match self
+                .store
+                .create_room(&room, &[user.id, peer.id], MessageId(0))
+                .await
+            {
+                Ok(()) => {
+                    self.tell(user.id, UserEvent::RoomAdded(name.clone())).await;
+                    self.tell(peer.id, UserEvent::RoomAdded(name.clone())).await;
+                }
+                // Both opened it at once: the other one made it.
+                Err(StoreError::Conflict(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+        } else {
+            // One of them may have left it; opening it brings them back.
+            let last = self.last_id(&name).await?;
+            for who in [user, &peer] {
+                if self.store.add_member(&name, who.id, last, now).await? {
+                    self.tell(who.id, UserEvent::RoomAdded(name.clone())).await;
+                }
+            }
+        }
+        self.info(user, &name).await
+    }
+
+    /// Moves `user`'s read position in a room forward to `id` (clamped to
+    /// the newest message); tells their other connections.
+    pub(crate) async fn mark_read(
+        &self,
+        user: &User,
+        name: &RoomName,
+        id: MessageId,
+    ) -> Result<ReadState> {
+        self.readable(name, user).await?;
+        let id = id.min(self.last_id(name).await?);
+        let state = match self.store.mark_read(name, user.id, id).await? {
+            Some(s) => s,
+            None => {
+                // Reading a public room one is not a member of joins it.
+                self.store.add_member(name, user.id, id, Utc::now()).await?;
+                self.tell(user.id, UserEvent::RoomAdded(name.clone())).await;
+                ReadState {
+                    last_read: id,
+                    mentions: 0,
+                }
+            }
+        };
+        self.tell(
+            user.id,
+            UserEvent::Read {
+                room: name.clone(),
+                last_read: state.last_read,
+                mentions: state.mentions,
+            },
+        )
+        .await;
+        Ok(state)
+    }
+
+    /// Records and signals the mentions of a stored message: to every
+    /// named user who may read the room, but its author.
+    pub(crate) async fn mentions(&self, message: &Message) -> Result<()> {
+        let names = mentioned(message.body.as_str(), &self.limits);
+        if names.is_empty() {
+            return Ok(());
+        }
+        let room = &message.room;
+        let kind = self
+            .kind(room)
+            .await?
+            .ok_or_else(|| Self::not_found(room))?;
+        let mut users = Vec::new();
+        for name in names {
+            let Some(record) = self.users.find_user_by_name(&name).await? else {
+                continue;
+            };
+            let u = record.user;
+            if u.id == message.author.id {
+                continue;
+            }
+            if kind.members_only() && self.store.read_state(room, u.id).await?.is_none() {
+                continue;
+            }
+            users.push(u.id);
+        }
+        if users.is_empty() {
+            return Ok(());
+        }
+        self.store.add_mentions(room, message.id, &users).await?;
+        for u in users {
+            self.tell(u, UserEvent::Mention(message.clone())).await;
+        }
+        Ok(())
+    }
+
+    /// A room's name if `user` is a member of it (for their connections).
+    pub(crate) async fn is_member(&self, user: &User, name: &RoomName) -> Result<bool> {
+        Ok(self.store.read_state(name, user.id).await?.is_some())
+    }
+}
