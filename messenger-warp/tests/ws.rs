@@ -572,7 +572,7 @@ impl MessageStore for GatedMessages {
         author: UserId,
         client_id: &ClientId,
     ) -> Result<Option<messenger_core::Message>, StoreError> {
-                self.inner.find_by_client_id(author, client_id).await
+        self.inner.find_by_client_id(author, client_id).await
     }
 
     async fn room_heads(

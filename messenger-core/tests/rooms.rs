@@ -1,0 +1,455 @@
+//! Rooms as data through the service: creation, private rooms, direct
+//! conversations, unread state and mentions, and the access rule at every
+//! entry point.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use messenger_core::{
+    ClientId, Delivery, ErrorCode, EventKind, HashingCost, HistoryQuery, MemoryStore, MessageBody,
+    MessageId, Messenger, MessengerConfig, NewRoom, Password, RoomCreation, RoomKind, RoomName,
+    RoomTitle, RoomTopic, User, UserEvent, Username,
+};
+
+fn messenger_with(config: MessengerConfig) -> Messenger {
+    Messenger::builder()
+        .config(MessengerConfig {
+            hashing: HashingCost::INSECURE_FAST,
+            send_rate: None,
+            ..config
+        })
+        .store(Arc::new(MemoryStore::new()))
+        .build()
+        .unwrap()
+}
+
+fn messenger() -> Messenger {
+    messenger_with(MessengerConfig::default())
+}
+
+async fn user(m: &Messenger, name: &str) -> User {
+    let l = &m.config().limits;
+    m.register(
+        Username::parse(name, l).unwrap(),
+        Password::parse("password123", l).unwrap(),
+    )
+    .await
+    .unwrap()
+}
+
+fn room(m: &Messenger, name: &str) -> RoomName {
+    RoomName::parse(name, &m.config().limits).unwrap()
+}
+
+fn new_room(m: &Messenger, name: &str, private: bool) -> NewRoom {
+    NewRoom {
+        name: room(m, name),
+        title: RoomTitle::parse(&format!("Room {name}")).unwrap(),
+        topic: RoomTopic::parse("about things").unwrap(),
+        private,
+    }
+}
+
+async fn say(m: &Messenger, who: &User, r: &RoomName, body: &str, cid: &str) -> MessageId {
+    let l = &m.config().limits;
+    m.post(
+        who,
+        r,
+        MessageBody::parse(body, l).unwrap(),
+        ClientId::parse(cid, l).unwrap(),
+    )
+    .await
+    .unwrap()
+    .message
+    .id
+}
+
+fn name(m: &Messenger, s: &str) -> Username {
+    Username::parse(s, &m.config().limits).unwrap()
+}
+
+#[tokio::test]
+async fn an_outsider_gets_not_found_at_every_entry_point_of_a_private_room() {
+    let m = messenger();
+    let ada = user(&m, "ada").await;
+    let eve = user(&m, "eve").await;
+    let secret = room(&m, "secret");
+    let nowhere = room(&m, "nowhere");
+    m.create_room(Some(&ada), new_room(&m, "secret", true), &[])
+        .await
+        .unwrap();
+    say(&m, &ada, &secret, "for members only", "s1").await;
+
+    // The same answer as for a room that does not exist, at each door.
+    for r in [&secret, &nowhere] {
+        let l = &m.config().limits;
+        let codes = [
+            (
+                "history",
+                m.history(&eve, r, HistoryQuery::latest(10)).await.map(drop),
+            ),
+            ("subscribe", m.join(r, &eve).await.map(drop)),
+            (
+                "send",
+                m.post(
+                    &eve,
+                    r,
+                    MessageBody::parse("let me in", l).unwrap(),
+                    ClientId::parse("e1", l).unwrap(),
+                )
+                .await
+                .map(drop),
+            ),
+            ("typing", m.typing(r, &eve).await.map(drop)),
+            ("presence", m.online(r, &eve).await.map(drop)),
+            ("room info", m.room_info(&eve, r).await.map(drop)),
+            (
+                "read marker",
+                m.mark_read(&eve, r, MessageId(1)).await.map(drop),
+            ),
+            ("members", m.members(&eve, r).await.map(drop)),
+            (
+                "add member",
+                m.add_member(&eve, r, &name(&m, "eve")).await.map(drop),
+            ),
+            ("enter", m.enter_room(&eve, r).await.map(drop)),
+            ("exit", m.exit_room(&eve, r).await.map(drop)),
+            ("watch", m.watch(r, &eve).await.map(drop)),
+            ("room name", m.room_for(r.as_str(), &eve).await.map(drop)),
+        ];
+        for (door, result) in codes {
+            let e = result.expect_err(door);
+            assert_eq!(e.code(), ErrorCode::NotFound, "{door} of {r}");
+            assert_eq!(e.to_string(), format!("no room named '{r}'"), "{door}");
+        }
+    }
+    // Listings: not in eve's rooms, not in the directory.
+    assert!(
+        !m.my_rooms(&eve)
+            .await
+            .unwrap()
+            .iter()
+            .any(|r| r.room.name == secret)
+    );
+    assert!(
+        !m.directory()
+            .await
+            .unwrap()
+            .iter()
+            .any(|r| r.room.name == secret)
+    );
+    // Nothing eve tried left a trace.
+    let page = m
+        .history(&ada, &secret, HistoryQuery::latest(10))
+        .await
+        .unwrap();
+    assert_eq!(page.len(), 1);
+    assert_eq!(m.members(&ada, &secret).await.unwrap(), [ada.clone()]);
+}
+
+#[tokio::test]
+async fn members_add_others_and_may_leave_and_then_lose_access() {
+    let m = messenger();
+    let ada = user(&m, "ada").await;
+    let bob = user(&m, "bob").await;
+    let team = room(&m, "team");
+    let mut bob_events = m.user_events(&bob).await.unwrap();
+    let created = m
+        .create_room(Some(&ada), new_room(&m, "team", true), &[])
+        .await
+        .unwrap();
+    assert_eq!(created.kind, RoomKind::Private);
+    assert_eq!(created.created_by, Some(ada.id));
+    say(&m, &ada, &team, "before bob", "t1").await;
+
+    let members = m.add_member(&ada, &team, &name(&m, "bob")).await.unwrap();
+    assert_eq!(members, [ada.clone(), bob.clone()]);
+    let Some(Delivery::Event(e)) = bob_events.next().await else {
+        panic!()
+    };
+    assert_eq!(
+        e.kind(),
+        &EventKind::User(UserEvent::RoomAdded(team.clone()))
+    );
+    // Bob reads the history (a member now) with nothing unread from before.
+    assert_eq!(
+        m.history(&bob, &team, HistoryQuery::latest(5))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let info = m.room_info(&bob, &team).await.unwrap();
+    assert_eq!((info.unread, info.last_id), (0, MessageId(1)));
+    // A member adds others too; an unknown name is not_found.
+    let cyd = user(&m, "cyd").await;
+    m.add_member(&bob, &team, &name(&m, "cyd")).await.unwrap();
+    let e = m
+        .add_member(&bob, &team, &name(&m, "nobody"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::NotFound);
+
+    m.exit_room(&cyd, &team).await.unwrap();
+    let e = m
+        .history(&cyd, &team, HistoryQuery::latest(5))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.code(),
+        ErrorCode::NotFound,
+        "a member who left is an outsider"
+    );
+    // Nobody leaves the community room.
+    let e = m.exit_room(&ada, &RoomName::general()).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Invalid);
+}
+
+#[tokio::test]
+async fn public_rooms_are_browsed_joined_remembered_and_left() {
+    let m = messenger();
+    let ada = user(&m, "ada").await;
+    let bob = user(&m, "bob").await;
+    m.create_room(Some(&ada), new_room(&m, "rust", false), &[])
+        .await
+        .unwrap();
+    m.create_room(Some(&ada), new_room(&m, "quiet", false), &[])
+        .await
+        .unwrap();
+    let rust = room(&m, "rust");
+    say(&m, &ada, &rust, "first", "r1").await;
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    say(&m, &ada, &RoomName::general(), "hello", "g1").await;
+
+    let dir = m.directory().await.unwrap();
+    let names: Vec<&str> = dir.iter().map(|d| d.room.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["general", "rust", "quiet"],
+        "most recently active first"
+    );
+    assert_eq!(dir[1].member_count, 1);
+    assert_eq!(dir[1].room.title.as_str(), "Room rust");
+    assert!(dir[2].last_activity.is_none());
+
+    // Anyone may read a public room; entering remembers it.
+    m.history(&bob, &rust, HistoryQuery::latest(5))
+        .await
+        .unwrap();
+    let mine: Vec<String> = m
+        .my_rooms(&bob)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.room.name.to_string())
+        .collect();
+    assert_eq!(mine, ["general"]);
+    m.enter_room(&bob, &rust).await.unwrap();
+    let mine: Vec<String> = m
+        .my_rooms(&bob)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.room.name.to_string())
+        .collect();
+    assert_eq!(mine, ["general", "rust"], "general first");
+    assert_eq!(m.directory().await.unwrap()[1].member_count, 2);
+    m.exit_room(&bob, &rust).await.unwrap();
+    assert_eq!(m.my_rooms(&bob).await.unwrap().len(), 1);
+    // Still public: still readable.
+    m.history(&bob, &rust, HistoryQuery::latest(5))
+        .await
+        .unwrap();
+
+    // Names: taken is a conflict, `dm-` is reserved, the setting can forbid.
+    let e = m
+        .create_room(Some(&bob), new_room(&m, "rust", true), &[])
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Conflict);
+    let e = m
+        .create_room(Some(&bob), new_room(&m, "dm-1-2", true), &[])
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Invalid);
+}
+
+#[tokio::test]
+async fn room_creation_can_be_turned_off_for_users_but_not_for_host_code() {
+    let m = messenger_with(MessengerConfig {
+        room_creation: RoomCreation::Nobody,
+        rooms: vec!["general".into(), "announcements".into()],
+        ..MessengerConfig::default()
+    });
+    let ada = user(&m, "ada").await;
+    let bob = user(&m, "bob").await;
+    let e = m
+        .create_room(Some(&ada), new_room(&m, "mine", false), &[])
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Forbidden);
+    // The host makes one private room per order, with its two parties.
+    let order = m
+        .create_room(None, new_room(&m, "order-1001", true), &[ada.id, bob.id])
+        .await
+        .unwrap();
+    assert_eq!(order.created_by, None);
+    assert_eq!(
+        m.members(&ada, &order.name).await.unwrap(),
+        [ada.clone(), bob]
+    );
+    let eve = user(&m, "eve").await;
+    assert_eq!(
+        m.history(&eve, &order.name, HistoryQuery::latest(1))
+            .await
+            .unwrap_err()
+            .code(),
+        ErrorCode::NotFound
+    );
+    assert_eq!(m.set_members(&order.name, &[eve.id]).await.unwrap(), 1);
+    m.history(&eve, &order.name, HistoryQuery::latest(1))
+        .await
+        .unwrap();
+    // Configured rooms exist from the start.
+    let dir = m.directory().await.unwrap();
+    assert!(dir.iter().any(|d| d.room.name.as_str() == "announcements"));
+}
+
+#[tokio::test]
+async fn a_direct_conversation_is_one_per_pair_and_private() {
+    let m = messenger();
+    let ada = user(&m, "ada").await;
+    let bob = user(&m, "bob").await;
+    let eve = user(&m, "eve").await;
+    let a = m.open_direct(&ada, &name(&m, "BOB")).await.unwrap();
+    let b = m.open_direct(&bob, &name(&m, "ada")).await.unwrap();
+    assert_eq!(a.room.name, b.room.name, "opening again gives the same one");
+    assert_eq!(a.room.kind, RoomKind::Direct);
+    assert_eq!(a.peer.as_ref(), Some(&bob));
+    assert_eq!(b.peer.as_ref(), Some(&ada));
+    let dm = a.room.name;
+    say(&m, &ada, &dm, "just us", "d1").await;
+    assert_eq!(
+        m.history(&eve, &dm, HistoryQuery::latest(1))
+            .await
+            .unwrap_err()
+            .code(),
+        ErrorCode::NotFound
+    );
+    assert!(
+        !m.directory()
+            .await
+            .unwrap()
+            .iter()
+            .any(|d| d.room.name == dm)
+    );
+    let e = m.add_member(&ada, &dm, &name(&m, "eve")).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Invalid, "two people, always");
+    let e = m.open_direct(&ada, &name(&m, "ada")).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Invalid);
+    // Bob has it unread.
+    let bobs = m.room_info(&bob, &dm).await.unwrap();
+    assert_eq!((bobs.unread, bobs.last_read), (1, MessageId(0)));
+}
+
+#[tokio::test]
+async fn unread_counts_are_arithmetic_and_reads_reach_every_connection() {
+    let m = messenger();
+    let ada = user(&m, "ada").await;
+    let bob = user(&m, "bob").await;
+    let general = RoomName::general();
+    // Bob's rooms before anything is said: nothing unread.
+    let before = m.my_rooms(&bob).await.unwrap();
+    assert_eq!(before[0].unread, 0);
+    for i in 0..5 {
+        say(&m, &ada, &general, &format!("m{i}"), &format!("c{i}")).await;
+    }
+    let mine = m.my_rooms(&bob).await.unwrap();
+    assert_eq!((mine[0].last_id, mine[0].unread), (MessageId(5), 5));
+
+    let mut tab_a = m.user_events(&bob).await.unwrap();
+    let state = m.mark_read(&bob, &general, MessageId(3)).await.unwrap();
+    assert_eq!(state.last_read, MessageId(3));
+    assert_eq!(m.my_rooms(&bob).await.unwrap()[0].unread, 2);
+    let Some(Delivery::Event(e)) = tab_a.next().await else {
+        panic!()
+    };
+    assert_eq!(
+        e.kind(),
+        &EventKind::User(UserEvent::Read {
+            room: general.clone(),
+            last_read: MessageId(3),
+            mentions: 0
+        })
+    );
+    // Past the end is clamped; back is ignored.
+    m.mark_read(&bob, &general, MessageId(99)).await.unwrap();
+    m.mark_read(&bob, &general, MessageId(1)).await.unwrap();
+    let info = m.room_info(&bob, &general).await.unwrap();
+    assert_eq!((info.last_read, info.unread), (MessageId(5), 0));
+}
+
+#[tokio::test]
+async fn mentions_signal_readers_only_and_count_until_read() {
+    let m = messenger();
+    let ada = user(&m, "ada").await;
+    let bob = user(&m, "bob").await;
+    let eve = user(&m, "eve").await;
+    let general = RoomName::general();
+    m.my_rooms(&bob).await.unwrap();
+    let mut bob_events = m.user_events(&bob).await.unwrap();
+    let mut eve_events = m.user_events(&eve).await.unwrap();
+    let mut ada_events = m.user_events(&ada).await.unwrap();
+
+    let id = say(&m, &ada, &general, "hey @bob and @ada, see @nobody", "g1").await;
+    let Some(Delivery::Event(e)) = bob_events.next().await else {
+        panic!()
+    };
+    let EventKind::User(UserEvent::Mention(msg)) = e.kind() else {
+        panic!("{e:?}")
+    };
+    assert_eq!(msg.id, id);
+    let info = m.room_info(&bob, &general).await.unwrap();
+    assert_eq!((info.unread, info.mentions), (1, 1));
+
+    // Private room: eve cannot read it, so she is not told.
+    m.create_room(Some(&ada), new_room(&m, "team", true), &[bob.id])
+        .await
+        .unwrap();
+    let team = room(&m, "team");
+    say(&m, &ada, &team, "@eve @bob secret plans", "t1").await;
+    loop {
+        let Some(Delivery::Event(e)) = bob_events.next().await else {
+            panic!()
+        };
+        if let EventKind::User(UserEvent::Mention(msg)) = e.kind() {
+            assert_eq!(msg.room, team);
+            break;
+        }
+    }
+    let quiet = tokio::time::timeout(Duration::from_millis(100), eve_events.next()).await;
+    assert!(
+        quiet.is_err(),
+        "eve heard of a room she cannot read: {quiet:?}"
+    );
+    // The author is not told of their own mention.
+    let own = tokio::time::timeout(Duration::from_millis(50), async {
+        loop {
+            match ada_events.next().await {
+                Some(Delivery::Event(e))
+                    if matches!(e.kind(), EventKind::User(UserEvent::Mention(_))) =>
+                {
+                    return;
+                }
+                Some(_) => continue,
+                None => std::future::pending::<()>().await,
+            }
+        }
+    })
+    .await;
+    assert!(own.is_err(), "ada was told of her own mention");
+
+    let state = m.mark_read(&bob, &general, id).await.unwrap();
+    assert_eq!(state.mentions, 0);
+}
