@@ -145,7 +145,7 @@ async fn an_outsider_gets_not_found_at_every_entry_point_of_a_private_room() {
         .await
         .unwrap();
     assert_eq!(page.len(), 1);
-    assert_eq!(m.members(&ada, &secret).await.unwrap(), [ada.clone()]);
+    assert_eq!(m.members(&ada, &secret).await.unwrap(), [ada]);
 }
 
 #[tokio::test]
