@@ -39,7 +39,7 @@ fn user_json(u: &User) -> serde_json::Value {
 
 /// A JSON body: `application/json` only (415 otherwise), at most the
 /// configured size (413), well-formed (400).
-fn json_body<T: DeserializeOwned + Send>(
+pub(crate) fn json_body<T: DeserializeOwned + Send>(
     limit: u64,
 ) -> impl Filter<Extract = (T,), Error = Rejection> + Clone {
     warp::header::optional::<String>(CONTENT_TYPE.as_str())
@@ -75,7 +75,11 @@ fn json_body<T: DeserializeOwned + Send>(
 }
 
 /// Refuses a cookie-authenticated POST from a foreign origin (CSRF).
-fn check_origin(web: &Web, authed: &Authed, headers: &HeaderMap) -> Result<(), Rejection> {
+pub(crate) fn check_origin(
+    web: &Web,
+    authed: &Authed,
+    headers: &HeaderMap,
+) -> Result<(), Rejection> {
     if authed.via == Via::Cookie && !auth::origin_allowed(headers, web.config()) {
         return Err(reject(ApiError::new(
             ErrorCode::Forbidden,
@@ -161,6 +165,8 @@ pub(crate) fn filter(web: Web) -> impl Filter<Extract = (Response,), Error = Rej
             .or(me)
             .unify()
             .or(history)
+            .unify()
+            .or(crate::rooms_api::filter(web.clone()))
             .unify()
             .recover(recover_api)
             .unify(),

@@ -59,6 +59,7 @@ mod error;
 mod frames;
 mod metrics;
 mod pages;
+mod rooms_api;
 mod templates;
 mod web;
 mod wire;

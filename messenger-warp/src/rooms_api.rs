@@ -1,0 +1,189 @@
+//! The JSON API of rooms as data (docs/protocol.md, "Rooms"): the same
+//! operations as the socket's room frames, for programs. Every route asks
+//! the service, which checks that the asking user may read the room (else
+//! 404, as for a room that does not exist).
+
+use messenger_core::{MessageId, NewRoom, RoomName, RoomTitle, RoomTopic, User, Username};
+use serde::Deserialize;
+use serde_json::json;
+use warp::http::{HeaderMap, StatusCode};
+use warp::reply::Response;
+use warp::{Filter, Rejection, Reply};
+
+use crate::api::{check_origin, json_body};
+use crate::auth::{self, Authed};
+use crate::error::{ApiError, json_reply, reject};
+use crate::web::Web;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateRoom {
+    name: String,
+    title: String,
+    #[serde(default)]
+    topic: String,
+    #[serde(default)]
+    private: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Named {
+    username: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReadUpTo {
+    id: u64,
+}
+
+/// What a room route does once it knows who asks (and, for a state
+/// change, that the origin is allowed).
+enum Op {
+    List,
+    Create(CreateRoom),
+    Directory,
+    Info(String),
+    Enter(String),
+    Exit(String),
+    Members(String),
+    AddMember(String, Named),
+    OpenDm(Named),
+    Read(String, ReadUpTo),
+}
+
+impl Op {
+    fn changes_state(&self) -> bool {
+        !matches!(
+            self,
+            Op::List | Op::Directory | Op::Info(_) | Op::Members(_)
+        )
+    }
+}
+
+pub(crate) fn filter(web: Web) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
+    let limit = web.config().body_limit;
+    let list = warp::path!("rooms").and(warp::get()).map(|| Op::List);
+    let create = warp::path!("rooms")
+        .and(warp::post())
+        .and(json_body::<CreateRoom>(limit))
+        .map(Op::Create);
+    let directory = warp::path!("directory")
+        .and(warp::get())
+        .map(|| Op::Directory);
+    let info = warp::path!("rooms" / String).and(warp::get()).map(Op::Info);
+    let enter = warp::path!("rooms" / String / "join")
+        .and(warp::post())
+        .map(Op::Enter);
+    let exit = warp::path!("rooms" / String / "leave")
+        .and(warp::post())
+        .map(Op::Exit);
+    let members = warp::path!("rooms" / String / "members")
+        .and(warp::get())
+        .map(Op::Members);
+    let add = warp::path!("rooms" / String / "members")
+        .and(warp::post())
+        .and(json_body::<Named>(limit))
+        .map(Op::AddMember);
+    let dm = warp::path!("dms")
+        .and(warp::post())
+        .and(json_body::<Named>(limit))
+        .map(Op::OpenDm);
+    let read = warp::path!("rooms" / String / "read")
+        .and(warp::post())
+        .and(json_body::<ReadUpTo>(limit))
+        .map(Op::Read);
+    let ops = list
+        .or(create)
+        .unify()
+        .or(directory)
+        .unify()
+        .or(info)
+        .unify()
+        .or(enter)
+        .unify()
+        .or(exit)
+        .unify()
+        .or(members)
+        .unify()
+        .or(add)
+        .unify()
+        .or(dm)
+        .unify()
+        .or(read)
+        .unify();
+    ops.and(auth::required(web.clone()))
+        .and(warp::header::headers_cloned())
+        .and_then(move |op: Op, authed: Authed, headers: HeaderMap| {
+            let web = web.clone();
+            async move {
+                if op.changes_state() {
+                    check_origin(&web, &authed, &headers)?;
+                }
+                answer(&web, &authed.user, op).await.map_err(reject)
+            }
+        })
+}
+
+fn room_name(web: &Web, raw: &str) -> Result<RoomName, ApiError> {
+    Ok(RoomName::parse(raw, &web.messenger().config().limits)?)
+}
+
+async fn answer(web: &Web, user: &User, op: Op) -> Result<Response, ApiError> {
+    let m = web.messenger();
+    let limits = &m.config().limits;
+    let body = match op {
+        Op::List => json!({ "rooms": m.my_rooms(user).await? }),
+        Op::Create(c) => {
+            let room = m
+                .create_room(
+                    Some(user),
+                    NewRoom {
+                        name: RoomName::parse(&c.name, limits)?,
+                        title: RoomTitle::parse(&c.title)?,
+                        topic: RoomTopic::parse(&c.topic)?,
+                        private: c.private,
+                    },
+                    &[],
+                )
+                .await?;
+            let info = m.room_info(user, &room.name).await?;
+            return Ok(json_reply(StatusCode::CREATED, &json!({ "room": info })));
+        }
+        Op::Directory => json!({ "rooms": m.directory().await? }),
+        Op::Info(raw) => {
+            let room = m.room_for(&raw, user).await?;
+            json!({ "room": m.room_info(user, &room).await? })
+        }
+        Op::Enter(raw) => {
+            let room = m.room_for(&raw, user).await?;
+            json!({ "room": m.enter_room(user, &room).await? })
+        }
+        Op::Exit(raw) => {
+            m.exit_room(user, &room_name(web, &raw)?).await?;
+            return Ok(
+                warp::reply::with_status(warp::reply(), StatusCode::NO_CONTENT).into_response(),
+            );
+        }
+        Op::Members(raw) => {
+            let room = room_name(web, &raw)?;
+            json!({ "room": room, "members": m.members(user, &room).await? })
+        }
+        Op::AddMember(raw, who) => {
+            let room = room_name(web, &raw)?;
+            let username = Username::parse(&who.username, limits)?;
+            json!({ "room": room, "members": m.add_member(user, &room, &username).await? })
+        }
+        Op::OpenDm(who) => {
+            let username = Username::parse(&who.username, limits)?;
+            json!({ "room": m.open_direct(user, &username).await? })
+        }
+        Op::Read(raw, up_to) => {
+            let room = room_name(web, &raw)?;
+            let state = m.mark_read(user, &room, MessageId(up_to.id)).await?;
+            json!({ "room": room, "last_read": state.last_read, "mentions": state.mentions })
+        }
+    };
+    Ok(json_reply(StatusCode::OK, &body))
+}

@@ -1,0 +1,379 @@
+//! Rooms as data over real sockets: the JSON API, the v2 socket frames,
+//! and a v1 socket that sees no change.
+
+mod common;
+
+use common::{Server, Ws};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+async fn get(s: &Server, path: &str, token: &str) -> reqwest::Response {
+    s.http
+        .get(s.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn post_empty(s: &Server, path: &str, token: &str) -> reqwest::Response {
+    s.http
+        .post(s.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// A `/ws?v=2` socket; answers it and its `ready` frame.
+async fn ws_v2(s: &Server, token: &str) -> (Ws, Value) {
+    let mut req = format!("{}?v=2", s.ws_url()).into_client_request().unwrap();
+    req.headers_mut()
+        .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    let (stream, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+    let mut ws = Ws { stream };
+    let ready = ws.next_frame().await;
+    assert_eq!(ready["type"], "ready");
+    (ws, ready)
+}
+
+async fn status_and_code(r: reqwest::Response) -> (u16, Value) {
+    let status = r.status().as_u16();
+    let body = r.json::<Value>().await.unwrap_or(Value::Null);
+    (status, body["error"]["code"].clone())
+}
+
+#[tokio::test]
+async fn the_json_api_creates_lists_joins_and_hides_private_rooms() {
+    let s = Server::start().await;
+    let (ada, _) = s.user("ada").await;
+    let (bob, _) = s.user("bob").await;
+    let (eve, _) = s.user("eve").await;
+
+    let r = s
+        .post_json(
+            "/api/rooms",
+            json!({ "name": "rustaceans", "title": "Rustaceans", "topic": "All things Rust" }),
+            Some(&ada),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let created: Value = r.json().await.unwrap();
+    assert_eq!(created["room"]["name"], "rustaceans");
+    assert_eq!(created["room"]["kind"], "public");
+    assert_eq!(created["room"]["unread"], 0);
+    let r = s
+        .post_json(
+            "/api/rooms",
+            json!({ "name": "core-team", "title": "Core team", "private": true }),
+            Some(&ada),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    for (body, status, code) in [
+        (
+            json!({ "name": "rustaceans", "title": "Again" }),
+            409,
+            "conflict",
+        ),
+        (json!({ "name": "Bad Name", "title": "x" }), 400, "invalid"),
+        (json!({ "name": "ok-name", "title": "" }), 400, "invalid"),
+        (json!({ "name": "dm-1-2", "title": "mine" }), 400, "invalid"),
+        (
+            json!({ "name": "x", "title": "t", "extra": 1 }),
+            400,
+            "invalid",
+        ),
+    ] {
+        let (st, c) =
+            status_and_code(s.post_json("/api/rooms", body.clone(), Some(&bob)).await).await;
+        assert_eq!((st, c.as_str().unwrap()), (status, code), "{body}");
+    }
+
+    // The directory lists public rooms only, with member counts.
+    let dir: Value = get(&s, "/api/directory", &eve).await.json().await.unwrap();
+    let names: Vec<&str> = dir["rooms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"rustaceans") && names.contains(&"general"));
+    assert!(!names.contains(&"core-team"), "{names:?}");
+    let rust = dir["rooms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "rustaceans")
+        .unwrap();
+    assert_eq!(rust["member_count"], 1);
+    assert_eq!(rust["topic"], "All things Rust");
+
+    // Join is remembered in the room list; leave forgets it.
+    let r = post_empty(&s, "/api/rooms/rustaceans/join", &bob).await;
+    assert_eq!(r.status(), 200);
+    let mine: Value = get(&s, "/api/rooms", &bob).await.json().await.unwrap();
+    let mine: Vec<&str> = mine["rooms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(mine, ["general", "rustaceans"]);
+    assert_eq!(
+        post_empty(&s, "/api/rooms/rustaceans/leave", &bob)
+            .await
+            .status(),
+        204
+    );
+
+    // The outsider: every door of the private room is a 404 not_found.
+    for (method, path, body) in [
+        ("GET", "/api/rooms/core-team", None),
+        ("GET", "/api/rooms/core-team/messages", None),
+        ("GET", "/api/rooms/core-team/members", None),
+        (
+            "POST",
+            "/api/rooms/core-team/members",
+            Some(json!({ "username": "eve" })),
+        ),
+        (
+            "POST",
+            "/api/rooms/core-team/read",
+            Some(json!({ "id": 1 })),
+        ),
+        ("POST", "/api/rooms/core-team/join", None),
+        ("POST", "/api/rooms/core-team/leave", None),
+    ] {
+        let r = match (method, body) {
+            ("GET", _) => get(&s, path, &eve).await,
+            (_, Some(b)) => s.post_json(path, b, Some(&eve)).await,
+            (_, None) => post_empty(&s, path, &eve).await,
+        };
+        let (st, c) = status_and_code(r).await;
+        assert_eq!(
+            (st, c.as_str().unwrap()),
+            (404, "not_found"),
+            "{method} {path}"
+        );
+    }
+
+    // A member adds bob; now he reads it.
+    let r = s
+        .post_json(
+            "/api/rooms/core-team/members",
+            json!({ "username": "bob" }),
+            Some(&ada),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let members: Value = r.json().await.unwrap();
+    assert_eq!(members["members"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        get(&s, "/api/rooms/core-team/messages", &bob)
+            .await
+            .status(),
+        200
+    );
+
+    // A direct conversation: the same one from either side.
+    let a: Value = s
+        .post_json("/api/dms", json!({ "username": "bob" }), Some(&ada))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let b: Value = s
+        .post_json("/api/dms", json!({ "username": "ada" }), Some(&bob))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(a["room"]["name"], b["room"]["name"]);
+    assert_eq!(a["room"]["kind"], "direct");
+    assert_eq!(a["room"]["peer"]["username"], "bob");
+    let dm = a["room"]["name"].as_str().unwrap().to_owned();
+    assert_eq!(
+        get(&s, &format!("/api/rooms/{dm}/messages"), &eve)
+            .await
+            .status(),
+        404
+    );
+}
+
+#[tokio::test]
+async fn a_v2_socket_gets_its_rooms_activity_mentions_and_reads_live() {
+    let s = Server::start().await;
+    let (ada, _) = s.user("ada").await;
+    let (bob, _) = s.user("bob").await;
+
+    let (mut tab1, ready) = ws_v2(&s, &bob).await;
+    assert_eq!(ready["rooms"], json!(["general"]));
+    assert_eq!(ready["room_info"][0]["name"], "general");
+    assert_eq!(ready["room_info"][0]["unread"], 0);
+    let (mut tab2, _) = ws_v2(&s, &bob).await;
+
+    // Ada (a v1 socket) talks in general; bob's tabs have not joined it:
+    // they hear of activity, and of the mention.
+    let mut a = s.ws(&ada).await;
+    a.join(None).await;
+    a.say("hello room", "a1").await;
+    let act = tab1.until("activity").await;
+    assert_eq!(
+        (act["room"].clone(), act["last_id"].clone()),
+        (json!("general"), json!(1))
+    );
+    a.say("@bob are you there?", "a2").await;
+    let mention = tab1.until("mention").await;
+    assert_eq!(mention["room"], "general");
+    assert_eq!(mention["message"]["body"], "@bob are you there?");
+    tab2.until("mention").await;
+    let info: Value = get(&s, "/api/rooms/general", &bob)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            info["room"]["unread"].clone(),
+            info["room"]["mentions"].clone()
+        ),
+        (json!(2), json!(1))
+    );
+
+    // Reading on one tab clears it on the other, live.
+    tab1.send(json!({ "type": "join", "room": "general" }))
+        .await;
+    tab1.until("presence").await;
+    tab1.send(json!({ "type": "read", "room": "general", "id": 2 }))
+        .await;
+    let read = tab2.until("read").await;
+    assert_eq!(
+        read,
+        json!({ "type": "read", "room": "general", "last_read": 2, "mentions": 0 })
+    );
+
+    // A private room bob is added to appears on his tabs.
+    let r = s
+        .post_json(
+            "/api/rooms",
+            json!({ "name": "plans", "title": "Plans", "private": true }),
+            Some(&ada),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    a.send(
+        json!({ "type": "add_member", "room": "plans", "username": "bob", "client_id": "add-1" }),
+    )
+    .await;
+    let members = a.until("members").await;
+    assert_eq!(members["client_id"], "add-1");
+    let added = tab2.until("room").await;
+    assert_eq!(added["room"]["name"], "plans");
+    assert_eq!(added["room"]["kind"], "private");
+    // ... and is watched for activity from then on.
+    a.send(json!({ "type": "send", "room": "plans", "body": "step one", "client_id": "p1" }))
+        .await;
+    let act = tab2.until("activity").await;
+    assert_eq!(act["room"], "plans");
+
+    // Requests over the socket: browse, enter, members, open a DM, create.
+    tab2.send(json!({ "type": "browse", "client_id": "b" }))
+        .await;
+    let dir = tab2.until("directory").await;
+    assert_eq!(dir["client_id"], "b");
+    assert!(
+        dir["rooms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["kind"] == "public")
+    );
+    tab2.send(json!({ "type": "open_dm", "username": "ada" }))
+        .await;
+    let dm = tab2.until("room").await;
+    assert_eq!(dm["room"]["kind"], "direct");
+    assert_eq!(dm["room"]["peer"]["username"], "ada");
+    tab2.send(json!({ "type": "create_room", "name": "bobs", "title": "Bob's", "client_id": "c" }))
+        .await;
+        // `room` frames are upserts: the answer, and the news of the membership.
+    let made = loop {
+        let f = tab2.until("room").await;
+        if f["client_id"] == "c" {
+            break f;
+        }
+    };
+    assert_eq!(
+        (made["room"]["name"].clone(), made["client_id"].clone()),
+        (json!("bobs"), json!("c"))
+    );
+    tab2.send(json!({ "type": "exit", "room": "bobs", "client_id": "x" }))
+        .await;
+    let gone = tab2.until("room_removed").await;
+    assert_eq!(
+        (gone["room"].clone(), gone["client_id"].clone()),
+        (json!("bobs"), json!("x"))
+    );
+}
+
+#[tokio::test]
+async fn an_outsider_socket_gets_not_found_at_every_door_of_a_private_room() {
+    let s = Server::start().await;
+    let (ada, _) = s.user("ada").await;
+    let (eve, _) = s.user("eve").await;
+    let r = s
+        .post_json(
+            "/api/rooms",
+            json!({ "name": "vault", "title": "Vault", "private": true }),
+            Some(&ada),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let (mut ws, ready) = ws_v2(&s, &eve).await;
+    assert!(!ready.to_string().contains("vault"));
+    for frame in [
+        json!({ "type": "join", "room": "vault" }),
+        json!({ "type": "send", "room": "vault", "body": "hi", "client_id": "e1" }),
+        json!({ "type": "typing", "room": "vault" }),
+        json!({ "type": "history", "room": "vault" }),
+        json!({ "type": "leave", "room": "vault" }),
+        json!({ "type": "members", "room": "vault" }),
+        json!({ "type": "add_member", "room": "vault", "username": "eve" }),
+        json!({ "type": "enter", "room": "vault" }),
+        json!({ "type": "exit", "room": "vault" }),
+        json!({ "type": "read", "room": "vault", "id": 1 }),
+    ] {
+        ws.send(frame.clone()).await;
+        let e = ws.until("error").await;
+        assert_eq!(e["code"], "not_found", "{frame}");
+        assert_eq!(e["message"], "no room named 'vault'", "{frame}");
+    }
+    ws.send(json!({ "type": "browse" })).await;
+    assert!(!ws.until("directory").await.to_string().contains("vault"));
+}
+
+#[tokio::test]
+async fn a_v1_socket_sees_no_new_frames() {
+    let s = Server::start().await;
+    let (ada, _) = s.user("ada").await;
+    let (bob, _) = s.user("bob").await;
+    // A plain /ws socket (PROTOCOL.md v1), not joined to anything.
+    let mut v1 = s.ws(&bob).await;
+    let mut a = s.ws(&ada).await;
+    a.join(None).await;
+    a.say("@bob hello", "m1").await;
+    a.until("message").await;
+    let r = s
+        .post_json("/api/dms", json!({ "username": "bob" }), Some(&ada))
+        .await;
+    assert_eq!(r.status(), 200);
+    // Nothing arrives before a join: no activity, mention or room frames.
+    assert_eq!(
+        v1.try_next_frame(std::time::Duration::from_millis(300))
+            .await,
+        None
+    );
+    let (history, presence) = v1.join(None).await;
+    assert_eq!(history["messages"][0]["body"], "@bob hello");
+    assert_eq!(presence["type"], "presence");
+}
