@@ -278,29 +278,14 @@ pub(crate) fn filter(web: Web) -> impl Filter<Extract = (Response,), Error = Rej
         });
     let w = web.clone();
     let chat = warp::path!("chat")
+        .map(|| None)
+        .or(warp::path!("chat" / String).map(Some))
+        .unify()
         .and(warp::get())
         .and(headers())
-        .then(move |h: HeaderMap| {
+        .then(move |room: Option<String>, h: HeaderMap| {
             let web = w.clone();
-            async move {
-                let page = PageCtx::new(&web, &h);
-                let Some(authed) = current_user(&web, &h).await else {
-                    return redirect("/login", &page.set_cookies);
-                };
-                let m = web.messenger();
-                let limits = &m.config().limits;
-                let ctx = page.context(
-                    "Chat",
-                    Some(&authed.user),
-                    json!({
-                                                "rooms": m.configured_rooms(),
-                        "room": m.configured_rooms()[0],
-                        "history_limit": limits.history_default,
-                        "body_limit": limits.body_chars,
-                    }),
-                );
-                render(&web, "chat", StatusCode::OK, &ctx, &page.set_cookies)
-            }
+            async move { chat_page(web, room, h).await }
         });
     // With a host authenticator, `/` and the account pages are the host's.
     let accounts = root
@@ -315,6 +300,56 @@ pub(crate) fn filter(web: Web) -> impl Filter<Extract = (Response,), Error = Rej
         .or(logout)
         .unify();
     auth::own_accounts(web).and(accounts).or(chat).unify()
+}
+
+/// `/chat` (the community room) and `/chat/{room}`: the page of a room the
+/// user may read; any other name is a 404, as for a room that does not exist.
+async fn chat_page(web: Web, room: Option<String>, h: HeaderMap) -> Response {
+    let page = PageCtx::new(&web, &h);
+    let Some(authed) = current_user(&web, &h).await else {
+        return redirect("/login", &page.set_cookies);
+    };
+    let m = web.messenger();
+    let raw = room.unwrap_or_else(|| messenger_core::RoomName::GENERAL.to_owned());
+    let info = match m.room_for(&raw, &authed.user).await {
+        Ok(name) => m.room_info(&authed.user, &name).await,
+        Err(e) => Err(e),
+    };
+    let info = match info {
+        Ok(info) => info,
+        Err(e) => {
+            let e = ApiError::from(e);
+            let status = if e.status == StatusCode::BAD_REQUEST {
+                StatusCode::NOT_FOUND
+            } else {
+                e.status
+            };
+            return error_page(
+                &web,
+                status,
+                "There is no such room, or it is not open to you.",
+            );
+        }
+    };
+    let limits = &m.config().limits;
+    let title = match &info.peer {
+        Some(peer) => peer.username.to_string(),
+        None => info.room.title.as_str().to_owned(),
+    };
+    let ctx = page.context(
+        &title,
+        Some(&authed.user),
+        json!({
+            "rooms": m.configured_rooms(),
+            "room": info.room.name,
+            "room_title": title,
+            "room_topic": info.room.topic,
+            "room_kind": info.room.kind,
+            "history_limit": limits.history_default,
+            "body_limit": limits.body_chars,
+        }),
+    );
+    render(&web, "chat", StatusCode::OK, &ctx, &page.set_cookies)
 }
 
 async fn login_post(web: Web, addr: IpAddr, h: HeaderMap, form: Form) -> Response {

@@ -296,7 +296,7 @@ async fn a_v2_socket_gets_its_rooms_activity_mentions_and_reads_live() {
     assert_eq!(dm["room"]["peer"]["username"], "ada");
     tab2.send(json!({ "type": "create_room", "name": "bobs", "title": "Bob's", "client_id": "c" }))
         .await;
-        // `room` frames are upserts: the answer, and the news of the membership.
+    // `room` frames are upserts: the answer, and the news of the membership.
     let made = loop {
         let f = tab2.until("room").await;
         if f["client_id"] == "c" {

@@ -247,6 +247,15 @@ async fn the_main_flows_work_by_keyboard_alone() {
     // More than one page of history, so there is something to scroll back to.
     let older: Vec<String> = (1..=160).map(|i| format!("older message {i}")).collect();
     let _grace = grace_says(&app, &older).await;
+    let grace = app.login("grace", "grace-password").await;
+    let r = reqwest::Client::new()
+        .post(app.url("/api/rooms"))
+        .bearer_auth(&grace)
+        .json(&json!({ "name": "side-room", "title": "Side room", "topic": "Off topic" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
     let driver = Driver::start().await;
     let c = driver.browser(&dir.path().join("p"), 1280, 860).await;
 
@@ -281,6 +290,52 @@ async fn the_main_flows_work_by_keyboard_alone() {
     }
     wait_for_message(&c, "older message 1").await;
 
+    // A dialog: browse the public rooms, join one; Escape closes a dialog.
+    tab_to(&c, "button:Browse rooms").await;
+    press(&c, ENTER).await;
+    wait_until(
+        &c,
+        "const d = document.getElementById('browse-dialog'); \
+         return d.classList.contains('show') && d.contains(document.activeElement) \
+           && document.querySelectorAll('#directory-list button').length === 2",
+        "the browse dialog with its rooms, and the focus in it",
+    )
+    .await;
+    press(&c, ESCAPE).await;
+    wait_until(
+        &c,
+        "return !document.getElementById('browse-dialog').classList.contains('show') \
+           && document.activeElement.textContent.trim() === 'Browse rooms'",
+        "Escape to close the dialog and give the focus back",
+    )
+    .await;
+    press(&c, ENTER).await;
+    wait_until(
+        &c,
+        "const d = document.getElementById('browse-dialog'); \
+         return d.contains(document.activeElement) && document.querySelectorAll('#directory-list button').length === 2",
+        "the rooms",
+    )
+    .await;
+    tab_to(&c, "button:Join").await;
+    press(&c, ENTER).await;
+    wait_until(
+        &c,
+        "return location.pathname === '/chat/side-room' && document.getElementById('room-title').textContent.includes('Side room')",
+        "the joined room to open",
+    )
+    .await;
+    // Switch rooms: back to general from the room list, by keyboard.
+    tab_to(&c, "a:# general").await;
+    press(&c, ENTER).await;
+    wait_until(
+        &c,
+        "return location.pathname === '/chat/general' && document.querySelector('[aria-current=page]').dataset.room === 'general'",
+        "general to open",
+    )
+    .await;
+    wait_for_message(&c, "typed without a mouse").await;
+
     // Log out, and log in again.
     c.goto(&app.url("/chat")).await.unwrap();
     wait_online(&c).await;
@@ -309,7 +364,7 @@ async fn the_main_flows_work_by_keyboard_alone() {
     press(&phone, "keyboard-password").await;
     press(&phone, ENTER).await;
     wait_online(&phone).await;
-    tab_to(&phone, "button:People").await;
+    tab_to(&phone, "button:Rooms").await;
     press(&phone, ENTER).await;
     wait_until(
         &phone,
@@ -326,8 +381,8 @@ async fn the_main_flows_work_by_keyboard_alone() {
     .await;
     wait_until(
         &phone,
-        "return document.activeElement.textContent.trim() === 'People'",
-        "the focus back on the People button",
+        "return document.activeElement.getAttribute('aria-controls') === 'sidebar'",
+        "the focus back on the Rooms button",
     )
     .await;
     assert!(
