@@ -380,7 +380,7 @@
     scroller.setAttribute("aria-label", "Messages in " + name);
     document.title = name + " · Community Messenger";
     if (leaveButton) leaveButton.hidden = room === "general" || info.kind === "direct";
-    if (membersButton) membersButton.hidden = info.kind === "public";
+        if (membersButton) membersButton.hidden = info.kind !== "private";
   }
 
   // Tells the server how far this room is read, once the newest message

@@ -10,67 +10,13 @@ use std::time::Duration;
 
 use common::App;
 use common::chromium::*;
-use serde_json::{Value, json};
-
-const AXE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/axe/node_modules/axe-core/axe.min.js"
-);
+use serde_json::json;
 
 const TAB: &str = "\u{E004}";
 const ENTER: &str = "\u{E007}";
 const ESCAPE: &str = "\u{E00C}";
 const SHIFT: &str = "\u{E008}";
 const HOME: &str = "\u{E011}";
-
-/// Serious and critical WCAG 2.0/2.1 A and AA violations on the page as it
-/// is now, in the theme `theme`.
-async fn violations(c: &Client, theme: &str) -> Vec<Value> {
-    let axe = std::fs::read_to_string(AXE).unwrap_or_else(|e| {
-        panic!("{AXE}: {e}; run npm install --prefix examples/community-messenger/tests/axe")
-    });
-    c.execute(
-        "document.documentElement.dataset.bsTheme = arguments[0]; return true;",
-        vec![json!(theme)],
-    )
-    .await
-    .unwrap();
-    // Let Bootstrap's colour transitions (0.15 s) settle before measuring.
-    tokio::time::sleep(Duration::from_millis(400)).await;
-    c.execute(&format!("{axe}\n;return true;"), vec![])
-        .await
-        .unwrap();
-    let found = c
-        .execute_async(
-            r#"const done = arguments[arguments.length - 1];
-            axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
-              .then(r => done(r.violations
-                .filter(v => v.impact === 'serious' || v.impact === 'critical')
-                .map(v => ({ id: v.id, help: v.help, nodes: v.nodes.map(n => n.target.join(' ') + ' :: ' + n.failureSummary) }))))
-              .catch(e => done([{ id: 'axe-failed', help: String(e) }]));"#,
-            vec![],
-        )
-        .await
-        .unwrap();
-    found.as_array().unwrap().clone()
-}
-
-async fn assert_accessible(c: &Client, what: &str) {
-    for theme in ["light", "dark"] {
-        let v = violations(c, theme).await;
-        assert!(
-            v.is_empty(),
-            "{what} ({theme}): {}",
-            serde_json::to_string_pretty(&v).unwrap()
-        );
-    }
-    c.execute(
-        "document.documentElement.dataset.bsTheme = 'light'; return true;",
-        vec![],
-    )
-    .await
-    .unwrap();
-}
 
 /// Another user, with messages already in `general`.
 async fn grace_says(app: &App, bodies: &[String]) -> common::Ws {
