@@ -30,8 +30,31 @@ pub struct Args {
     #[arg(long, env = "MESSENGER_REGISTER_LIMIT", default_value_t = 30)]
     pub register_limit: u32,
 
+    /// Who may create rooms: `anyone` or `nobody` (rooms then come only
+    /// from the configuration and host code).
+    #[arg(long, env = "MESSENGER_ROOM_CREATION", value_enum, default_value_t = RoomCreationArg::Anyone)]
+    pub room_creation: RoomCreationArg,
+
     /// Serve Prometheus metrics at `http://ADDR/metrics` (off unless given;
     /// keep it on a private address).
     #[arg(long, env = "MESSENGER_METRICS_ADDR")]
     pub metrics_addr: Option<SocketAddr>,
+}
+
+/// `--room-creation`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RoomCreationArg {
+    /// Every user may create rooms.
+    Anyone,
+    /// No user may.
+    Nobody,
+}
+
+impl From<RoomCreationArg> for messenger_core::RoomCreation {
+    fn from(a: RoomCreationArg) -> Self {
+        match a {
+            RoomCreationArg::Anyone => Self::Anyone,
+            RoomCreationArg::Nobody => Self::Nobody,
+        }
+    }
 }

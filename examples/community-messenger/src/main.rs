@@ -66,6 +66,7 @@ async fn run() -> anyhow::Result<()> {
             per_second,
             burst: per_second.saturating_mul(NonZeroU32::new(3).expect("non-zero")),
         }),
+        room_creation: args.room_creation.into(),
         ..MessengerConfig::default()
     };
     let messenger = Messenger::builder()

@@ -199,3 +199,70 @@ async fn metrics_are_served_on_their_own_address_when_asked() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rooms_persist_across_a_restart_and_creation_can_be_turned_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("rooms.db");
+    let mut app = App::start(&db).await;
+    let ada = app.register_and_login("ada", "ada-password").await;
+    let bob = app.register_and_login("bob", "bob-password").await;
+    let http = reqwest::Client::new();
+    let r = http
+        .post(app.url("/api/rooms"))
+        .bearer_auth(&ada)
+        .json(&json!({ "name": "crew", "title": "Crew", "private": true }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let r = http
+        .post(app.url("/api/rooms/crew/members"))
+        .bearer_auth(&ada)
+        .json(&json!({ "username": "bob" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let mut a = app.ws(&ada).await;
+    a.send(json!({ "type": "join", "room": "crew" })).await;
+    a.until("presence").await;
+    a.send(json!({ "type": "send", "room": "crew", "body": "aboard", "client_id": "c1" }))
+        .await;
+    a.until("message").await;
+    drop(a);
+    assert!(app.terminate().success());
+
+    // Restarted with creation turned off: the room, its members and bob's
+    // unread count are all still there; new rooms are refused.
+    let app = App::start_with(&db, &["--room-creation", "nobody"]).await;
+    let mine: Value = http
+        .get(app.url("/api/rooms"))
+        .bearer_auth(&bob)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let crew = mine["rooms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "crew")
+        .expect("membership remembered across a restart");
+    assert_eq!(crew["kind"], "private");
+    assert_eq!(crew["unread"], 1);
+    let r = http
+        .post(app.url("/api/rooms"))
+        .bearer_auth(&bob)
+        .json(&json!({ "name": "more", "title": "More" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["error"]["code"],
+        "forbidden"
+    );
+}
