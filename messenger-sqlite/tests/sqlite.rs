@@ -252,6 +252,15 @@ async fn a_version_1_database_upgrades_in_place() {
         .unwrap();
     assert_eq!(page.len(), 1);
     assert_eq!(page[0].body.as_str(), "from version 1");
+        // The room that held messages became a public room, and Grace's list
+    // has it with its history counted.
+    let mine = messenger.my_rooms(&login.session.user).await.unwrap();
+    assert_eq!(mine[0].room.name, RoomName::general());
+    assert_eq!(mine[0].room.kind, messenger_core::RoomKind::Public);
+    assert_eq!(mine[0].last_id, messenger_core::MessageId(1));
+    let dir = messenger.directory().await.unwrap();
+    assert_eq!(dir.len(), 1);
+    assert!(dir[0].last_activity.is_some());
     // What version 2 adds works on the upgraded file.
     let host = messenger_core::HostIdentity {
         external_id: messenger_core::ExternalId::parse("host-1").unwrap(),
