@@ -252,7 +252,7 @@ async fn a_version_1_database_upgrades_in_place() {
         .unwrap();
     assert_eq!(page.len(), 1);
     assert_eq!(page[0].body.as_str(), "from version 1");
-        // The room that held messages became a public room, and Grace's list
+    // The room that held messages became a public room, and Grace's list
     // has it with its history counted.
     let mine = messenger.my_rooms(&login.session.user).await.unwrap();
     assert_eq!(mine[0].room.name, RoomName::general());
