@@ -48,7 +48,7 @@ pub(crate) struct Rooms {
     seeded: OnceCell<()>,
 }
 
-/// What [`Rooms::create`] is asked to make.
+/// A room to create, for [`Messenger::create_room`](crate::Messenger::create_room).
 #[derive(Debug, Clone)]
 pub struct NewRoom {
     /// Its name (not starting with `dm-`, which direct conversations own).
