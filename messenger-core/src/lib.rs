@@ -68,6 +68,7 @@
 //! ```
 #![warn(missing_docs)]
 
+mod accounts;
 mod broadcast;
 mod clock;
 mod config;
@@ -92,6 +93,7 @@ mod user;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use accounts::Revocation;
 pub use broadcast::{
     BroadcastError, Delivery, EventKind, LocalBroadcast, RoomBroadcast, RoomEvent, Subscription,
     UserEvent,
@@ -104,7 +106,7 @@ pub use memory::MemoryStore;
 pub use message::{
     Appended, ClientId, HistoryQuery, Message, MessageBody, MessageId, NewMessage, Posted,
 };
-pub use messenger::{BuildError, Joined, Messenger, MessengerBuilder, PresenceGuard, Revocation};
+pub use messenger::{BuildError, Joined, Messenger, MessengerBuilder, PresenceGuard};
 pub use password::PasswordHasher;
 pub use presence::{LocalPresence, Presence};
 pub use ratelimit::{FailureLimiter, KeyedRate};

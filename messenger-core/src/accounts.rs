@@ -1,0 +1,240 @@
+//! Accounts: registration, login, sessions, and users from the host
+//! application. [`Messenger`](crate::Messenger) delegates to it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::TimeDelta;
+use tokio::sync::broadcast;
+
+use crate::clock::Clock;
+use crate::config::SessionPolicy;
+use crate::error::{Error, Result};
+use crate::external::HostIdentity;
+use crate::metrics::{self, store_call};
+use crate::password::PasswordHasher;
+use crate::ratelimit::FailureLimiter;
+use crate::session::{LoginOutcome, Session, SessionRecord, SessionToken, TokenHash};
+use crate::store::{SessionStore, StoreError, UserStore};
+use crate::user::{Password, User, UserId, Username};
+
+/// A session or all of a user's sessions were revoked; open connections of
+/// theirs must close. See [`Messenger::revocations`](crate::Messenger::revocations).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Revocation {
+    /// One session logged out.
+    Session(TokenHash),
+    /// Every session of a user logged out.
+    User(UserId),
+}
+
+impl Revocation {
+    /// Whether this revocation ends `session`.
+    pub fn applies_to(&self, session: &Session) -> bool {
+        match self {
+            Self::Session(hash) => *hash == session.record.token_hash,
+            Self::User(id) => *id == session.user.id,
+        }
+    }
+}
+
+pub(crate) fn delta(d: Duration) -> TimeDelta {
+    TimeDelta::from_std(d).unwrap_or(TimeDelta::MAX)
+}
+
+/// The accounts service.
+pub(crate) struct Accounts {
+    users: Arc<dyn UserStore>,
+    sessions: Arc<dyn SessionStore>,
+    clock: Arc<dyn Clock>,
+    hasher: PasswordHasher,
+    policy: SessionPolicy,
+    login_failures: FailureLimiter<String>,
+    revocations: broadcast::Sender<Revocation>,
+}
+
+impl Accounts {
+    pub(crate) fn new(
+        users: Arc<dyn UserStore>,
+        sessions: Arc<dyn SessionStore>,
+        clock: Arc<dyn Clock>,
+        hasher: PasswordHasher,
+        policy: SessionPolicy,
+        login_failures: FailureLimiter<String>,
+    ) -> Self {
+        Self {
+            users,
+            sessions,
+            clock,
+            hasher,
+            policy,
+            login_failures,
+            revocations: broadcast::channel(256).0,
+        }
+    }
+
+    /// Registers a user. A name taken in any letter case is [`Error::Conflict`].
+    pub(crate) async fn register(&self, username: Username, password: Password) -> Result<User> {
+        if self.users.find_user_by_name(&username).await?.is_some() {
+            return Err(Error::Conflict("username is taken".into()));
+        }
+        let hash = self.hasher.hash(&password).await?;
+        let user = self
+            .users
+            .create_user(&username, &hash, self.clock.now())
+            .await?;
+        tracing::info!(user = %user.username, id = %user.id, "registered");
+        Ok(user)
+    }
+
+    /// Checks credentials and opens a new session. Unknown user and wrong
+    /// password answer the same [`Error::Unauthorized`] after the same work.
+    /// Failed attempts per username are limited.
+    pub(crate) async fn login(
+        &self,
+        username: &Username,
+        password: &Password,
+        remember: bool,
+    ) -> Result<LoginOutcome> {
+        let key = username.canonical();
+        self.login_failures.check(&key).map_err(|retry_after| {
+            metrics::rate_limited("login");
+            Error::RateLimited { retry_after }
+        })?;
+        let record =
+            store_call("find_user_by_name", self.users.find_user_by_name(username)).await?;
+        let ok = self
+            .hasher
+            .verify(
+                password,
+                record.as_ref().and_then(|r| r.password_hash.as_deref()),
+            )
+            .await?;
+        // A user from the host app has no password: it verified against
+        // the dummy and is refused like an unknown name.
+        let Some(record) = record.filter(|_| ok) else {
+            self.login_failures.record_failure(key);
+            ::metrics::counter!(metrics::LOGIN_FAILURES).increment(1);
+            return Err(Error::Unauthorized("invalid username or password"));
+        };
+        self.open_session(record.user, remember).await
+    }
+
+    /// Opens a new session for `user` without any credential check: for a
+    /// host application that authenticated the person itself and hands the
+    /// token to its client (as a bearer token or the chat's cookie).
+    pub(crate) async fn open_session(&self, user: User, remember: bool) -> Result<LoginOutcome> {
+        let now = self.clock.now();
+        let policy = &self.policy;
+        let lifetime = if remember {
+            policy.remember_lifetime
+        } else {
+            policy.short_lifetime
+        };
+        let token = SessionToken::generate();
+        let record = SessionRecord {
+            token_hash: token.hash(),
+            user_id: user.id,
+            created_at: now,
+            last_seen_at: now,
+            expires_at: now + delta(lifetime),
+            remember,
+        };
+        self.sessions.create_session(&record).await?;
+        Ok(LoginOutcome {
+            token,
+            session: Session { record, user },
+        })
+    }
+
+    /// The chat user of a person the host application authenticated:
+    /// created (without a password) on first sight, renamed when the host's
+    /// name for them changed. A name another user holds is
+    /// [`Error::Conflict`]. Costs one read when nothing changed.
+    pub(crate) async fn host_user(&self, identity: &HostIdentity) -> Result<User> {
+        let users = &self.users;
+        let known = store_call(
+            "find_user_by_external_id",
+            users.find_user_by_external_id(&identity.external_id),
+        )
+        .await?;
+        if let Some(user) = known.filter(|u| u.username == identity.username) {
+            return Ok(user);
+        }
+        let user = users
+            .upsert_external_user(&identity.external_id, &identity.username, self.clock.now())
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict(_) => Error::Conflict(format!(
+                    "the name '{}' belongs to another user",
+                    identity.username
+                )),
+                other => other.into(),
+            })?;
+        Ok(user)
+    }
+
+    /// The session `token` opens, if it is valid: known, within its absolute
+    /// lifetime and not idle too long.
+    pub(crate) async fn authenticate(&self, token: &SessionToken) -> Result<Session> {
+        let hash = token.hash();
+        let Some(mut record) =
+            store_call("find_session", self.sessions.find_session(&hash)).await?
+        else {
+            return Err(Error::Unauthorized("not logged in"));
+        };
+        let now = self.clock.now();
+        let policy = &self.policy;
+        if record.expires_at <= now || record.last_seen_at + delta(policy.idle_timeout) <= now {
+            self.sessions.delete_session(&hash).await?;
+            return Err(Error::Unauthorized("session expired"));
+        }
+        let Some(user) = self.users.find_user(record.user_id).await? else {
+            self.sessions.delete_session(&hash).await?;
+            return Err(Error::Unauthorized("not logged in"));
+        };
+        if now - record.last_seen_at >= delta(policy.touch_interval) {
+            self.sessions.touch_session(&hash, now).await?;
+            record.last_seen_at = now;
+        }
+        Ok(Session { record, user })
+    }
+
+    /// Revokes one session, server-side; its open connections are told.
+    pub(crate) async fn logout(&self, session: &Session) -> Result<()> {
+        let hash = session.record.token_hash;
+        self.sessions.delete_session(&hash).await?;
+        let _ = self.revocations.send(Revocation::Session(hash));
+        Ok(())
+    }
+
+    /// Revokes every session of `user`; returns how many there were.
+    pub(crate) async fn logout_everywhere(&self, user: UserId) -> Result<u64> {
+        let n = self.sessions.delete_user_sessions(user).await?;
+        let _ = self.revocations.send(Revocation::User(user));
+        Ok(n)
+    }
+
+    /// Revocations from now on (this node's). Connections listen here and
+    /// close when theirs is revoked.
+    pub(crate) fn revocations(&self) -> broadcast::Receiver<Revocation> {
+        self.revocations.subscribe()
+    }
+
+    /// Deletes expired sessions from the store; returns how many.
+    pub(crate) async fn purge_expired_sessions(&self) -> Result<u64> {
+        let now = self.clock.now();
+        let idle_before = now - delta(self.policy.idle_timeout);
+        Ok(self
+            .sessions
+            .delete_expired_sessions(now, idle_before)
+            .await?)
+    }
+
+    /// Whether the user and session stores answer.
+    pub(crate) async fn health(&self) -> Result<()> {
+        self.users.health().await?;
+        self.sessions.health().await?;
+        Ok(())
+    }
+}

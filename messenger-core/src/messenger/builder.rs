@@ -1,0 +1,178 @@
+//! Assembling a [`Messenger`] from stores, engines and configuration.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+use super::{Inner, Messenger};
+use crate::accounts::Accounts;
+use crate::broadcast::{LocalBroadcast, RoomBroadcast};
+use crate::clock::{Clock, SystemClock};
+use crate::config::MessengerConfig;
+use crate::password::PasswordHasher;
+use crate::presence::{LocalPresence, Presence};
+use crate::presence_feed::PresenceFeed;
+use crate::ratelimit::{FailureLimiter, KeyedRate};
+use crate::room::RoomName;
+use crate::rooms::Rooms;
+use crate::store::{MessageStore, RoomStore, SessionStore, UserStore};
+
+/// Why [`MessengerBuilder::build`] failed.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// A required store was not given.
+    #[error("no {0} store was given to the builder")]
+    MissingStore(&'static str),
+    /// The configuration is not usable.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+}
+
+/// Assembles a [`Messenger`] from stores, engines and configuration.
+#[derive(Default)]
+pub struct MessengerBuilder {
+    config: MessengerConfig,
+    users: Option<Arc<dyn UserStore>>,
+    sessions: Option<Arc<dyn SessionStore>>,
+    messages: Option<Arc<dyn MessageStore>>,
+    room_store: Option<Arc<dyn RoomStore>>,
+    broadcast: Option<Arc<dyn RoomBroadcast>>,
+    presence: Option<Arc<dyn Presence>>,
+    clock: Option<Arc<dyn Clock>>,
+}
+
+impl MessengerBuilder {
+    /// Uses `config` instead of the defaults.
+    pub fn config(mut self, config: MessengerConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Uses one object as user, session, message and room store.
+    pub fn store<S>(self, store: Arc<S>) -> Self
+    where
+        S: UserStore + SessionStore + MessageStore + RoomStore,
+    {
+        self.users(store.clone())
+            .sessions(store.clone())
+            .messages(store.clone())
+            .rooms(store)
+    }
+
+    /// The room store (rooms, members, read positions, mentions).
+    pub fn rooms(mut self, rooms: Arc<dyn RoomStore>) -> Self {
+        self.room_store = Some(rooms);
+        self
+    }
+
+    /// The user store.
+    pub fn users(mut self, users: Arc<dyn UserStore>) -> Self {
+        self.users = Some(users);
+        self
+    }
+
+    /// The session store.
+    pub fn sessions(mut self, sessions: Arc<dyn SessionStore>) -> Self {
+        self.sessions = Some(sessions);
+        self
+    }
+
+    /// The message store.
+    pub fn messages(mut self, messages: Arc<dyn MessageStore>) -> Self {
+        self.messages = Some(messages);
+        self
+    }
+
+    /// The broadcast engine (default: [`LocalBroadcast`]).
+    pub fn broadcast(mut self, broadcast: Arc<dyn RoomBroadcast>) -> Self {
+        self.broadcast = Some(broadcast);
+        self
+    }
+
+    /// The presence registry (default: [`LocalPresence`]).
+    pub fn presence(mut self, presence: Arc<dyn Presence>) -> Self {
+        self.presence = Some(presence);
+        self
+    }
+
+    /// The clock (default: [`SystemClock`]).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// Builds the service. Starts a housekeeping task (expired sessions) when
+    /// called inside a Tokio runtime.
+    pub fn build(self) -> Result<Messenger, BuildError> {
+        let config = self.config;
+        let mut rooms = Vec::new();
+        for raw in std::iter::once(RoomName::GENERAL).chain(config.rooms.iter().map(String::as_str))
+        {
+            let room = RoomName::parse(raw, &config.limits)
+                .map_err(|e| BuildError::Config(e.to_string()))?;
+            if !rooms.contains(&room) {
+                rooms.push(room);
+            }
+        }
+        let hasher = PasswordHasher::new(config.hashing, config.hashing_concurrency)
+            .map_err(|e| BuildError::Config(e.to_string()))?;
+        let broadcast = self
+            .broadcast
+            .unwrap_or_else(|| Arc::new(LocalBroadcast::new(config.broadcast_capacity)));
+        let presence = self
+            .presence
+            .unwrap_or_else(|| Arc::new(LocalPresence::new()));
+        let users = self.users.ok_or(BuildError::MissingStore("user"))?;
+        let messages = self.messages.ok_or(BuildError::MissingStore("message"))?;
+        let rooms = Arc::new(Rooms::new(
+            self.room_store.ok_or(BuildError::MissingStore("room"))?,
+            users.clone(),
+            messages.clone(),
+            broadcast.clone(),
+            rooms,
+            config.room_creation,
+            config.limits.clone(),
+        ));
+        let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        let accounts = Accounts::new(
+            users,
+            self.sessions.ok_or(BuildError::MissingStore("session"))?,
+            clock.clone(),
+            hasher,
+            config.sessions.clone(),
+            FailureLimiter::new(config.login_failures_per_user),
+        );
+        let inner = Arc::new(Inner {
+            presence_feed: Arc::new(PresenceFeed::new(
+                config.presence_interval,
+                presence.clone(),
+                broadcast.clone(),
+            )),
+            accounts,
+            messages,
+            broadcast,
+            presence,
+            clock,
+            sequencers: Mutex::new(HashMap::new()),
+            send_rate: config.send_rate.map(KeyedRate::new),
+            typing: Mutex::new(HashMap::new()),
+            rooms,
+            config,
+        });
+        if let Ok(handle) = tokio::runtime::Handle::try_current() {
+            handle.spawn(housekeeping(Arc::downgrade(&inner)));
+        }
+        Ok(Messenger { inner })
+    }
+}
+
+async fn housekeeping(inner: Weak<Inner>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        let Some(inner) = inner.upgrade() else { return };
+        if let Err(e) = (Messenger { inner }).purge_expired_sessions().await {
+            tracing::warn!(error = %e, "purging expired sessions failed");
+        }
+    }
+}

@@ -1,0 +1,123 @@
+//! Posting and history: each room's sequencer stores posts in batches
+//! and publishes them in id order.
+
+use std::sync::Arc;
+
+use super::Messenger;
+use crate::error::{Error, Result};
+use crate::message::{ClientId, HistoryQuery, Message, MessageBody, NewMessage, Posted};
+use crate::metrics::{self, store_call};
+use crate::room::RoomName;
+use crate::sequencer::{PendingPost, RoomSequencer};
+use crate::user::{User, UserId};
+
+impl Messenger {
+    /// Stores a message and then broadcasts it to the room. Posting the same
+    /// `client_id` again returns the stored message with `created: false`
+    /// and stores and broadcasts nothing.
+    pub async fn post(
+        &self,
+        author: &User,
+        room: &RoomName,
+        body: MessageBody,
+        client_id: ClientId,
+    ) -> Result<Posted> {
+        self.enqueue_post(author, room, body, client_id)
+            .await?
+            .await
+    }
+
+    /// [`post`](Self::post) in two steps, for a caller that keeps several
+    /// posts in flight (a WebSocket connection pipelining a client's
+    /// sends): this returns as soon as the room's queue took the post, and
+    /// posts enqueued one after another get ids in that order. Awaiting the
+    /// [`PendingPost`] gives what `post` would have returned.
+    pub async fn enqueue_post(
+        &self,
+        author: &User,
+        room: &RoomName,
+        body: MessageBody,
+        client_id: ClientId,
+    ) -> Result<PendingPost> {
+        self.inner.rooms.readable(room, author).await?;
+        if let Some(rate) = &self.inner.send_rate {
+            rate.check(&author.id).map_err(|retry_after| {
+                metrics::rate_limited("send");
+                Error::RateLimited { retry_after }
+            })?;
+        }
+        self.sequencer(room)
+            .enqueue(NewMessage {
+                room: room.clone(),
+                author: author.clone(),
+                body,
+                client_id,
+                sent_at: self.inner.clock.now(),
+            })
+            .await
+    }
+
+    fn sequencer(&self, room: &RoomName) -> RoomSequencer {
+        let mut sequencers = self
+            .inner
+            .sequencers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        sequencers
+            .entry(room.clone())
+            .or_insert_with(|| {
+                let rooms = self.inner.rooms.clone();
+                RoomSequencer::spawn(
+                    room.clone(),
+                    self.inner.messages.clone(),
+                    self.inner.broadcast.clone(),
+                    self.inner.config.max_batch,
+                    // Only a body with an '@' can mention anyone: the rest
+                    // cost one byte scan.
+                    Arc::new(move |m: &Message| {
+                        if m.body.as_str().contains('@') {
+                            let (rooms, m) = (rooms.clone(), m.clone());
+                            tokio::spawn(async move {
+                                if let Err(e) = rooms.mentions(&m).await {
+                                    tracing::warn!(room = %m.room, error = %e, "recording mentions failed");
+                                }
+                            });
+                        }
+                    }),
+                )
+            })
+            .clone()
+    }
+
+    /// One page of a room's history, oldest first. `query.limit` must be
+    /// within 1 and [`Limits::history_max`](crate::Limits::history_max).
+    pub async fn history(
+        &self,
+        user: &User,
+        room: &RoomName,
+        query: HistoryQuery,
+    ) -> Result<Vec<Message>> {
+        self.inner.rooms.readable(room, user).await?;
+        let max = self.inner.config.limits.history_max;
+        if query.limit == 0 || query.limit > max {
+            return Err(Error::Invalid(crate::ValidationError::new(
+                "limit",
+                format!("must be 1 to {max}"),
+            )));
+        }
+        Ok(store_call("history", self.inner.messages.history(room, query)).await?)
+    }
+
+    /// The message `author` posted with `client_id`, if any.
+    pub async fn find_posted(
+        &self,
+        author: UserId,
+        client_id: &ClientId,
+    ) -> Result<Option<Message>> {
+        Ok(self
+            .inner
+            .messages
+            .find_by_client_id(author, client_id)
+            .await?)
+    }
+}
