@@ -52,7 +52,7 @@ impl Messenger {
     }
 
     /// Tells the room `user` is typing. Passes on at most one per user per
-    /// room per [`MessengerConfig::typing_interval`]; answers whether this one
+    /// room per [`MessengerConfig::typing_interval`](crate::MessengerConfig::typing_interval); answers whether this one
     /// was passed on.
     pub async fn typing(&self, room: &RoomName, user: &User) -> Result<bool> {
         self.inner.rooms.readable(room, user).await?;
