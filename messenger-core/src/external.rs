@@ -18,19 +18,7 @@ impl ExternalId {
 
     /// Validates `raw`.
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
-        let len = raw.chars().count();
-        if len == 0 || len > Self::MAX_CHARS {
-            return Err(ValidationError::new(
-                "external_id",
-                format!("must be 1 to {} characters long", Self::MAX_CHARS),
-            ));
-        }
-        if raw.chars().any(char::is_control) {
-            return Err(ValidationError::new(
-                "external_id",
-                "must not contain control characters",
-            ));
-        }
+        crate::text::check("external_id", raw, 1..=Self::MAX_CHARS, false)?;
         Ok(Self(raw.to_owned()))
     }
 

@@ -88,6 +88,7 @@ mod rooms;
 mod sequencer;
 mod session;
 mod store;
+mod text;
 mod user;
 
 #[cfg(feature = "testing")]

@@ -81,19 +81,7 @@ pub struct ClientId(String);
 impl ClientId {
     /// Validates `raw` against `limits`.
     pub fn parse(raw: &str, limits: &Limits) -> Result<Self, ValidationError> {
-        let len = raw.chars().count();
-        if len == 0 || len > limits.client_id_chars {
-            return Err(ValidationError::new(
-                "client_id",
-                format!("must be 1 to {} characters long", limits.client_id_chars),
-            ));
-        }
-        if raw.chars().any(char::is_control) {
-            return Err(ValidationError::new(
-                "client_id",
-                "must not contain control characters",
-            ));
-        }
+        crate::text::check("client_id", raw, 1..=limits.client_id_chars, false)?;
         Ok(Self(raw.to_owned()))
     }
 

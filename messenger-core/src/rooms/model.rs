@@ -39,19 +39,7 @@ impl RoomTitle {
     /// Validates `raw` (trimmed).
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
         let t = raw.trim();
-        let len = t.chars().count();
-        if len == 0 || len > Self::MAX_CHARS {
-            return Err(ValidationError::new(
-                "title",
-                format!("must be 1 to {} characters long", Self::MAX_CHARS),
-            ));
-        }
-        if t.chars().any(char::is_control) {
-            return Err(ValidationError::new(
-                "title",
-                "must not contain control characters",
-            ));
-        }
+        crate::text::check("title", t, 1..=Self::MAX_CHARS, false)?;
         Ok(Self(t.to_owned()))
     }
 
@@ -78,18 +66,7 @@ impl RoomTopic {
     /// Validates `raw` (trimmed; empty is allowed).
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
         let t = raw.trim();
-        if t.chars().count() > Self::MAX_CHARS {
-            return Err(ValidationError::new(
-                "topic",
-                format!("must be at most {} characters long", Self::MAX_CHARS),
-            ));
-        }
-        if t.chars().any(|c| c.is_control() && c != '\n') {
-            return Err(ValidationError::new(
-                "topic",
-                "must not contain control characters",
-            ));
-        }
+        crate::text::check("topic", t, 0..=Self::MAX_CHARS, true)?;
         Ok(Self(t.to_owned()))
     }
 
