@@ -1,7 +1,5 @@
-//! Runs the real `community-messenger` binary on an ephemeral port.
-#![allow(dead_code)]
-
-pub mod chromium;
+//! Runs the real `community-messenger` binary on an ephemeral port, with
+//! HTTP and WebSocket clients for it.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -29,7 +27,7 @@ impl App {
 
     /// Starts the binary on `db` with more flags.
     pub async fn start_with(db: &Path, flags: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_community-messenger"))
+        let mut child = Command::new(crate::binary::community_messenger())
             .args(["--addr", "127.0.0.1:0", "--db"])
             .arg(db)
             .args(flags)

@@ -2,10 +2,8 @@
 //! two people make and talk in, a third who cannot find or open it, and a
 //! direct message whose unread badge appears live and clears when read.
 
-mod common;
-
-use common::App;
-use common::chromium::*;
+use messenger_e2e::App;
+use messenger_e2e::chromium::*;
 use serde_json::json;
 
 async fn badge(c: &Client, room_css: &str) -> serde_json::Value {

@@ -1,13 +1,11 @@
 //! Keeps the load generator working against the real server (and its own
 //! floor): a small fan-out must arrive exactly once, in order. Not timed.
 
-mod common;
-
 use std::time::Duration;
 
-use common::App;
 use loadgen::fanout::{self, FanoutOptions};
 use loadgen::{connect, login, users};
+use messenger_e2e::App;
 
 fn small(base: &str) -> FanoutOptions {
     FanoutOptions {

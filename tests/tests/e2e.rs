@@ -1,8 +1,6 @@
 //! The real binary, a real SQLite file, real HTTP and WebSocket clients.
 
-mod common;
-
-use common::App;
+use messenger_e2e::App;
 use serde_json::{Value, json};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

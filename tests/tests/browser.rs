@@ -1,11 +1,9 @@
 //! Real headless Chromium (Debian's `chromium` + `chromedriver`) against the
 //! real binary. Screenshots land in `target/screenshots/`.
 
-mod common;
-
-use common::App;
-use common::chromium::*;
 use fantoccini::Locator;
+use messenger_e2e::App;
+use messenger_e2e::chromium::*;
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -9,7 +9,7 @@ use fantoccini::ClientBuilder;
 pub use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
 
-use super::App;
+use crate::App;
 
 pub struct Driver {
     child: Child,
@@ -78,7 +78,7 @@ impl Drop for Driver {
 }
 
 pub fn screenshots() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
@@ -155,18 +155,17 @@ pub async fn wait_for_message(c: &Client, text: &str) -> String {
     }
 }
 
-/// axe-core, installed by `npm install --prefix examples/community-messenger/tests/axe`.
+/// axe-core, installed by `npm install --prefix tests/axe`.
 pub const AXE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/tests/axe/node_modules/axe-core/axe.min.js"
+    "/axe/node_modules/axe-core/axe.min.js"
 );
 
 /// Serious and critical WCAG 2.0/2.1 A and AA violations on the page as it
 /// is now, in the theme `theme`.
 pub async fn violations(c: &Client, theme: &str) -> Vec<Value> {
-    let axe = std::fs::read_to_string(AXE).unwrap_or_else(|e| {
-        panic!("{AXE}: {e}; run npm install --prefix examples/community-messenger/tests/axe")
-    });
+    let axe = std::fs::read_to_string(AXE)
+        .unwrap_or_else(|e| panic!("{AXE}: {e}; run npm install --prefix tests/axe"));
     c.execute(
         "document.documentElement.dataset.bsTheme = arguments[0]; return true;",
         vec![json!(theme)],

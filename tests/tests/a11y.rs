@@ -1,15 +1,13 @@
 //! WCAG 2.1 AA in real headless Chromium: axe-core on every page with real
 //! content, in light and dark; the main flows by keyboard alone; screen
 //! reader announcements. Needs Debian's `chromium` + `chromedriver` and
-//! axe-core (`npm install --prefix examples/community-messenger/tests/axe`,
+//! axe-core (`npm install --prefix tests/axe`,
 //! as `.ci/run` does).
-
-mod common;
 
 use std::time::Duration;
 
-use common::App;
-use common::chromium::*;
+use messenger_e2e::App;
+use messenger_e2e::chromium::*;
 use serde_json::json;
 
 const TAB: &str = "\u{E004}";
@@ -19,7 +17,7 @@ const SHIFT: &str = "\u{E008}";
 const HOME: &str = "\u{E011}";
 
 /// Another user, with messages already in `general`.
-async fn grace_says(app: &App, bodies: &[String]) -> common::Ws {
+async fn grace_says(app: &App, bodies: &[String]) -> messenger_e2e::Ws {
     let token = app.register_and_login("grace", "grace-password").await;
     let mut ws = app.ws(&token).await;
     ws.send(json!({ "type": "join", "room": "general" })).await;
