@@ -15,7 +15,7 @@ use crate::metrics::{self, store_call};
 use crate::password::PasswordHasher;
 use crate::ratelimit::FailureLimiter;
 use crate::session::{LoginOutcome, Session, SessionRecord, SessionToken, TokenHash};
-use crate::store::{SessionStore, StoreError, UserStore};
+use crate::store::{SessionStore, StoreError, UserRecord, UserStore};
 use crate::user::{Password, User, UserId, Username};
 
 /// A session or all of a user's sessions were revoked; open connections of
@@ -229,6 +229,30 @@ impl Accounts {
             .sessions
             .delete_expired_sessions(now, idle_before)
             .await?)
+    }
+
+    /// Users in id order after `after`, at most `limit` (for administration).
+    pub(crate) async fn list_users(&self, after: UserId, limit: usize) -> Result<Vec<UserRecord>> {
+        Ok(self.users.list_users(after, limit).await?)
+    }
+
+    /// Gives the user named `username` a new password and revokes every
+    /// session of theirs (their open connections close).
+    pub(crate) async fn reset_password(
+        &self,
+        username: &Username,
+        password: &Password,
+    ) -> Result<User> {
+        let record = self
+            .users
+            .find_user_by_name(username)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("no user named '{username}'")))?;
+        let hash = self.hasher.hash(password).await?;
+        self.users.set_password_hash(record.user.id, &hash).await?;
+        self.logout_everywhere(record.user.id).await?;
+        tracing::info!(user = %record.user.username, "password reset");
+        Ok(record.user)
     }
 
     /// Whether the user and session stores answer.

@@ -137,6 +137,33 @@ impl UserStore for MemoryStore {
             .map(|r| r.user.clone()))
     }
 
+    async fn list_users(&self, after: UserId, limit: usize) -> Result<Vec<UserRecord>, StoreError> {
+        let s = self.state();
+        Ok(s.users
+            .iter()
+            .skip(after.0 as usize)
+            .take(limit)
+            .cloned()
+            .collect())
+    }
+
+    async fn set_password_hash(
+        &self,
+        user: UserId,
+        password_hash: &str,
+    ) -> Result<bool, StoreError> {
+        let mut s = self.state();
+        let Some(r) = user
+            .0
+            .checked_sub(1)
+            .and_then(|i| s.users.get_mut(i as usize))
+        else {
+            return Ok(false);
+        };
+        r.password_hash = Some(password_hash.to_owned());
+        Ok(true)
+    }
+
     async fn find_user_by_external_id(
         &self,
         external: &ExternalId,

@@ -67,6 +67,16 @@ pub trait UserStore: Send + Sync + 'static {
     /// Finds a user by id.
     async fn find_user(&self, id: UserId) -> Result<Option<User>, StoreError>;
 
+    /// Users in id order, those after `after`, at most `limit`.
+    async fn list_users(&self, after: UserId, limit: usize) -> Result<Vec<UserRecord>, StoreError>;
+
+    /// Replaces a user's password hash; `false` if there is no such user.
+    async fn set_password_hash(
+        &self,
+        user: UserId,
+        password_hash: &str,
+    ) -> Result<bool, StoreError>;
+
     /// Finds the user the host application knows as `external`.
     async fn find_user_by_external_id(
         &self,

@@ -128,6 +128,7 @@ where
     }
     case!(users_round_trip);
     case!(usernames_are_unique_case_insensitively);
+    case!(users_are_listed_and_passwords_replaced);
     case!(external_users_are_created_once_and_renamed);
     case!(external_user_names_share_the_namespace);
     case!(sessions_round_trip);
@@ -195,6 +196,46 @@ async fn usernames_are_unique_case_insensitively(s: Stores) {
             .await
             .is_ok()
     );
+}
+
+async fn users_are_listed_and_passwords_replaced(s: Stores) {
+    let mut made = Vec::new();
+    for (i, n) in ["ann", "ben", "cat", "dan", "eve"].iter().enumerate() {
+        made.push(
+            s.users
+                .create_user(&name(n), &format!("h{i}"), t(i as i64))
+                .await
+                .unwrap(),
+        );
+    }
+    let first = s.users.list_users(UserId(0), 2).await.unwrap();
+    assert_eq!(
+        first.iter().map(|r| r.user.clone()).collect::<Vec<_>>(),
+        made[..2]
+    );
+    assert_eq!(first[1].password_hash.as_deref(), Some("h1"));
+    assert_eq!(first[1].created_at, t(1));
+    let rest = s.users.list_users(first[1].user.id, 10).await.unwrap();
+    assert_eq!(
+        rest.iter().map(|r| r.user.clone()).collect::<Vec<_>>(),
+        made[2..]
+    );
+    assert!(s.users.list_users(made[4].id, 10).await.unwrap().is_empty());
+
+    assert!(
+        s.users
+            .set_password_hash(made[2].id, "new-hash")
+            .await
+            .unwrap()
+    );
+    let cat = s
+        .users
+        .find_user_by_name(&name("cat"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(cat.password_hash.as_deref(), Some("new-hash"));
+    assert!(!s.users.set_password_hash(UserId(9_999), "x").await.unwrap());
 }
 
 fn external(s: &str) -> ExternalId {

@@ -42,6 +42,7 @@
 #![warn(missing_docs)]
 
 mod error;
+mod maintenance;
 mod options;
 mod readers;
 mod rooms;
@@ -50,6 +51,7 @@ mod store;
 mod writer;
 
 pub use error::SqliteError;
+pub use maintenance::{backup, check};
 pub use options::{Durability, SqliteOptions};
 pub use schema::SCHEMA_VERSION;
 pub use store::SqliteStore;

@@ -133,6 +133,18 @@ fn message_row(r: &Row<'_>) -> rusqlite::Result<Message> {
     })
 }
 
+/// `id, username, password_hash, created_at`; `''` is no password.
+fn user_record_row(r: &Row<'_>) -> rusqlite::Result<UserRecord> {
+    Ok(UserRecord {
+        user: User {
+            id: UserId(r.get::<_, i64>(0)? as u64),
+            username: Username::from_trusted(r.get(1)?),
+        },
+        password_hash: Some(r.get::<_, String>(2)?).filter(|h| !h.is_empty()),
+        created_at: from_ms(r.get(3)?)?,
+    })
+}
+
 pub(crate) fn user_row(r: &Row<'_>) -> rusqlite::Result<User> {
     Ok(User {
         id: UserId(r.get::<_, i64>(0)? as u64),
@@ -191,19 +203,7 @@ impl UserStore for SqliteStore {
                 c.prepare_cached(
                     "SELECT id, username, password_hash, created_at FROM users WHERE username = ?1",
                 )
-                .and_then(|mut s| {
-                    s.query_row([username], |r| {
-                        Ok(UserRecord {
-                            user: User {
-                                id: UserId(r.get::<_, i64>(0)? as u64),
-                                username: Username::from_trusted(r.get(1)?),
-                            },
-                            password_hash: Some(r.get::<_, String>(2)?).filter(|h| !h.is_empty()),
-                            created_at: from_ms(r.get(3)?)?,
-                        })
-                    })
-                    .optional()
-                })
+                .and_then(|mut s| s.query_row([username], user_record_row).optional())
                 .map_err(backend)
             })
             .await
@@ -222,6 +222,38 @@ impl UserStore for SqliteStore {
                         })
                         .optional()
                     })
+                    .map_err(backend)
+            })
+            .await
+    }
+
+    async fn list_users(&self, after: UserId, limit: usize) -> Result<Vec<UserRecord>, StoreError> {
+        self.readers
+            .read(move |c| {
+                c.prepare_cached(
+                    "SELECT id, username, password_hash, created_at FROM users
+                     WHERE id > ?1 ORDER BY id LIMIT ?2",
+                )
+                .and_then(|mut s| {
+                    s.query_map(params![after.0 as i64, limit as i64], user_record_row)?
+                        .collect()
+                })
+                .map_err(backend)
+            })
+            .await
+    }
+
+    async fn set_password_hash(
+        &self,
+        user: UserId,
+        password_hash: &str,
+    ) -> Result<bool, StoreError> {
+        let hash = password_hash.to_owned();
+        self.writer
+            .write(move |c| {
+                c.prepare_cached("UPDATE users SET password_hash = ?2 WHERE id = ?1")
+                    .and_then(|mut s| s.execute(params![user.0 as i64, hash]))
+                    .map(|n| n > 0)
                     .map_err(backend)
             })
             .await

@@ -3,19 +3,31 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::Parser;
 use clap::builder::BoolishValueParser;
+use clap::{Parser, Subcommand};
 
 /// Community Messenger: register, log in and chat in real time.
+///
+/// With no command it serves; the commands administer the same database,
+/// whether the server is running or not.
 #[derive(Debug, Parser)]
 #[command(version, about)]
 pub struct Args {
+    /// What to do instead of serving.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Address to listen on.
     #[arg(long, env = "MESSENGER_ADDR", default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,
 
     /// SQLite database file (created with its folder on first run).
-    #[arg(long, env = "MESSENGER_DB", default_value = "instance/messenger.db")]
+    #[arg(
+        long,
+        env = "MESSENGER_DB",
+        default_value = "instance/messenger.db",
+        global = true
+    )]
     pub db: PathBuf,
 
     /// Mark cookies Secure (set this when serving behind TLS).
@@ -57,4 +69,38 @@ impl From<RoomCreationArg> for messenger_core::RoomCreation {
             RoomCreationArg::Nobody => Self::Nobody,
         }
     }
+}
+
+/// Administration commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Write a consistent copy of the database to FILE (safe while the
+    /// server runs: SQLite's online backup).
+    Backup {
+        /// Where the copy goes (replaced if it exists).
+        file: PathBuf,
+    },
+    /// Check the database's integrity; exits 1 if it finds problems.
+    Check,
+}
+
+/// `user` subcommands. Passwords are read from standard input (prompted
+/// without echo on a terminal), never from the command line.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// List every user: id, name, created, how they log in.
+    List,
+    /// Create a user with a password.
+    Create {
+        /// The username.
+        username: String,
+    },
+    /// Give a user a new password and log them out everywhere.
+    ResetPassword {
+        /// The username.
+        username: String,
+    },
 }

@@ -1,5 +1,6 @@
 //! The Community Messenger server: `cargo run --release -p community-messenger`.
 
+mod admin;
 mod allocator;
 mod cli;
 mod telemetry;
@@ -45,7 +46,11 @@ async fn run() -> anyhow::Result<()> {
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
         .init();
-    let args = cli::Args::parse();
+    let mut args = cli::Args::parse();
+    if let Some(command) = args.command.take() {
+        let code = admin::run(command, &args.db).await?;
+        std::process::exit(code);
+    }
 
     // Every socket is a file descriptor; take all the system allows.
     match rlimit::increase_nofile_limit(u64::MAX) {

@@ -30,7 +30,7 @@ use crate::room::RoomName;
 use crate::rooms::{DirectoryEntry, MyRoom, NewRoom, ReadState, Room, Rooms};
 use crate::sequencer::RoomSequencer;
 use crate::session::{LoginOutcome, Session, SessionToken};
-use crate::store::MessageStore;
+use crate::store::{MessageStore, UserRecord};
 use crate::user::{Password, User, UserId, Username};
 
 /// The chat service. Cheap to clone: clones share one state.
@@ -247,6 +247,18 @@ impl Messenger {
     /// close when theirs is revoked.
     pub fn revocations(&self) -> broadcast::Receiver<Revocation> {
         self.inner.accounts.revocations()
+    }
+
+    /// Users in id order after `after`, at most `limit`: for administration
+    /// tools, never for other users.
+    pub async fn list_users(&self, after: UserId, limit: usize) -> Result<Vec<UserRecord>> {
+        self.inner.accounts.list_users(after, limit).await
+    }
+
+    /// Gives the user named `username` a new password and revokes every
+    /// session of theirs, so their open connections close.
+    pub async fn reset_password(&self, username: &Username, password: &Password) -> Result<User> {
+        self.inner.accounts.reset_password(username, password).await
     }
 
     /// Deletes expired sessions from the store; returns how many.

@@ -1,0 +1,128 @@
+//! The administration commands: they work on the same database as the
+//! server, whether it is running or not (SQLite's locking and WAL let both
+//! write; a reset password closes the user's sockets at the server's next
+//! session recheck).
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use messenger_core::{Messenger, Password, UserId, Username};
+use messenger_sqlite::{SqliteOptions, SqliteStore};
+
+use crate::cli::{Command, UserCommand};
+
+/// Runs `command` on the database at `db`; the process's exit code.
+pub async fn run(command: Command, db: &Path) -> anyhow::Result<i32> {
+    match command {
+        Command::Backup { file } => {
+            let (db, dest) = (db.to_owned(), file.clone());
+            tokio::task::spawn_blocking(move || messenger_sqlite::backup(db, dest))
+                .await?
+                .with_context(|| format!("backing up to {}", file.display()))?;
+            println!("Backed up to {}", file.display());
+            Ok(0)
+        }
+        Command::Check => {
+            let path = db.to_owned();
+            let problems = tokio::task::spawn_blocking(move || messenger_sqlite::check(path))
+                .await?
+                .with_context(|| format!("checking {}", db.display()))?;
+            if problems.is_empty() {
+                println!("ok");
+                Ok(0)
+            } else {
+                for p in &problems {
+                    println!("{p}");
+                }
+                Ok(1)
+            }
+        }
+        Command::User(command) => {
+            let messenger = open(db).await?;
+            let limits = messenger.config().limits.clone();
+            match command {
+                UserCommand::List => {
+                    let mut after = UserId(0);
+                    let mut out = std::io::stdout().lock();
+                    writeln!(
+                        out,
+                        "{:>6}  {:<32}  {:<24}  login",
+                        "id", "username", "created"
+                    )?;
+                    loop {
+                        let page = messenger.list_users(after, 500).await?;
+                        let Some(last) = page.last() else { break };
+                        after = last.user.id;
+                        for r in &page {
+                            let login = if r.password_hash.is_some() {
+                                "password"
+                            } else {
+                                "host app"
+                            };
+                            writeln!(
+                                out,
+                                "{:>6}  {:<32}  {:<24}  {login}",
+                                r.user.id,
+                                r.user.username,
+                                messenger_core::rfc3339_string(r.created_at)
+                            )?;
+                        }
+                    }
+                    Ok(0)
+                }
+                UserCommand::Create { username } => {
+                    let username = Username::parse(&username, &limits)?;
+                    let password = Password::parse(
+                        &read_password(&format!("Password for {username}: "))?,
+                        &limits,
+                    )?;
+                    let user = messenger.register(username, password).await?;
+                    println!("Created {} (id {})", user.username, user.id);
+                    Ok(0)
+                }
+                UserCommand::ResetPassword { username } => {
+                    let username = Username::parse(&username, &limits)?;
+                    let password = Password::parse(
+                        &read_password(&format!("New password for {username}: "))?,
+                        &limits,
+                    )?;
+                    let user = messenger.reset_password(&username, &password).await?;
+                    println!(
+                        "New password set for {}; every session of theirs is logged out",
+                        user.username
+                    );
+                    Ok(0)
+                }
+            }
+        }
+    }
+}
+
+async fn open(db: &Path) -> anyhow::Result<Messenger> {
+    if !db.exists() {
+        bail!(
+            "no database at {} (start the server once, or pass --db)",
+            db.display()
+        );
+    }
+    let store = SqliteStore::open(db, SqliteOptions::default())
+        .await
+        .with_context(|| format!("opening the database {}", db.display()))?;
+    Ok(Messenger::builder().store(Arc::new(store)).build()?)
+}
+
+/// A password from the terminal without echo, or a line of standard input.
+fn read_password(prompt: &str) -> anyhow::Result<String> {
+    if std::io::stdin().is_terminal() {
+        return Ok(rpassword::prompt_password(prompt)?);
+    }
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let password = line.trim_end_matches(['\r', '\n']).to_owned();
+    if password.is_empty() {
+        bail!("no password on standard input");
+    }
+    Ok(password)
+}
