@@ -11,7 +11,10 @@ use std::collections::HashMap;
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 
-use messenger_core::{ExternalId, HostIdentity, Limits, MemoryStore, Messenger, Username};
+use messenger_core::{
+    ExternalId, HostIdentity, Limits, MemoryStore, Messenger, NewRoom, RoomName, RoomTitle,
+    RoomTopic, Username,
+};
 use messenger_warp::{ApiError, Authenticator, Web, async_trait};
 use rand::Rng;
 use warp::http::header::{COOKIE, LOCATION, SET_COOKIE};
@@ -37,11 +40,14 @@ pub struct Customer {
 #[derive(Debug, Default)]
 pub struct Shop {
     customers: Vec<Customer>,
+    orders: Vec<Order>,
     sessions: Mutex<HashMap<String, u64>>,
 }
 
 impl Shop {
-    /// A shop with two demo customers: alice / alice-secret, bob / bob-secret.
+    /// A shop with three demo customers (alice / alice-secret, bob /
+    /// bob-secret, carol / carol-secret) and one order, 1001, that bob
+    /// sold to alice.
     pub fn demo() -> Self {
         let customer = |id, name: &str| Customer {
             id,
@@ -49,7 +55,17 @@ impl Shop {
             password: format!("{name}-secret"),
         };
         Self {
-            customers: vec![customer(1001, "alice"), customer(1002, "bob")],
+            customers: vec![
+                customer(1001, "alice"),
+                customer(1002, "bob"),
+                customer(1003, "carol"),
+            ],
+            orders: vec![Order {
+                id: 1001,
+                item: "Blue kettle".into(),
+                buyer: 1001,
+                seller: 1002,
+            }],
             sessions: Mutex::default(),
         }
     }
@@ -117,20 +133,72 @@ fn identity(customer: &Customer, limits: &Limits) -> Result<HostIdentity, ApiErr
     })
 }
 
+/// An order between two customers; each gets a private chat room of its
+/// own, for its buyer and seller only.
+#[derive(Debug, Clone)]
+pub struct Order {
+    /// The shop's order number.
+    pub id: u64,
+    /// What was sold.
+    pub item: String,
+    /// The buying customer's id.
+    pub buyer: u64,
+    /// The selling customer's id.
+    pub seller: u64,
+}
+
+/// The chat room of an order: `order-{id}`.
+pub fn order_room(order: u64) -> String {
+    format!("order-{order}")
+}
+
+/// Creates the private room of each order, from the shop's own code: no
+/// HTTP round trip, and the room creation setting does not apply.
+async fn open_order_rooms(shop: &Shop, messenger: &Messenger) -> Result<(), messenger_core::Error> {
+    let limits = messenger.config().limits.clone();
+    for order in &shop.orders {
+        let mut parties = Vec::new();
+        for id in [order.buyer, order.seller] {
+            if let Some(customer) = shop.customers.iter().find(|c| c.id == id) {
+                let identity = identity(customer, &limits).map_err(|e| {
+                    messenger_core::Error::Internal(format!("customer {id}: {}", e.message))
+                })?;
+                parties.push(messenger.host_user(&identity).await?.id);
+            }
+        }
+        messenger
+            .create_room(
+                None,
+                NewRoom {
+                    name: RoomName::parse(&order_room(order.id), &limits)?,
+                    title: RoomTitle::parse(&format!("Order {}: {}", order.id, order.item))?,
+                    topic: RoomTopic::parse(
+                        "Questions about this order, between its buyer and seller",
+                    )?,
+                    private: true,
+                },
+                &parties,
+            )
+            .await?;
+    }
+    Ok(())
+}
+
 /// The shop with the chat mounted: its routes, and the chat's [`Web`] (to
 /// shut down with).
-pub fn app(
+pub async fn app(
     shop: Arc<Shop>,
 ) -> Result<
     (
         impl Filter<Extract = (Response,), Error = Infallible> + Clone,
         Web,
     ),
-    messenger_core::BuildError,
+    Box<dyn std::error::Error + Send + Sync>,
 > {
     let messenger = Messenger::builder()
         .store(Arc::new(MemoryStore::new()))
         .build()?;
+    open_order_rooms(&shop, &messenger).await?;
     let limits = messenger.config().limits.clone();
     let chat = Web::builder(messenger)
         .authenticator(Arc::new(ShopAuthenticator {
@@ -143,12 +211,29 @@ pub fn app(
     let home = warp::path::end()
         .and(warp::header::headers_cloned())
         .map(move |h: HeaderMap| {
-            let who = match s.customer_of(&h) {
-                Some(c) => format!(
-                    "<p>Welcome back, {}. <a href=\"/chat\">Open the customer chat</a>.</p>\
-                     <form method=\"post\" action=\"/logout\"><button>Log out</button></form>",
-                    c.name
-                ),
+                        let who = match s.customer_of(&h) {
+                Some(c) => {
+                    let orders: String = s
+                        .orders
+                        .iter()
+                        .filter(|o| o.buyer == c.id || o.seller == c.id)
+                        .map(|o| {
+                            format!(
+                                "<li>Order {} ({}): <a href=\"/chat/{}\">talk to the {}</a></li>",
+                                o.id,
+                                o.item,
+                                order_room(o.id),
+                                if o.buyer == c.id { "seller" } else { "buyer" }
+                            )
+                        })
+                        .collect();
+                    format!(
+                        "<p>Welcome back, {}. <a href=\"/chat\">Open the customer chat</a>.</p>\
+                         <ul>{orders}</ul>\
+                         <form method=\"post\" action=\"/logout\"><button>Log out</button></form>",
+                        c.name
+                    )
+                }
                 None => "<p><a href=\"/login\">Log in</a> to chat with other customers.</p>"
                     .to_owned(),
             };

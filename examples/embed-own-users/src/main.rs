@@ -6,8 +6,8 @@ use std::sync::Arc;
 use embed_own_users::{Shop, app};
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let (routes, chat) = app(Arc::new(Shop::demo()))?;
+async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let (routes, chat) = app(Arc::new(Shop::demo())).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:3031").await?;
     println!(
         "Acme shop with customer chat at http://{}/",

@@ -20,7 +20,7 @@ struct Running {
 }
 
 async fn start() -> Running {
-    let (routes, chat) = app(Arc::new(Shop::demo())).unwrap();
+    let (routes, chat) = app(Arc::new(Shop::demo())).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -200,4 +200,71 @@ async fn shop_customers_chat_without_registering_and_leave_with_the_shops_logout
         .await
         .unwrap();
     assert_eq!(again["user"]["id"], me["user"]["id"]);
+}
+
+#[tokio::test]
+async fn each_order_has_a_private_room_for_its_buyer_and_seller_only() {
+    let shop = start().await;
+    let alice = shop.shop_login("alice", "alice-secret").await;
+    let bob = shop.shop_login("bob", "bob-secret").await;
+    let carol = shop.shop_login("carol", "carol-secret").await;
+
+    // The shop's page links each party to the order's room.
+    let home = shop.get("/", Some(&alice)).await.text().await.unwrap();
+    assert!(home.contains("href=\"/chat/order-1001\""), "{home}");
+    assert!(home.contains("talk to the seller"));
+    let home = shop.get("/", Some(&carol)).await.text().await.unwrap();
+    assert!(!home.contains("order-1001"));
+
+    // Both parties have it in their rooms and can talk in it.
+    let rooms: Value = shop
+        .get("/api/rooms", Some(&bob))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let order = rooms["rooms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "order-1001")
+        .expect("the order's room in the seller's list");
+    assert_eq!(order["kind"], "private");
+    assert_eq!(order["title"], "Order 1001: Blue kettle");
+    let mut a = shop.ws(&alice).await;
+    next(&mut a).await;
+    send(&mut a, json!({ "type": "join", "room": "order-1001" })).await;
+    until(&mut a, "presence").await;
+    send(
+        &mut a,
+        json!({ "type": "send", "room": "order-1001", "body": "When will it ship?", "client_id": "o1" }),
+    )
+    .await;
+    until(&mut a, "message").await;
+    let page: Value = shop
+        .get("/api/rooms/order-1001/messages", Some(&bob))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["messages"][0]["body"], "When will it ship?");
+
+    // Another customer cannot read, list or open it.
+    assert_eq!(
+        shop.get("/api/rooms/order-1001/messages", Some(&carol))
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        shop.get("/chat/order-1001", Some(&carol)).await.status(),
+        404
+    );
+    let theirs: Value = shop
+        .get("/api/rooms", Some(&carol))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(!theirs.to_string().contains("order-1001"));
 }
