@@ -12,9 +12,12 @@ use crate::config::SessionPolicy;
 use crate::error::{Error, Result};
 use crate::external::HostIdentity;
 use crate::metrics::{self, store_call};
+use crate::moderation::Moderation;
 use crate::password::PasswordHasher;
 use crate::ratelimit::FailureLimiter;
-use crate::session::{LoginOutcome, Session, SessionRecord, SessionToken, TokenHash};
+use crate::session::{
+    LoginOutcome, Session, SessionInfo, SessionOptions, SessionRecord, SessionToken, TokenHash,
+};
 use crate::store::{SessionStore, StoreError, UserRecord, UserStore};
 use crate::user::{Password, User, UserId, Username};
 
@@ -51,6 +54,7 @@ pub(crate) struct Accounts {
     policy: SessionPolicy,
     login_failures: FailureLimiter<String>,
     revocations: broadcast::Sender<Revocation>,
+    moderation: Arc<Moderation>,
 }
 
 impl Accounts {
@@ -61,6 +65,7 @@ impl Accounts {
         hasher: PasswordHasher,
         policy: SessionPolicy,
         login_failures: FailureLimiter<String>,
+        moderation: Arc<Moderation>,
     ) -> Self {
         Self {
             users,
@@ -70,6 +75,7 @@ impl Accounts {
             policy,
             login_failures,
             revocations: broadcast::channel(256).0,
+            moderation,
         }
     }
 
@@ -94,7 +100,7 @@ impl Accounts {
         &self,
         username: &Username,
         password: &Password,
-        remember: bool,
+        options: SessionOptions,
     ) -> Result<LoginOutcome> {
         let key = username.canonical();
         self.login_failures.check(&key).map_err(|retry_after| {
@@ -117,13 +123,21 @@ impl Accounts {
             ::metrics::counter!(metrics::LOGIN_FAILURES).increment(1);
             return Err(Error::Unauthorized("invalid username or password"));
         };
-        self.open_session(record.user, remember).await
+        // Only after the password proved who is asking: a ban is not
+        // something to tell a stranger.
+        self.moderation.not_banned(record.user.id).await?;
+        self.open_session(record.user, options).await
     }
 
     /// Opens a new session for `user` without any credential check: for a
     /// host application that authenticated the person itself and hands the
     /// token to its client (as a bearer token or the chat's cookie).
-    pub(crate) async fn open_session(&self, user: User, remember: bool) -> Result<LoginOutcome> {
+    pub(crate) async fn open_session(
+        &self,
+        user: User,
+        options: SessionOptions,
+    ) -> Result<LoginOutcome> {
+        let remember = options.remember;
         let now = self.clock.now();
         let policy = &self.policy;
         let lifetime = if remember {
@@ -139,6 +153,7 @@ impl Accounts {
             last_seen_at: now,
             expires_at: now + delta(lifetime),
             remember,
+            user_agent: options.user_agent.map(|a| a.as_str().to_owned()),
         };
         self.sessions.create_session(&record).await?;
         Ok(LoginOutcome {
@@ -159,6 +174,7 @@ impl Accounts {
         )
         .await?;
         if let Some(user) = known.filter(|u| u.username == identity.username) {
+            self.moderation.not_banned_cached(user.id).await?;
             return Ok(user);
         }
         let user = users
@@ -171,6 +187,7 @@ impl Accounts {
                 )),
                 other => other.into(),
             })?;
+        self.moderation.not_banned_cached(user.id).await?;
         Ok(user)
     }
 
@@ -219,6 +236,82 @@ impl Accounts {
     /// close when theirs is revoked.
     pub(crate) fn revocations(&self) -> broadcast::Receiver<Revocation> {
         self.revocations.subscribe()
+    }
+
+    /// The sessions of `session`'s user, newest first, the asking one marked.
+    pub(crate) async fn sessions(&self, session: &Session) -> Result<Vec<SessionInfo>> {
+        let now = self.clock.now();
+        let idle = delta(self.policy.idle_timeout);
+        Ok(self
+            .sessions
+            .user_sessions(session.user.id)
+            .await?
+            .into_iter()
+            .filter(|r| r.expires_at > now && r.last_seen_at + idle > now)
+            .map(|r| SessionInfo {
+                id: r.token_hash.public_id(),
+                created_at: r.created_at,
+                last_seen_at: r.last_seen_at,
+                expires_at: r.expires_at,
+                user_agent: r.user_agent,
+                current: r.token_hash == session.record.token_hash,
+            })
+            .collect())
+    }
+
+    /// Revokes the session of `session`'s user whose public id is `id`
+    /// (possibly `session` itself).
+    pub(crate) async fn logout_session(&self, session: &Session, id: &str) -> Result<()> {
+        let found = self
+            .sessions
+            .user_sessions(session.user.id)
+            .await?
+            .into_iter()
+            .find(|r| r.token_hash.public_id() == id)
+            .ok_or_else(|| Error::NotFound("no such session".into()))?;
+        self.sessions.delete_session(&found.token_hash).await?;
+        let _ = self.revocations.send(Revocation::Session(found.token_hash));
+        Ok(())
+    }
+
+    /// Changes the password of `session`'s user, given the current one,
+    /// and revokes every other session of theirs (their sockets close).
+    pub(crate) async fn change_password(
+        &self,
+        session: &Session,
+        current: &Password,
+        new: &Password,
+    ) -> Result<()> {
+        let user = &session.user;
+        let key = user.username.canonical();
+        self.login_failures.check(&key).map_err(|retry_after| {
+            metrics::rate_limited("login");
+            Error::RateLimited { retry_after }
+        })?;
+        let record = self.users.find_user_by_name(&user.username).await?;
+        let hash = record.as_ref().and_then(|r| r.password_hash.as_deref());
+        if hash.is_none() {
+            return Err(Error::Forbidden(
+                "this account signs in through the host application".into(),
+            ));
+        }
+        if !self.hasher.verify(current, hash).await? {
+            self.login_failures.record_failure(key);
+            return Err(Error::Invalid(crate::ValidationError::new(
+                "current_password",
+                "is not your current password",
+            )));
+        }
+        let hash = self.hasher.hash(new).await?;
+        self.users.set_password_hash(user.id, &hash).await?;
+        for other in self.sessions.user_sessions(user.id).await? {
+            if other.token_hash != session.record.token_hash {
+                self.sessions.delete_session(&other.token_hash).await?;
+                let _ = self.revocations.send(Revocation::Session(other.token_hash));
+            }
+        }
+        tracing::info!(user = %user.username, "password changed");
+        Ok(())
     }
 
     /// Deletes expired sessions from the store; returns how many.

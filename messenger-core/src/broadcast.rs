@@ -23,6 +23,9 @@ use crate::user::User;
 pub enum EventKind {
     /// A stored message.
     Message(Message),
+    /// A stored message was edited or deleted: it as it is now, with the
+    /// room's change number in [`Message::rev`].
+    Changed(Message),
     /// Who came online and who went offline since the last diff.
     PresenceDiff {
         /// The room.

@@ -106,6 +106,20 @@ pub enum Error {
         /// How long until a retry can succeed.
         retry_after: Duration,
     },
+    /// A moderator muted the user: nothing they send is accepted until `until`.
+    #[error("you are muted for {} more (until {} UTC)", crate::moderation::left(*.left), until.format("%Y-%m-%d %H:%M"))]
+    Muted {
+        /// When the mute ends.
+        until: chrono::DateTime<chrono::Utc>,
+        /// How long that is from now.
+        left: Duration,
+    },
+    /// A moderator banned the user.
+    #[error("this account is banned{}", crate::moderation::because(reason))]
+    Banned {
+        /// The moderator's reason (may be empty).
+        reason: String,
+    },
     /// A store failed.
     #[error("storage failed")]
     Storage(#[source] StoreError),
@@ -122,7 +136,7 @@ impl Error {
             Self::Invalid(_) => ErrorCode::Invalid,
             Self::TooLarge(_) => ErrorCode::TooLarge,
             Self::Unauthorized(_) => ErrorCode::Unauthorized,
-            Self::Forbidden(_) => ErrorCode::Forbidden,
+            Self::Forbidden(_) | Self::Muted { .. } | Self::Banned { .. } => ErrorCode::Forbidden,
             Self::NotFound(_) => ErrorCode::NotFound,
             Self::Conflict(_) => ErrorCode::Conflict,
             Self::RateLimited { .. } => ErrorCode::RateLimited,

@@ -78,6 +78,7 @@ mod memory;
 mod message;
 mod messenger;
 pub mod metrics;
+pub mod moderation;
 mod password;
 mod presence;
 mod presence_feed;
@@ -85,6 +86,7 @@ mod priority;
 mod ratelimit;
 mod room;
 mod rooms;
+pub mod search;
 mod sequencer;
 mod session;
 mod store;
@@ -105,9 +107,12 @@ pub use error::{Error, ErrorCode, Result, ValidationError};
 pub use external::{ExternalId, HostIdentity};
 pub use memory::MemoryStore;
 pub use message::{
-    Appended, ClientId, HistoryQuery, Message, MessageBody, MessageId, NewMessage, Posted,
+    Appended, ChangeKind, ClientId, HistoryQuery, Message, MessageBody, MessageChange, MessageId,
+    NewMessage, Posted,
 };
+pub use messenger::CHANGES_PAGE_MAX;
 pub use messenger::{BuildError, Joined, Messenger, MessengerBuilder, PresenceGuard};
+pub use moderation::{Actor, ModAction, ModActionKind, Reason, Role, Standing};
 pub use password::PasswordHasher;
 pub use presence::{LocalPresence, Presence};
 pub use ratelimit::{FailureLimiter, KeyedRate};
@@ -116,10 +121,15 @@ pub use rooms::{
     DirectoryEntry, MAX_MENTIONS, Membership, MyRoom, NewRoom, ReadState, Room, RoomCreation,
     RoomKind, RoomTitle, RoomTopic, mentioned,
 };
+pub use search::{SearchHit, SearchPage, SearchQuery};
 pub use sequencer::PendingPost;
-pub use session::{LoginOutcome, Session, SessionRecord, SessionToken, TokenHash};
+pub use session::{
+    LoginOutcome, Session, SessionInfo, SessionOptions, SessionRecord, SessionToken, TokenHash,
+    UserAgent,
+};
 pub use store::{
-    BoxError, MessageStore, RoomHead, RoomStore, SessionStore, StoreError, UserRecord, UserStore,
+    BoxError, MessageStore, ModerationStore, RoomHead, RoomStore, SessionStore, StoreError,
+    UserRecord, UserStore,
 };
 pub use user::{Password, User, UserId, Username};
 

@@ -8,12 +8,18 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::external::ExternalId;
-use crate::message::{Appended, ClientId, HistoryQuery, Message, MessageId, NewMessage};
+use crate::message::{
+    Appended, ChangeKind, ClientId, HistoryQuery, Message, MessageBody, MessageChange, MessageId,
+    NewMessage,
+};
+use crate::moderation::{ModAction, NewModAction, Standing, StandingChange};
 use crate::room::RoomName;
 use crate::rooms::{Membership, ReadState, Room, RoomKind};
+use crate::search::SearchQuery;
 use crate::session::{SessionRecord, TokenHash};
 use crate::store::{
-    MessageStore, RoomHead, RoomStore, SessionStore, StoreError, UserRecord, UserStore,
+    MessageStore, ModerationStore, RoomHead, RoomStore, SessionStore, StoreError, UserRecord,
+    UserStore,
 };
 use crate::user::{User, UserId, Username};
 
@@ -35,6 +41,12 @@ struct State {
     /// Per room: member and read position.
     members: HashMap<RoomName, HashMap<UserId, MessageId>>,
     mentions: HashMap<(UserId, RoomName), BTreeSet<MessageId>>,
+    /// Every message in posting order: a search cursor is an index + 1.
+    order: Vec<(RoomName, MessageId)>,
+    /// Per room, its newest change number.
+    revs: HashMap<RoomName, u64>,
+    standings: HashMap<UserId, Standing>,
+    mod_log: Vec<NewModAction>,
 }
 
 impl MemoryStore {
@@ -227,6 +239,18 @@ impl SessionStore for MemoryStore {
         Ok(self.state().sessions.remove(hash).is_some())
     }
 
+    async fn user_sessions(&self, user: UserId) -> Result<Vec<SessionRecord>, StoreError> {
+        let mut out: Vec<SessionRecord> = self
+            .state()
+            .sessions
+            .values()
+            .filter(|r| r.user_id == user)
+            .cloned()
+            .collect();
+        out.sort_by_key(|r| std::cmp::Reverse(r.created_at));
+        Ok(out)
+    }
+
     async fn delete_user_sessions(&self, user: UserId) -> Result<u64, StoreError> {
         let mut s = self.state();
         let before = s.sessions.len();
@@ -266,15 +290,10 @@ impl MessageStore for MemoryStore {
                 continue;
             }
             let list = s.rooms.entry(new.room.clone()).or_default();
-            let message = Message {
-                id: MessageId(list.len() as u64 + 1),
-                room: new.room,
-                author: new.author,
-                body: new.body,
-                sent_at: new.sent_at,
-                client_id: new.client_id,
-            };
+            let id = MessageId(list.len() as u64 + 1);
+            let message = Message::posted(new, id);
             list.push(message.clone());
+            s.order.push((message.room.clone(), id));
             s.by_client_id
                 .insert(key, (message.room.clone(), message.id));
             out.push(Appended {
@@ -321,6 +340,7 @@ impl MessageStore for MemoryStore {
                     .map(|m| RoomHead {
                         last_id: m.id,
                         sent_at: m.sent_at,
+                        rev: s.revs.get(r).copied().unwrap_or(0),
                     })
             })
             .collect())
@@ -336,6 +356,171 @@ impl MessageStore for MemoryStore {
             .get(&(author, client_id.clone()))
             .and_then(|(room, id)| s.message(room, *id))
             .map(|m| s.current(m)))
+    }
+
+    async fn find_message(
+        &self,
+        room: &RoomName,
+        id: MessageId,
+    ) -> Result<Option<Message>, StoreError> {
+        let s = self.state();
+        Ok(s.message(room, id).map(|m| s.current(m)))
+    }
+
+    async fn change(&self, change: &MessageChange) -> Result<Option<Message>, StoreError> {
+        let mut s = self.state();
+        let live = s
+            .message(&change.room, change.id)
+            .is_some_and(|m| !m.is_deleted());
+        if !live {
+            return Ok(None);
+        }
+        let rev = s.revs.entry(change.room.clone()).or_default();
+        *rev += 1;
+        let rev = *rev;
+        let list = s.rooms.get_mut(&change.room).expect("checked above");
+        let m = &mut list[(change.id.0 - 1) as usize];
+        match &change.kind {
+            ChangeKind::Edit(body) => {
+                m.body = body.clone();
+                m.edited_at = Some(change.at);
+            }
+            ChangeKind::Delete => {
+                m.body = MessageBody::erased();
+                m.deleted_at = Some(change.at);
+            }
+        }
+        m.rev = rev;
+        let m = m.clone();
+        Ok(Some(s.current(&m)))
+    }
+
+    async fn changes(
+        &self,
+        room: &RoomName,
+        after_rev: u64,
+        limit: usize,
+    ) -> Result<Vec<Message>, StoreError> {
+        let s = self.state();
+        let mut out: Vec<Message> = s
+            .rooms
+            .get(room)
+            .map(|list| list.iter().filter(|m| m.rev > after_rev).cloned().collect())
+            .unwrap_or_default();
+        out.sort_by_key(|m| m.rev);
+        out.truncate(limit);
+        Ok(out.iter().map(|m| s.current(m)).collect())
+    }
+
+    async fn deleted_after(&self, rooms: &[(RoomName, MessageId)]) -> Result<Vec<u64>, StoreError> {
+        let s = self.state();
+        Ok(rooms
+            .iter()
+            .map(|(room, after)| {
+                s.rooms.get(room).map_or(0, |list| {
+                    list.iter()
+                        .skip(after.0 as usize)
+                        .filter(|m| m.is_deleted())
+                        .count() as u64
+                })
+            })
+            .collect())
+    }
+
+    async fn search(
+        &self,
+        rooms: &[RoomName],
+        terms: &[String],
+        before: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<(u64, Message)>, StoreError> {
+        let s = self.state();
+        let Ok(query) = SearchQuery::parse(&terms.join(" ")) else {
+            return Ok(Vec::new());
+        };
+        let rooms: std::collections::HashSet<&RoomName> = rooms.iter().collect();
+        let end = before.map_or(s.order.len(), |b| {
+            (b.saturating_sub(1) as usize).min(s.order.len())
+        });
+        Ok(s.order[..end]
+            .iter()
+            .enumerate()
+            .rev()
+            .filter(|(_, (room, _))| rooms.contains(room))
+            .filter_map(|(i, (room, id))| {
+                let m = s.message(room, *id)?;
+                (!m.is_deleted() && query.matches(m.body.as_str()))
+                    .then(|| (i as u64 + 1, s.current(m)))
+            })
+            .take(limit)
+            .collect())
+    }
+}
+
+impl State {
+    fn user_of(&self, id: UserId) -> Option<User> {
+        self.user(id).cloned()
+    }
+}
+
+#[async_trait]
+impl ModerationStore for MemoryStore {
+    async fn standing(&self, user: UserId) -> Result<Option<Standing>, StoreError> {
+        let s = self.state();
+        Ok(s.user(user)
+            .map(|_| s.standings.get(&user).cloned().unwrap_or_default()))
+    }
+
+    async fn moderate(
+        &self,
+        user: UserId,
+        change: &StandingChange,
+        entry: &NewModAction,
+    ) -> Result<bool, StoreError> {
+        let mut s = self.state();
+        if s.user(user).is_none() {
+            return Ok(false);
+        }
+        let standing = s.standings.entry(user).or_default();
+        match change {
+            StandingChange::Role(role) => standing.role = *role,
+            StandingChange::Mute(until) => standing.muted_until = *until,
+            StandingChange::Ban(ban) => standing.ban = ban.clone(),
+        }
+        s.mod_log.push(entry.clone());
+        Ok(true)
+    }
+
+    async fn log_action(&self, entry: &NewModAction) -> Result<(), StoreError> {
+        self.state().mod_log.push(entry.clone());
+        Ok(())
+    }
+
+    async fn mod_log(
+        &self,
+        before: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<ModAction>, StoreError> {
+        let s = self.state();
+        let end = before.map_or(s.mod_log.len(), |b| {
+            (b.saturating_sub(1) as usize).min(s.mod_log.len())
+        });
+        Ok(s.mod_log[..end]
+            .iter()
+            .enumerate()
+            .rev()
+            .take(limit)
+            .filter_map(|(i, e)| {
+                Some(ModAction {
+                    id: i as u64 + 1,
+                    at: e.at,
+                    actor: e.actor.and_then(|a| s.user_of(a)),
+                    target: s.user_of(e.target)?,
+                    kind: e.kind.clone(),
+                    reason: e.reason.clone(),
+                })
+            })
+            .collect())
     }
 }
 
@@ -456,6 +641,22 @@ impl RoomStore for MemoryStore {
         };
         *pos = (*pos).max(id);
         Ok(s.read_state(room, user))
+    }
+
+    async fn clear_mentions(
+        &self,
+        room: &RoomName,
+        id: MessageId,
+    ) -> Result<Vec<UserId>, StoreError> {
+        let mut s = self.state();
+        let mut out = Vec::new();
+        for ((user, r), ids) in s.mentions.iter_mut() {
+            if r == room && ids.remove(&id) {
+                out.push(*user);
+            }
+        }
+        out.sort();
+        Ok(out)
     }
 
     async fn add_mentions(

@@ -65,6 +65,11 @@ impl MessageBody {
         Self(raw)
     }
 
+    /// The empty body of a deleted message.
+    pub fn erased() -> Self {
+        Self(String::new())
+    }
+
     /// The text.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -112,6 +117,71 @@ pub struct Message {
     pub sent_at: DateTime<Utc>,
     /// The sender's id for it.
     pub client_id: ClientId,
+    /// When its author last edited it (absent if never).
+    #[serde(
+        with = "crate::clock::rfc3339_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub edited_at: Option<DateTime<Utc>>,
+    /// When it was deleted (absent if it was not). A deleted message keeps
+    /// its id, author and time as a tombstone; its body is gone (empty).
+    #[serde(
+        with = "crate::clock::rfc3339_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub deleted_at: Option<DateTime<Utc>>,
+    /// The room's change number of its last edit or delete (0 if none): see
+    /// [`MessageStore::change`](crate::MessageStore::change).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub rev: u64,
+}
+
+fn is_zero(v: &u64) -> bool {
+    *v == 0
+}
+
+impl Message {
+    /// A message as it was just posted: never edited, not deleted.
+    pub fn posted(new: NewMessage, id: MessageId) -> Self {
+        Self {
+            id,
+            room: new.room,
+            author: new.author,
+            body: new.body,
+            sent_at: new.sent_at,
+            client_id: new.client_id,
+            edited_at: None,
+            deleted_at: None,
+            rev: 0,
+        }
+    }
+
+    /// Whether it was deleted (a tombstone without a body).
+    pub fn is_deleted(&self) -> bool {
+        self.deleted_at.is_some()
+    }
+}
+
+/// What happens to a stored message: see [`MessageStore::change`](crate::MessageStore::change).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChangeKind {
+    /// Its body is replaced.
+    Edit(MessageBody),
+    /// Its body is erased and it becomes a tombstone.
+    Delete,
+}
+
+/// A change to message `id` of `room`, made at `at`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageChange {
+    /// The room.
+    pub room: RoomName,
+    /// The message.
+    pub id: MessageId,
+    /// Edit or delete.
+    pub kind: ChangeKind,
+    /// When.
+    pub at: DateTime<Utc>,
 }
 
 /// A message to be stored; the store assigns its id.
@@ -177,6 +247,17 @@ impl HistoryQuery {
             after: None,
             limit,
         }
+    }
+
+    /// About `limit` messages around `id`: up to half of them before it,
+    /// and it with the rest after. Served as two queries by
+    /// [`Messenger::history_around`](crate::Messenger::history_around).
+    pub fn around(id: MessageId, limit: usize) -> (Self, Self) {
+        let before = limit / 2;
+        (
+            Self::before(id, before.max(1)),
+            Self::after(MessageId(id.0.saturating_sub(1)), (limit - before).max(1)),
+        )
     }
 
     /// The `limit` messages right after `id`.

@@ -1,6 +1,8 @@
 //! The per-room sequencer: one task per room stores posts in batches and
 //! publishes them in id order, so every subscriber sees the room in the
 //! same order and a batch costs one store round-trip (group commit).
+//! Edits and deletes pass through the same queue, so they are published in
+//! the order of their change numbers too.
 
 use std::fmt;
 use std::future::Future;
@@ -12,22 +14,29 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::broadcast::{EventKind, RoomBroadcast, RoomEvent};
 use crate::error::Error;
-use crate::message::{Appended, NewMessage, Posted};
+use crate::message::{Appended, Message, MessageChange, NewMessage, Posted};
 use crate::room::RoomName;
 use crate::store::{MessageStore, StoreError};
 
-/// Called with each new message once it is stored and published.
-pub(crate) type OnStored = Arc<dyn Fn(&crate::message::Message) + Send + Sync>;
+/// Called with each new, edited or deleted message once it is stored and
+/// published (`true` for a change).
+pub(crate) type OnStored = Arc<dyn Fn(&Message, bool) + Send + Sync>;
 
-struct PostRequest {
-    new: NewMessage,
-    reply: oneshot::Sender<Result<Appended, Error>>,
+enum Job {
+    Post {
+        new: NewMessage,
+        reply: oneshot::Sender<Result<Appended, Error>>,
+    },
+    Change {
+        change: MessageChange,
+        reply: oneshot::Sender<Result<Option<Message>, Error>>,
+    },
 }
 
 /// The queue into one room's sequencer task.
 #[derive(Clone)]
 pub(crate) struct RoomSequencer {
-    tx: mpsc::Sender<PostRequest>,
+    tx: mpsc::Sender<Job>,
 }
 
 impl RoomSequencer {
@@ -50,10 +59,23 @@ impl RoomSequencer {
     pub(crate) async fn enqueue(&self, new: NewMessage) -> Result<PendingPost, Error> {
         let (reply, answer) = oneshot::channel();
         self.tx
-            .send(PostRequest { new, reply })
+            .send(Job::Post { new, reply })
             .await
             .map_err(|_| Error::Internal("room sequencer stopped".into()))?;
         Ok(PendingPost(answer))
+    }
+
+    /// Applies an edit or delete in the room's order; answers the message
+    /// after it (`None`: no such live message).
+    pub(crate) async fn change(&self, change: MessageChange) -> Result<Option<Message>, Error> {
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .send(Job::Change { change, reply })
+            .await
+            .map_err(|_| Error::Internal("room sequencer stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| Error::Internal("room sequencer dropped the change".into()))?
     }
 }
 
@@ -82,15 +104,63 @@ impl Future for PendingPost {
 
 async fn run(
     room: RoomName,
-    mut rx: mpsc::Receiver<PostRequest>,
+    mut rx: mpsc::Receiver<Job>,
     store: Arc<dyn MessageStore>,
     broadcast: Arc<dyn RoomBroadcast>,
     max_batch: usize,
     stored: OnStored,
 ) {
-    let mut batch = Vec::with_capacity(max_batch);
-    while rx.recv_many(&mut batch, max_batch).await > 0 {
-        let (news, replies): (Vec<_>, Vec<_>) = batch.drain(..).map(|r| (r.new, r.reply)).unzip();
+    let mut jobs = Vec::with_capacity(max_batch);
+    let mut posts = Vec::with_capacity(max_batch);
+    while rx.recv_many(&mut jobs, max_batch).await > 0 {
+        for job in jobs.drain(..) {
+            match job {
+                Job::Post { new, reply } => posts.push((new, reply)),
+                Job::Change { change, reply } => {
+                    // Posts queued before the change are stored before it.
+                    append(&room, &mut posts, &*store, &*broadcast, &stored).await;
+                    let _ = reply.send(apply(&room, change, &*store, &*broadcast, &stored).await);
+                }
+            }
+        }
+        append(&room, &mut posts, &*store, &*broadcast, &stored).await;
+    }
+}
+
+async fn apply(
+    room: &RoomName,
+    change: MessageChange,
+    store: &dyn MessageStore,
+    broadcast: &dyn RoomBroadcast,
+    stored: &OnStored,
+) -> Result<Option<Message>, Error> {
+    let Some(message) = crate::metrics::store_call("change", store.change(&change)).await? else {
+        return Ok(None);
+    };
+    let event = RoomEvent::new(EventKind::Changed(message.clone()));
+    // Durable already; a subscriber that misses this finds the gap in
+    // change numbers on the next one and reads the changes from the store.
+    if let Err(e) = broadcast.publish(room, event).await {
+        tracing::warn!(room = %room, error = %e, "publishing a change failed");
+    }
+    stored(&message, true);
+    Ok(Some(message))
+}
+
+type PostReply = oneshot::Sender<Result<Appended, Error>>;
+
+async fn append(
+    room: &RoomName,
+    posts: &mut Vec<(NewMessage, PostReply)>,
+    store: &dyn MessageStore,
+    broadcast: &dyn RoomBroadcast,
+    stored: &OnStored,
+) {
+    if posts.is_empty() {
+        return;
+    }
+    let (news, replies): (Vec<_>, Vec<_>) = posts.drain(..).unzip();
+    {
         match crate::metrics::store_call("append", store.append(news)).await {
             Ok(results) => {
                 let created = results.iter().filter(|a| a.created).count();
@@ -100,10 +170,10 @@ async fn run(
                         let event = RoomEvent::new(EventKind::Message(appended.message.clone()));
                         // The message is durable; subscribers that miss this
                         // event find the gap on the next one and fill it.
-                        if let Err(e) = broadcast.publish(&room, event).await {
+                        if let Err(e) = broadcast.publish(room, event).await {
                             tracing::warn!(room = %room, error = %e, "publishing a stored message failed");
                         }
-                        stored(&appended.message);
+                        stored(&appended.message, false);
                     }
                     let _ = reply.send(Ok(appended));
                 }

@@ -85,6 +85,73 @@ pub struct SessionRecord {
     pub expires_at: DateTime<Utc>,
     /// Whether it was created with "remember me".
     pub remember: bool,
+    /// The `User-Agent` of the client that logged in, cleaned (see
+    /// [`UserAgent`]), to tell sessions apart in the account settings.
+    pub user_agent: Option<String>,
+}
+
+/// Most characters of a `User-Agent` kept with a session.
+pub const USER_AGENT_CHARS: usize = 256;
+
+/// A client's `User-Agent`, as kept with its session: control characters
+/// dropped, at most [`USER_AGENT_CHARS`] characters; `None` when empty.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserAgent(String);
+
+impl UserAgent {
+    /// Cleans `raw` (any bytes a client sent, decoded lossily).
+    pub fn clean(raw: &str) -> Option<Self> {
+        let s: String = raw
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(USER_AGENT_CHARS)
+            .collect();
+        let s = s.trim();
+        (!s.is_empty()).then(|| Self(s.to_owned()))
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// How a session is opened: [`Messenger::login_with`](crate::Messenger::login_with).
+#[derive(Debug, Clone, Default)]
+pub struct SessionOptions {
+    /// "Remember me": the long lifetime.
+    pub remember: bool,
+    /// The client's `User-Agent`.
+    pub user_agent: Option<UserAgent>,
+}
+
+impl TokenHash {
+    /// A short public name of the session (16 hex digits of the hash), as
+    /// the account settings list it: enough to pick one of a user's
+    /// sessions, useless to log in with.
+    pub fn public_id(&self) -> String {
+        self.0[..8].iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// One of a user's sessions, as their account settings show it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SessionInfo {
+    /// [`TokenHash::public_id`].
+    pub id: String,
+    /// When it was opened.
+    #[serde(with = "crate::clock::rfc3339")]
+    pub created_at: DateTime<Utc>,
+    /// When it was last used (to the session policy's touch interval).
+    #[serde(with = "crate::clock::rfc3339")]
+    pub last_seen_at: DateTime<Utc>,
+    /// When it ends at the latest.
+    #[serde(with = "crate::clock::rfc3339")]
+    pub expires_at: DateTime<Utc>,
+    /// The client that opened it.
+    pub user_agent: Option<String>,
+    /// Whether it is the session asking.
+    pub current: bool,
 }
 
 /// An authenticated session.

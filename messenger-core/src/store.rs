@@ -4,7 +4,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::external::ExternalId;
-use crate::message::{Appended, ClientId, HistoryQuery, Message, MessageId, NewMessage};
+use crate::message::{
+    Appended, ClientId, HistoryQuery, Message, MessageChange, MessageId, NewMessage,
+};
+use crate::moderation::{ModAction, NewModAction, Standing, StandingChange};
 use crate::room::RoomName;
 use crate::rooms::{Membership, ReadState, Room};
 use crate::session::{SessionRecord, TokenHash};
@@ -118,6 +121,9 @@ pub trait SessionStore: Send + Sync + 'static {
     /// Deletes every session of a user; returns how many.
     async fn delete_user_sessions(&self, user: UserId) -> Result<u64, StoreError>;
 
+    /// Every session of a user, newest first.
+    async fn user_sessions(&self, user: UserId) -> Result<Vec<SessionRecord>, StoreError>;
+
     /// Deletes sessions past their absolute expiry at `now` or unused since
     /// `idle_before`; returns how many.
     async fn delete_expired_sessions(
@@ -160,9 +166,53 @@ pub trait MessageStore: Send + Sync + 'static {
         client_id: &ClientId,
     ) -> Result<Option<Message>, StoreError>;
 
-    /// The newest message of each of `rooms` (in the same order): its id
-    /// and when it was sent, or `None` for a room without messages.
+    /// The newest message of each of `rooms` (in the same order): its id,
+    /// when it was sent and the room's change number, or `None` for a room
+    /// without messages.
     async fn room_heads(&self, rooms: &[RoomName]) -> Result<Vec<Option<RoomHead>>, StoreError>;
+
+    /// One message, tombstone or not.
+    async fn find_message(
+        &self,
+        room: &RoomName,
+        id: MessageId,
+    ) -> Result<Option<Message>, StoreError>;
+
+    /// Edits or deletes a message, atomically with giving it the room's
+    /// next change number ([`Message::rev`]): change numbers are dense per
+    /// room (1, 2, 3, ...) like ids, so a subscriber that sees a gap in them
+    /// fills it with [`changes`](Self::changes). A delete erases the body
+    /// (from the search index too). Answers the message after the change,
+    /// or `None` (and changes nothing) when there is no such message or it
+    /// is already deleted.
+    async fn change(&self, change: &MessageChange) -> Result<Option<Message>, StoreError>;
+
+    /// The messages of `room` changed after change number `after_rev`, in
+    /// change order, at most `limit`; each as it is now (a message changed
+    /// twice appears once, at its latest change).
+    async fn changes(
+        &self,
+        room: &RoomName,
+        after_rev: u64,
+        limit: usize,
+    ) -> Result<Vec<Message>, StoreError>;
+
+    /// For each `(room, after)`, how many messages of the room with an id
+    /// above `after` are deleted: unread counts leave them out.
+    async fn deleted_after(&self, rooms: &[(RoomName, MessageId)]) -> Result<Vec<u64>, StoreError>;
+
+    /// Messages of `rooms` whose body has every one of `terms` as the start
+    /// of a word (case-insensitive), newest first, strictly older than the
+    /// `before` cursor, at most `limit`. Each comes with its cursor: a
+    /// position in the store's global order of posting. Deleted messages
+    /// never match.
+    async fn search(
+        &self,
+        rooms: &[RoomName],
+        terms: &[String],
+        before: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<(u64, Message)>, StoreError>;
 
     /// Whether the backend answers. Used by health checks.
     async fn health(&self) -> Result<(), StoreError> {
@@ -177,6 +227,36 @@ pub struct RoomHead {
     pub last_id: MessageId,
     /// When it was sent.
     pub sent_at: DateTime<Utc>,
+    /// The room's newest change number (0 when nothing was ever edited or
+    /// deleted there).
+    pub rev: u64,
+}
+
+/// Roles, mutes and bans, and the moderation log.
+#[async_trait]
+pub trait ModerationStore: Send + Sync + 'static {
+    /// `user`'s standing; `None` for an unknown user. A user never
+    /// moderated has the default standing.
+    async fn standing(&self, user: UserId) -> Result<Option<Standing>, StoreError>;
+
+    /// Applies `change` to `user`'s standing and records `entry` in the
+    /// log, atomically; `false` (and nothing done) for an unknown user.
+    async fn moderate(
+        &self,
+        user: UserId,
+        change: &StandingChange,
+        entry: &NewModAction,
+    ) -> Result<bool, StoreError>;
+
+    /// Records an action that changed no standing (a deleted message).
+    async fn log_action(&self, entry: &NewModAction) -> Result<(), StoreError>;
+
+    /// The log, newest first: entries with an id below `before`, at most `limit`.
+    async fn mod_log(
+        &self,
+        before: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<ModAction>, StoreError>;
 }
 
 /// Rooms, their members, read positions and mentions.
@@ -234,6 +314,14 @@ pub trait RoomStore: Send + Sync + 'static {
         user: UserId,
         id: MessageId,
     ) -> Result<Option<ReadState>, StoreError>;
+
+    /// Forgets every mention by message `id` of `room` (it was edited or
+    /// deleted); answers who was mentioned.
+    async fn clear_mentions(
+        &self,
+        room: &RoomName,
+        id: MessageId,
+    ) -> Result<Vec<UserId>, StoreError>;
 
     /// Records that message `id` of `room` mentions each of `users`
     /// (again is harmless).

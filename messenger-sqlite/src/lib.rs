@@ -42,7 +42,9 @@
 #![warn(missing_docs)]
 
 mod error;
+mod lifecycle;
 mod maintenance;
+mod moderation;
 mod options;
 mod readers;
 mod rooms;

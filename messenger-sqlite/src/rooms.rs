@@ -245,6 +245,31 @@ impl RoomStore for SqliteStore {
             .await
     }
 
+    async fn clear_mentions(
+        &self,
+        room: &RoomName,
+        id: MessageId,
+    ) -> Result<Vec<UserId>, StoreError> {
+        let room = room.as_str().to_owned();
+        self.writer
+            .write(move |c| {
+                let mut users = c
+                    .prepare_cached(
+                        "DELETE FROM mentions WHERE room = ?1 AND message_id = ?2 RETURNING user_id",
+                    )
+                    .and_then(|mut s| {
+                        s.query_map(params![room, id.0 as i64], |r| {
+                            Ok(UserId(r.get::<_, i64>(0)? as u64))
+                        })?
+                        .collect::<rusqlite::Result<Vec<_>>>()
+                    })
+                    .map_err(backend)?;
+                users.sort();
+                Ok(users)
+            })
+            .await
+    }
+
     async fn add_mentions(
         &self,
         room: &RoomName,

@@ -77,7 +77,54 @@ const MIGRATIONS: &[&str] = &[
 
     INSERT INTO rooms (name, title, topic, kind, created_by, created_at)
         SELECT DISTINCT room, room, '', 'public', NULL, CAST(unixepoch('subsec') * 1000 AS INTEGER)
-        FROM messages;
+                FROM messages;
+    "#,
+    // 4: the message lifecycle, moderation and account settings.
+    // - Messages get edit and delete times and `rev`, their room's change
+    //   number at their last change (dense per room, like ids).
+    // - `seq` is every message's place in the global order of posting: the
+    //   rowid of its row in the full-text index (the table itself is
+    //   WITHOUT ROWID) and the cursor of search pages.
+    // - The index is contentless (bodies are not stored twice) with delete
+    //   support; diacritics are kept so it matches what the core matches.
+    r#"
+    ALTER TABLE messages ADD COLUMN edited_at INTEGER;
+    ALTER TABLE messages ADD COLUMN deleted_at INTEGER;
+    ALTER TABLE messages ADD COLUMN rev INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE messages ADD COLUMN seq INTEGER;
+    WITH o AS (SELECT room, id, row_number() OVER (ORDER BY sent_at, room, id) AS n FROM messages)
+        UPDATE messages SET seq = o.n FROM o WHERE o.room = messages.room AND o.id = messages.id;
+    CREATE UNIQUE INDEX messages_by_seq ON messages(seq);
+    CREATE INDEX messages_by_rev ON messages(room, rev) WHERE rev > 0;
+    CREATE INDEX messages_deleted ON messages(room, id) WHERE deleted_at IS NOT NULL;
+    CREATE VIRTUAL TABLE messages_fts USING fts5(
+        body, content = '', contentless_delete = 1,
+        tokenize = 'unicode61 remove_diacritics 0'
+    );
+    INSERT INTO messages_fts (rowid, body) SELECT seq, body FROM messages;
+
+    CREATE INDEX mentions_by_message ON mentions(room, message_id);
+
+    ALTER TABLE sessions ADD COLUMN user_agent TEXT;
+
+    ALTER TABLE users ADD COLUMN role TEXT NOT NULL DEFAULT 'member'
+        CHECK (role IN ('member', 'moderator', 'admin'));
+    ALTER TABLE users ADD COLUMN muted_until INTEGER;
+    ALTER TABLE users ADD COLUMN banned_at INTEGER;
+    ALTER TABLE users ADD COLUMN ban_reason TEXT;
+
+    CREATE TABLE mod_log (
+        id         INTEGER PRIMARY KEY,
+        at         INTEGER NOT NULL,
+        actor_id   INTEGER REFERENCES users(id),
+        target_id  INTEGER NOT NULL REFERENCES users(id),
+        action     TEXT    NOT NULL,
+        role       TEXT,
+        until      INTEGER,
+        room       TEXT,
+        message_id INTEGER,
+        reason     TEXT    NOT NULL
+    );
     "#,
 ];
 

@@ -6,13 +6,14 @@ use std::path::{Path, PathBuf};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use messenger_core::{
-    Appended, ClientId, ExternalId, HistoryQuery, Message, MessageBody, MessageId, MessageStore,
-    NewMessage, RoomHead, RoomName, SessionRecord, SessionStore, StoreError, TokenHash, User,
-    UserId, UserRecord, UserStore, Username,
+    Appended, ClientId, ExternalId, HistoryQuery, Message, MessageBody, MessageChange, MessageId,
+    MessageStore, NewMessage, RoomHead, RoomName, SessionRecord, SessionStore, StoreError,
+    TokenHash, User, UserId, UserRecord, UserStore, Username,
 };
 use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, params};
 
 use crate::error::SqliteError;
+use crate::lifecycle;
 use crate::options::{Durability, SqliteOptions};
 use crate::readers::Readers;
 use crate::schema::migrate;
@@ -117,9 +118,9 @@ pub(crate) fn is_unique_violation(e: &rusqlite::Error) -> bool {
     matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == ErrorCode::ConstraintViolation)
 }
 
-const MESSAGE_COLUMNS: &str = "m.room, m.id, m.body, m.sent_at, m.client_id, u.id, u.username FROM messages m JOIN users u ON u.id = m.author_id";
+pub(crate) const MESSAGE_COLUMNS: &str = "m.room, m.id, m.body, m.sent_at, m.client_id, u.id, u.username, m.edited_at, m.deleted_at, m.rev, m.seq FROM messages m JOIN users u ON u.id = m.author_id";
 
-fn message_row(r: &Row<'_>) -> rusqlite::Result<Message> {
+pub(crate) fn message_row(r: &Row<'_>) -> rusqlite::Result<Message> {
     Ok(Message {
         room: RoomName::from_trusted(r.get(0)?),
         id: MessageId(r.get::<_, i64>(1)? as u64),
@@ -130,6 +131,9 @@ fn message_row(r: &Row<'_>) -> rusqlite::Result<Message> {
             id: UserId(r.get::<_, i64>(5)? as u64),
             username: Username::from_trusted(r.get(6)?),
         },
+        edited_at: r.get::<_, Option<i64>>(7)?.map(from_ms).transpose()?,
+        deleted_at: r.get::<_, Option<i64>>(8)?.map(from_ms).transpose()?,
+        rev: r.get::<_, i64>(9)? as u64,
     })
 }
 
@@ -164,6 +168,7 @@ fn session_row(r: &Row<'_>) -> rusqlite::Result<SessionRecord> {
         last_seen_at: from_ms(r.get(3)?)?,
         expires_at: from_ms(r.get(4)?)?,
         remember: r.get(5)?,
+        user_agent: r.get(6)?,
     })
 }
 
@@ -328,8 +333,8 @@ impl SessionStore for SqliteStore {
         self.writer
             .write(move |c| {
                 c.prepare_cached(
-                    "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, remember)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                                        "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, remember, user_agent)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 )
                 .and_then(|mut st| {
                     st.execute(params![
@@ -337,8 +342,9 @@ impl SessionStore for SqliteStore {
                         s.user_id.0 as i64,
                         ms(s.created_at),
                         ms(s.last_seen_at),
-                        ms(s.expires_at),
-                        s.remember
+                                                ms(s.expires_at),
+                        s.remember,
+                        s.user_agent
                     ])
                 })
                 .map(drop)
@@ -352,7 +358,7 @@ impl SessionStore for SqliteStore {
         self.readers
             .read(move |c| {
                 c.prepare_cached(
-                    "SELECT token_hash, user_id, created_at, last_seen_at, expires_at, remember
+                                        "SELECT token_hash, user_id, created_at, last_seen_at, expires_at, remember, user_agent
                      FROM sessions WHERE token_hash = ?1",
                 )
                 .and_then(|mut s| s.query_row([&hash.as_bytes()[..]], session_row).optional())
@@ -387,6 +393,22 @@ impl SessionStore for SqliteStore {
             .await
     }
 
+    async fn user_sessions(&self, user: UserId) -> Result<Vec<SessionRecord>, StoreError> {
+        self.readers
+            .read(move |c| {
+                c.prepare_cached(
+                    "SELECT token_hash, user_id, created_at, last_seen_at, expires_at, remember, user_agent
+                     FROM sessions WHERE user_id = ?1 ORDER BY created_at DESC, token_hash",
+                )
+                .and_then(|mut s| {
+                    s.query_map([user.0 as i64], session_row)?
+                        .collect::<rusqlite::Result<Vec<_>>>()
+                })
+                .map_err(backend)
+            })
+            .await
+    }
+
     async fn delete_user_sessions(&self, user: UserId) -> Result<u64, StoreError> {
         self.writer
             .write(move |c| {
@@ -415,15 +437,20 @@ impl SessionStore for SqliteStore {
 }
 
 fn room_head(c: &Connection, room: &str) -> rusqlite::Result<Option<RoomHead>> {
-    // The primary key (room, id) makes this one seek to the room's end.
-    c.prepare_cached("SELECT id, sent_at FROM messages WHERE room = ?1 ORDER BY id DESC LIMIT 1")?
-        .query_row([room], |r| {
-            Ok(RoomHead {
-                last_id: MessageId(r.get::<_, i64>(0)? as u64),
-                sent_at: from_ms(r.get(1)?)?,
-            })
+    // The primary key (room, id) makes this one seek to the room's end, and
+    // the partial index on (room, rev) one seek to its newest change.
+    c.prepare_cached(
+        "SELECT id, sent_at, (SELECT coalesce(max(rev), 0) FROM messages WHERE room = ?1 AND rev > 0)
+         FROM messages WHERE room = ?1 ORDER BY id DESC LIMIT 1",
+    )?
+    .query_row([room], |r| {
+        Ok(RoomHead {
+            last_id: MessageId(r.get::<_, i64>(0)? as u64),
+            sent_at: from_ms(r.get(1)?)?,
+            rev: r.get::<_, i64>(2)? as u64,
         })
-        .optional()
+    })
+    .optional()
 }
 
 fn find_by_client_id(
@@ -441,6 +468,9 @@ fn find_by_client_id(
 fn append_batch(c: &Connection, batch: Vec<NewMessage>) -> rusqlite::Result<Vec<Appended>> {
     let mut last_ids: HashMap<RoomName, u64> = HashMap::new();
     let mut out = Vec::with_capacity(batch.len());
+    let mut seq: i64 = c
+        .prepare_cached("SELECT coalesce(max(seq), 0) FROM messages")?
+        .query_row([], |r| r.get(0))?;
     for new in batch {
         let last = match last_ids.get(&new.room) {
             Some(id) => *id,
@@ -453,8 +483,8 @@ fn append_batch(c: &Connection, batch: Vec<NewMessage>) -> rusqlite::Result<Vec<
         // common case, a new message, costs one statement.
         let inserted = c
             .prepare_cached(
-                "INSERT INTO messages (room, id, author_id, body, sent_at, client_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (author_id, client_id) DO NOTHING",
+                "INSERT INTO messages (room, id, author_id, body, sent_at, client_id, seq)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (author_id, client_id) DO NOTHING",
             )?
             .execute(params![
                 new.room.as_str(),
@@ -462,7 +492,8 @@ fn append_batch(c: &Connection, batch: Vec<NewMessage>) -> rusqlite::Result<Vec<
                 new.author.id.0 as i64,
                 new.body.as_str(),
                 ms(new.sent_at),
-                new.client_id.as_str()
+                new.client_id.as_str(),
+                seq + 1
             ])?;
         if inserted == 0 {
             let message = find_by_client_id(c, new.author.id, new.client_id.as_str())?
@@ -473,16 +504,13 @@ fn append_batch(c: &Connection, batch: Vec<NewMessage>) -> rusqlite::Result<Vec<
             });
             continue;
         }
+        seq += 1;
+        // Indexed in the same transaction: search never lags the history.
+        c.prepare_cached("INSERT INTO messages_fts (rowid, body) VALUES (?1, ?2)")?
+            .execute(params![seq, new.body.as_str()])?;
         last_ids.insert(new.room.clone(), id.0);
         out.push(Appended {
-            message: Message {
-                id,
-                room: new.room,
-                author: new.author,
-                body: new.body,
-                sent_at: new.sent_at,
-                client_id: new.client_id,
-            },
+            message: Message::posted(new, id),
             created: true,
         });
     }
@@ -556,6 +584,56 @@ impl MessageStore for SqliteStore {
         let client_id = client_id.as_str().to_owned();
         self.readers
             .read(move |c| find_by_client_id(c, author, &client_id).map_err(backend))
+            .await
+    }
+
+    async fn find_message(
+        &self,
+        room: &RoomName,
+        id: MessageId,
+    ) -> Result<Option<Message>, StoreError> {
+        let room = room.as_str().to_owned();
+        self.readers
+            .read(move |c| lifecycle::find_message(c, &room, id).map_err(backend))
+            .await
+    }
+
+    async fn change(&self, change: &MessageChange) -> Result<Option<Message>, StoreError> {
+        let change = change.clone();
+        self.writer
+            .write(move |c| lifecycle::change(c, &change).map_err(backend))
+            .await
+    }
+
+    async fn changes(
+        &self,
+        room: &RoomName,
+        after_rev: u64,
+        limit: usize,
+    ) -> Result<Vec<Message>, StoreError> {
+        let room = room.as_str().to_owned();
+        self.readers
+            .read(move |c| lifecycle::changes(c, &room, after_rev, limit).map_err(backend))
+            .await
+    }
+
+    async fn deleted_after(&self, rooms: &[(RoomName, MessageId)]) -> Result<Vec<u64>, StoreError> {
+        let rooms = rooms.to_vec();
+        self.readers
+            .read(move |c| lifecycle::deleted_after(c, &rooms).map_err(backend))
+            .await
+    }
+
+    async fn search(
+        &self,
+        rooms: &[RoomName],
+        terms: &[String],
+        before: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<(u64, Message)>, StoreError> {
+        let (rooms, terms) = (rooms.to_vec(), terms.to_vec());
+        self.readers
+            .read(move |c| lifecycle::search(c, &rooms, &terms, before, limit).map_err(backend))
             .await
     }
 

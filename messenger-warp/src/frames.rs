@@ -1,7 +1,8 @@
 //! The WebSocket frames of the wire contract.
 
 use messenger_core::{
-    DirectoryEntry, ErrorCode, EventKind, Message, MessageId, MyRoom, RoomName, User, UserEvent,
+    DirectoryEntry, ErrorCode, EventKind, Message, MessageBody, MessageId, MyRoom, RoomName,
+    SearchHit, User, UserEvent,
 };
 use serde::{Deserialize, Serialize};
 
@@ -12,6 +13,8 @@ pub(crate) enum ClientFrame {
     Join {
         room: String,
         since: Option<u64>,
+        /// The room's change number the client has seen (with `since`).
+        rev: Option<u64>,
     },
     Send {
         room: String,
@@ -25,6 +28,7 @@ pub(crate) enum ClientFrame {
         room: String,
         before: Option<u64>,
         limit: Option<usize>,
+        around: Option<u64>,
     },
     Leave {
         room: String,
@@ -67,6 +71,26 @@ pub(crate) enum ClientFrame {
     Read {
         room: String,
         id: u64,
+    },
+    // The message lifecycle (docs/protocol.md, "Editing, deleting, searching").
+    Edit {
+        room: String,
+        id: u64,
+        body: String,
+        client_id: Option<String>,
+    },
+    Delete {
+        room: String,
+        id: u64,
+        #[serde(default)]
+        reason: String,
+        client_id: Option<String>,
+    },
+    Search {
+        q: String,
+        before: Option<u64>,
+        limit: Option<usize>,
+        client_id: Option<String>,
     },
 }
 
@@ -122,6 +146,28 @@ pub(crate) enum ServerFrame<'a> {
         room: &'a RoomName,
         messages: &'a [Message],
         has_more: bool,
+        /// Answers `history` with `around`: the message asked about.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        around: Option<MessageId>,
+        /// With `around`: whether newer messages follow the page.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        has_newer: Option<bool>,
+    },
+    Changed {
+        message: &'a Message,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        client_id: Option<&'a str>,
+    },
+    Synced {
+        room: &'a RoomName,
+        last_id: MessageId,
+        rev: u64,
+    },
+    SearchResults {
+        hits: &'a [SearchHit],
+        next: Option<u64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        client_id: Option<&'a str>,
     },
     Presence {
         room: &'a RoomName,
@@ -154,6 +200,10 @@ impl ServerFrame<'_> {
 pub(crate) fn encode_event(kind: &EventKind) -> String {
     match kind {
         EventKind::Message(message) => ServerFrame::Message { message },
+        EventKind::Changed(message) => ServerFrame::Changed {
+            message,
+            client_id: None,
+        },
         EventKind::PresenceDiff { room, joined, left } => {
             ServerFrame::PresenceDiff { room, joined, left }
         }
@@ -180,6 +230,31 @@ pub(crate) fn encode_event(kind: &EventKind) -> String {
         },
     }
     .encode()
+}
+
+/// What a v1 client is shown for a deleted message's body.
+pub(crate) const DELETED_V1: &str = "(message deleted)";
+
+/// `m` as PROTOCOL.md v1 has messages: no edit or delete marks, and a
+/// deleted message's (erased) body shown as [`DELETED_V1`].
+pub(crate) fn v1_view(m: &Message) -> Message {
+    let mut m = m.clone();
+    if m.is_deleted() {
+        m.body = MessageBody::from_trusted(DELETED_V1.to_owned());
+    }
+    m.edited_at = None;
+    m.deleted_at = None;
+    m.rev = 0;
+    m
+}
+
+/// `messages` as v1 has them; borrowed unchanged when none was edited or deleted.
+pub(crate) fn v1_page(messages: &[Message]) -> std::borrow::Cow<'_, [Message]> {
+    if messages.iter().all(|m| m.rev == 0) {
+        std::borrow::Cow::Borrowed(messages)
+    } else {
+        std::borrow::Cow::Owned(messages.iter().map(v1_view).collect())
+    }
 }
 
 /// Reads the frame's `client_id`, if it has a string one, to echo in errors.

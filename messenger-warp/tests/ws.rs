@@ -581,6 +581,47 @@ impl MessageStore for GatedMessages {
     ) -> Result<Vec<Option<messenger_core::RoomHead>>, StoreError> {
         self.inner.room_heads(rooms).await
     }
+
+    async fn find_message(
+        &self,
+        room: &RoomName,
+        id: messenger_core::MessageId,
+    ) -> Result<Option<messenger_core::Message>, StoreError> {
+        self.inner.find_message(room, id).await
+    }
+
+    async fn change(
+        &self,
+        change: &messenger_core::MessageChange,
+    ) -> Result<Option<messenger_core::Message>, StoreError> {
+        self.inner.change(change).await
+    }
+
+    async fn changes(
+        &self,
+        room: &RoomName,
+        after_rev: u64,
+        limit: usize,
+    ) -> Result<Vec<messenger_core::Message>, StoreError> {
+        self.inner.changes(room, after_rev, limit).await
+    }
+
+    async fn deleted_after(
+        &self,
+        rooms: &[(RoomName, messenger_core::MessageId)],
+    ) -> Result<Vec<u64>, StoreError> {
+        self.inner.deleted_after(rooms).await
+    }
+
+    async fn search(
+        &self,
+        rooms: &[RoomName],
+        terms: &[String],
+        before: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<(u64, messenger_core::Message)>, StoreError> {
+        self.inner.search(rooms, terms, before, limit).await
+    }
 }
 
 #[tokio::test]

@@ -9,13 +9,14 @@ use crate::accounts::Accounts;
 use crate::broadcast::{LocalBroadcast, RoomBroadcast};
 use crate::clock::{Clock, SystemClock};
 use crate::config::MessengerConfig;
+use crate::moderation::Moderation;
 use crate::password::PasswordHasher;
 use crate::presence::{LocalPresence, Presence};
 use crate::presence_feed::PresenceFeed;
 use crate::ratelimit::{FailureLimiter, KeyedRate};
 use crate::room::RoomName;
 use crate::rooms::Rooms;
-use crate::store::{MessageStore, RoomStore, SessionStore, UserStore};
+use crate::store::{MessageStore, ModerationStore, RoomStore, SessionStore, UserStore};
 
 /// Why [`MessengerBuilder::build`] failed.
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +37,7 @@ pub struct MessengerBuilder {
     sessions: Option<Arc<dyn SessionStore>>,
     messages: Option<Arc<dyn MessageStore>>,
     room_store: Option<Arc<dyn RoomStore>>,
+    moderation: Option<Arc<dyn ModerationStore>>,
     broadcast: Option<Arc<dyn RoomBroadcast>>,
     presence: Option<Arc<dyn Presence>>,
     clock: Option<Arc<dyn Clock>>,
@@ -48,15 +50,22 @@ impl MessengerBuilder {
         self
     }
 
-    /// Uses one object as user, session, message and room store.
+    /// Uses one object as user, session, message, room and moderation store.
     pub fn store<S>(self, store: Arc<S>) -> Self
     where
-        S: UserStore + SessionStore + MessageStore + RoomStore,
+        S: UserStore + SessionStore + MessageStore + RoomStore + ModerationStore,
     {
         self.users(store.clone())
             .sessions(store.clone())
             .messages(store.clone())
-            .rooms(store)
+            .rooms(store.clone())
+            .moderation(store)
+    }
+
+    /// The moderation store (roles, mutes, bans, the moderation log).
+    pub fn moderation(mut self, moderation: Arc<dyn ModerationStore>) -> Self {
+        self.moderation = Some(moderation);
+        self
     }
 
     /// The room store (rooms, members, read positions, mentions).
@@ -134,6 +143,12 @@ impl MessengerBuilder {
             config.limits.clone(),
         ));
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        let moderation = Arc::new(Moderation::new(
+            self.moderation
+                .ok_or(BuildError::MissingStore("moderation"))?,
+            users.clone(),
+            clock.clone(),
+        ));
         let accounts = Accounts::new(
             users,
             self.sessions.ok_or(BuildError::MissingStore("session"))?,
@@ -141,6 +156,7 @@ impl MessengerBuilder {
             hasher,
             config.sessions.clone(),
             FailureLimiter::new(config.login_failures_per_user),
+            moderation.clone(),
         );
         let inner = Arc::new(Inner {
             presence_feed: Arc::new(PresenceFeed::new(
@@ -149,6 +165,7 @@ impl MessengerBuilder {
                 broadcast.clone(),
             )),
             accounts,
+            moderation,
             messages,
             broadcast,
             presence,

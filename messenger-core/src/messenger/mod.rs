@@ -3,8 +3,11 @@
 //! rooms (`crate::rooms`), posting and history (`posting`), and the live
 //! state of rooms, joins, presence and typing (`live`).
 
+mod account;
 mod builder;
+mod editing;
 mod live;
+mod moderating;
 mod posting;
 
 use std::collections::HashMap;
@@ -14,6 +17,7 @@ use tokio::sync::broadcast;
 use tokio::time::Instant;
 
 pub use builder::{BuildError, MessengerBuilder};
+pub use editing::CHANGES_PAGE_MAX;
 pub use live::{Joined, PresenceGuard};
 
 use crate::accounts::{Accounts, Revocation};
@@ -23,13 +27,14 @@ use crate::config::MessengerConfig;
 use crate::error::{Error, Result};
 use crate::external::HostIdentity;
 use crate::message::MessageId;
+use crate::moderation::Moderation;
 use crate::presence::Presence;
 use crate::presence_feed::PresenceFeed;
 use crate::ratelimit::KeyedRate;
 use crate::room::RoomName;
 use crate::rooms::{DirectoryEntry, MyRoom, NewRoom, ReadState, Room, Rooms};
 use crate::sequencer::RoomSequencer;
-use crate::session::{LoginOutcome, Session, SessionToken};
+use crate::session::{LoginOutcome, Session, SessionOptions, SessionToken};
 use crate::store::{MessageStore, UserRecord};
 use crate::user::{Password, User, UserId, Username};
 
@@ -46,6 +51,7 @@ pub struct Messenger {
 struct Inner {
     config: MessengerConfig,
     accounts: Accounts,
+    moderation: Arc<Moderation>,
     rooms: Arc<Rooms>,
     messages: Arc<dyn MessageStore>,
     broadcast: Arc<dyn RoomBroadcast>,
@@ -113,6 +119,10 @@ impl Messenger {
         room: NewRoom,
         members: &[UserId],
     ) -> Result<Room> {
+        let creator = match creator {
+            Some(u) => Some((u, self.inner.moderation.fresh(u.id).await?.role)),
+            None => None,
+        };
         self.inner
             .rooms
             .create(creator, room, members, self.inner.clock.now())
@@ -206,17 +216,43 @@ impl Messenger {
         password: &Password,
         remember: bool,
     ) -> Result<LoginOutcome> {
-        self.inner
-            .accounts
-            .login(username, password, remember)
-            .await
+        let options = SessionOptions {
+            remember,
+            user_agent: None,
+        };
+        self.login_with(username, password, options).await
+    }
+
+    /// [`login`](Self::login) with the client's `User-Agent` kept with the
+    /// session, for the account settings' list of sessions. A banned user
+    /// with the right password gets [`Error::Banned`] with the reason.
+    pub async fn login_with(
+        &self,
+        username: &Username,
+        password: &Password,
+        options: SessionOptions,
+    ) -> Result<LoginOutcome> {
+        self.inner.accounts.login(username, password, options).await
     }
 
     /// Opens a new session for `user` without any credential check: for a
     /// host application that authenticated the person itself and hands the
     /// token to its client (as a bearer token or the chat's cookie).
     pub async fn open_session(&self, user: User, remember: bool) -> Result<LoginOutcome> {
-        self.inner.accounts.open_session(user, remember).await
+        let options = SessionOptions {
+            remember,
+            user_agent: None,
+        };
+        self.inner.accounts.open_session(user, options).await
+    }
+
+    /// [`open_session`](Self::open_session) with [`SessionOptions`].
+    pub async fn open_session_with(
+        &self,
+        user: User,
+        options: SessionOptions,
+    ) -> Result<LoginOutcome> {
+        self.inner.accounts.open_session(user, options).await
     }
 
     /// The chat user of a person the host application authenticated:

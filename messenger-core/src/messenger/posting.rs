@@ -40,6 +40,7 @@ impl Messenger {
         client_id: ClientId,
     ) -> Result<PendingPost> {
         self.inner.rooms.readable(room, author).await?;
+        self.inner.moderation.may_send(author).await?;
         if let Some(rate) = &self.inner.send_rate {
             rate.check(&author.id).map_err(|retry_after| {
                 metrics::rate_limited("send");
@@ -57,7 +58,7 @@ impl Messenger {
             .await
     }
 
-    fn sequencer(&self, room: &RoomName) -> RoomSequencer {
+    pub(super) fn sequencer(&self, room: &RoomName) -> RoomSequencer {
         let mut sequencers = self
             .inner
             .sequencers
@@ -72,13 +73,19 @@ impl Messenger {
                     self.inner.messages.clone(),
                     self.inner.broadcast.clone(),
                     self.inner.config.max_batch,
-                    // Only a body with an '@' can mention anyone: the rest
-                    // cost one byte scan.
-                    Arc::new(move |m: &Message| {
-                        if m.body.as_str().contains('@') {
+                                        // Only a body with an '@' can mention anyone: the rest
+                    // cost one byte scan. An edit or delete may also take
+                    // mentions away, so changes always go through.
+                    Arc::new(move |m: &Message, changed: bool| {
+                        if changed || m.body.as_str().contains('@') {
                             let (rooms, m) = (rooms.clone(), m.clone());
                             tokio::spawn(async move {
-                                if let Err(e) = rooms.mentions(&m).await {
+                                let done = if changed {
+                                    rooms.remention(&m).await
+                                } else {
+                                    rooms.mentions(&m).await
+                                };
+                                if let Err(e) = done {
                                     tracing::warn!(room = %m.room, error = %e, "recording mentions failed");
                                 }
                             });

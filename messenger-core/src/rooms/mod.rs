@@ -25,6 +25,7 @@ use crate::config::Limits;
 use crate::error::{Error, Result};
 use crate::message::{Message, MessageId};
 use crate::metrics::store_call;
+use crate::moderation::Role;
 use crate::room::RoomName;
 use crate::store::{MessageStore, RoomStore, StoreError, UserStore};
 use crate::user::{User, UserId, Username};
@@ -183,14 +184,26 @@ impl Rooms {
     /// members it wants.
     pub(crate) async fn create(
         &self,
-        creator: Option<&User>,
+        creator: Option<(&User, Role)>,
         new: NewRoom,
         members: &[UserId],
         now: DateTime<Utc>,
     ) -> Result<Room> {
-        if creator.is_some() && self.creation == RoomCreation::Nobody {
-            return Err(Error::Forbidden("creating rooms is turned off here".into()));
+        if let Some((_, role)) = creator {
+            match self.creation {
+                RoomCreation::Anyone => {}
+                RoomCreation::Moderators if role.moderates() => {}
+                RoomCreation::Moderators => {
+                    return Err(Error::Forbidden(
+                        "only moderators can create rooms here".into(),
+                    ));
+                }
+                RoomCreation::Nobody => {
+                    return Err(Error::Forbidden("creating rooms is turned off here".into()));
+                }
+            }
         }
+        let creator = creator.map(|(u, _)| u);
         if new.name.is_direct() {
             return Err(Error::Invalid(crate::ValidationError::new(
                 "room",
@@ -283,9 +296,38 @@ impl Rooms {
         });
         let names: Vec<RoomName> = list.iter().map(|m| m.room.name.clone()).collect();
         let heads = self.heads(&names).await?;
+        let deleted = self.deleted(&list, &heads).await?;
         let mut out = Vec::with_capacity(list.len());
-        for (m, head) in list.into_iter().zip(heads) {
-            out.push(self.my_room(user, m.room, m.read, head).await?);
+        for ((m, head), deleted) in list.into_iter().zip(heads).zip(deleted) {
+            out.push(self.my_room(user, m.room, m.read, head, deleted).await?);
+        }
+        Ok(out)
+    }
+
+    /// Per membership, the deleted messages past its read position (read
+    /// only for rooms with something unread and something ever deleted).
+    async fn deleted(
+        &self,
+        list: &[Membership],
+        heads: &[Option<crate::store::RoomHead>],
+    ) -> Result<Vec<u64>> {
+        let ask: Vec<(usize, (RoomName, MessageId))> = list
+            .iter()
+            .zip(heads)
+            .enumerate()
+            .filter_map(|(i, (m, h))| {
+                h.filter(|h| h.rev > 0 && h.last_id > m.read.last_read)
+                    .map(|_| (i, (m.room.name.clone(), m.read.last_read)))
+            })
+            .collect();
+        let mut out = vec![0; list.len()];
+        if ask.is_empty() {
+            return Ok(out);
+        }
+        let (at, pairs): (Vec<usize>, Vec<_>) = ask.into_iter().unzip();
+        let counts = store_call("deleted_after", self.messages.deleted_after(&pairs)).await?;
+        for (i, n) in at.into_iter().zip(counts) {
+            out[i] = n;
         }
         Ok(out)
     }
@@ -296,6 +338,7 @@ impl Rooms {
         room: Room,
         read: ReadState,
         head: Option<crate::store::RoomHead>,
+        deleted: u64,
     ) -> Result<MyRoom> {
         let last_id = head.map_or(MessageId(0), |h| h.last_id);
         let last_read = read.last_read.min(last_id);
@@ -311,7 +354,7 @@ impl Rooms {
         Ok(MyRoom {
             last_id,
             last_read,
-            unread: last_id.0 - last_read.0,
+            unread: (last_id.0 - last_read.0).saturating_sub(deleted),
             mentions: read.mentions,
             peer,
             room,
@@ -338,7 +381,16 @@ impl Rooms {
                 mentions: 0,
             },
         };
-        self.my_room(user, room, read, head).await
+        let deleted = match head {
+            Some(h) if h.rev > 0 && h.last_id > read.last_read => self
+                .messages
+                .deleted_after(&[(name.clone(), read.last_read)])
+                .await?
+                .pop()
+                .unwrap_or(0),
+            _ => 0,
+        };
+        self.my_room(user, room, read, head, deleted).await
     }
 
     /// Public rooms with member counts and last activity, most recently
@@ -546,9 +598,59 @@ impl Rooms {
     /// Records and signals the mentions of a stored message: to every
     /// named user who may read the room, but its author.
     pub(crate) async fn mentions(&self, message: &Message) -> Result<()> {
+        let users = self.mentioned_users(message).await?;
+        if users.is_empty() {
+            return Ok(());
+        }
+        self.store
+            .add_mentions(&message.room, message.id, &users)
+            .await?;
+        for u in users {
+            self.tell(u, UserEvent::Mention(message.clone())).await;
+        }
+        Ok(())
+    }
+
+    /// Brings the mentions of an edited or deleted message in step: users
+    /// no longer mentioned lose the mention (and their badges are told),
+    /// users newly mentioned are told as for a new message.
+    pub(crate) async fn remention(&self, message: &Message) -> Result<()> {
+        let room = &message.room;
+        let before = self.store.clear_mentions(room, message.id).await?;
+        let now = if message.is_deleted() {
+            Vec::new()
+        } else {
+            self.mentioned_users(message).await?
+        };
+        if !now.is_empty() {
+            self.store.add_mentions(room, message.id, &now).await?;
+        }
+        for u in &now {
+            if !before.contains(u) {
+                self.tell(*u, UserEvent::Mention(message.clone())).await;
+            }
+        }
+        for u in before.into_iter().filter(|u| !now.contains(u)) {
+            if let Some(state) = self.store.read_state(room, u).await? {
+                self.tell(
+                    u,
+                    UserEvent::Read {
+                        room: room.clone(),
+                        last_read: state.last_read,
+                        mentions: state.mentions,
+                    },
+                )
+                .await;
+            }
+        }
+        Ok(())
+    }
+
+    /// Who a message mentions that may read its room, but its author.
+    async fn mentioned_users(&self, message: &Message) -> Result<Vec<UserId>> {
         let names = mentioned(message.body.as_str(), &self.limits);
         if names.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
         let room = &message.room;
         let kind = self
@@ -569,14 +671,23 @@ impl Rooms {
             }
             users.push(u.id);
         }
-        if users.is_empty() {
-            return Ok(());
-        }
-        self.store.add_mentions(room, message.id, &users).await?;
-        for u in users {
-            self.tell(u, UserEvent::Mention(message.clone())).await;
-        }
-        Ok(())
+        Ok(users)
+    }
+
+    /// The names of the rooms `user` may read: their rooms and every public one.
+    pub(crate) async fn readable_names(&self, user: &User) -> Result<Vec<RoomName>> {
+        self.seed().await?;
+        let mut names: std::collections::BTreeSet<RoomName> = self
+            .store
+            .memberships(user.id)
+            .await?
+            .into_iter()
+            .map(|m| m.room.name)
+            .collect();
+        // Public rooms are readable by all; searching them all is the point.
+        let public = self.store.public_rooms(1_000_000).await?;
+        names.extend(public.into_iter().map(|(room, _)| room.name));
+        Ok(names.into_iter().collect())
     }
 
     /// A room's name if `user` is a member of it (for their connections).

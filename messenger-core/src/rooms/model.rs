@@ -156,6 +156,8 @@ pub enum RoomCreation {
     /// Every user (the default).
     #[default]
     Anyone,
+    /// Moderators and admins (and host code); other users get `forbidden`.
+    Moderators,
     /// Only host code through [`Messenger::create_room`](crate::Messenger::create_room)
     /// with no creator; users get `forbidden`.
     Nobody,

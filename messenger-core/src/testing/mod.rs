@@ -13,7 +13,9 @@
 //! # }
 //! ```
 
+mod lifecycle;
 mod messages;
+mod moderation;
 mod rooms;
 mod sessions;
 mod users;
@@ -30,7 +32,7 @@ use crate::message::{ClientId, HistoryQuery, MessageBody, MessageId, NewMessage}
 use crate::room::RoomName;
 use crate::rooms::{Room, RoomKind, RoomTitle, RoomTopic};
 use crate::session::{SessionRecord, SessionToken};
-use crate::store::{MessageStore, RoomStore, SessionStore, StoreError, UserStore};
+use crate::store::{MessageStore, ModerationStore, RoomStore, SessionStore, StoreError, UserStore};
 use crate::user::{User, UserId, Username};
 
 /// The three stores under test (often one object).
@@ -44,19 +46,22 @@ pub struct Stores {
     pub messages: Arc<dyn MessageStore>,
     /// Rooms, members, read positions and mentions.
     pub rooms: Arc<dyn RoomStore>,
+    /// Roles, mutes, bans and the moderation log.
+    pub moderation: Arc<dyn ModerationStore>,
 }
 
 impl Stores {
     /// One object serving all three traits.
     pub fn from_one<S>(store: Arc<S>) -> Self
     where
-        S: UserStore + SessionStore + MessageStore + RoomStore,
+        S: UserStore + SessionStore + MessageStore + RoomStore + ModerationStore,
     {
         Self {
             users: store.clone(),
             sessions: store.clone(),
             messages: store.clone(),
-            rooms: store,
+            rooms: store.clone(),
+            moderation: store,
         }
     }
 }
@@ -115,6 +120,7 @@ fn session(user: UserId, created: i64, expires: i64) -> SessionRecord {
         last_seen_at: t(created),
         expires_at: t(expires),
         remember: false,
+        user_agent: None,
     }
 }
 
@@ -148,4 +154,13 @@ where
     case!(rooms::memberships_and_members);
     case!(rooms::read_positions_and_mentions);
     case!(rooms::room_heads_follow_appends);
+    case!(sessions::sessions_are_listed_per_user_with_their_agent);
+    case!(lifecycle::edits_and_deletes_take_dense_change_numbers);
+    case!(lifecycle::changes_are_read_back_in_change_order);
+    case!(lifecycle::deleted_messages_are_counted_past_a_position);
+    case!(lifecycle::search_finds_word_prefixes_in_given_rooms_newest_first);
+    case!(lifecycle::search_follows_edits_and_deletes);
+    case!(lifecycle::mentions_are_cleared_per_message);
+    case!(moderation::standing_defaults_and_changes);
+    case!(moderation::the_log_pages_newest_first);
 }

@@ -86,3 +86,23 @@ pub(super) async fn expired_sessions_are_purged(s: Stores) {
         None
     );
 }
+
+pub(super) async fn sessions_are_listed_per_user_with_their_agent(s: Stores) {
+    let a = s.users.create_user(&name("ann"), "h", t(0)).await.unwrap();
+    let b = s.users.create_user(&name("bob"), "h", t(0)).await.unwrap();
+    let mut old = session(a.id, 1, 100);
+    old.user_agent = Some("Firefox/140 “on” Linux".into());
+    let new = session(a.id, 5, 100);
+    let other = session(b.id, 3, 100);
+    for r in [&old, &new, &other] {
+        s.sessions.create_session(r).await.unwrap();
+    }
+    assert_eq!(
+        s.sessions.user_sessions(a.id).await.unwrap(),
+        vec![new.clone(), old.clone()],
+        "newest first, the agent kept exactly"
+    );
+    assert_eq!(s.sessions.user_sessions(b.id).await.unwrap(), vec![other]);
+    s.sessions.delete_session(&new.token_hash).await.unwrap();
+    assert_eq!(s.sessions.user_sessions(a.id).await.unwrap(), vec![old]);
+}

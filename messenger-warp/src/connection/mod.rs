@@ -2,6 +2,7 @@
 //! rooms' events in id order, and resyncs from the store when it falls
 //! behind.
 
+mod lifecycle;
 mod rooms;
 
 use std::collections::{HashMap, VecDeque};
@@ -25,7 +26,7 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage};
 
 use crate::auth::{self, Authed};
-use crate::frames::{ClientFrame, ServerFrame, client_id_of, encode_event};
+use crate::frames::{ClientFrame, ServerFrame, client_id_of, encode_event, v1_page, v1_view};
 use crate::metrics::SocketMetrics;
 use crate::web::Web;
 use crate::wire::{CoalescingIo, fragments};
@@ -61,6 +62,9 @@ struct Room {
     /// The last message id delivered to this socket; everything up to it
     /// was delivered once, in order.
     last: MessageId,
+    /// v2: the room's last change number delivered (edits and deletes up
+    /// to it were delivered, in order).
+    rev: u64,
     _presence: PresenceGuard,
 }
 
@@ -346,7 +350,9 @@ impl Conn {
             }
         };
         let result = match frame {
-            ClientFrame::Join { room, since } => self.join(&room, since.map(MessageId)).await,
+            ClientFrame::Join { room, since, rev } => {
+                self.join(&room, since.map(MessageId), rev).await
+            }
             ClientFrame::Send {
                 room,
                 body,
@@ -355,9 +361,19 @@ impl Conn {
             ClientFrame::Typing { room } => self.typing(&room).await,
             ClientFrame::History {
                 room,
+                around: Some(around),
+                limit,
+                ..
+            } => self.history_around(&room, MessageId(around), limit).await,
+            ClientFrame::History {
+                room,
                 before,
                 limit,
+                around: None,
             } => self.history(&room, before, limit).await,
+            frame @ (ClientFrame::Edit { .. }
+            | ClientFrame::Delete { .. }
+            | ClientFrame::Search { .. }) => self.lifecycle_request(frame).await,
             ClientFrame::Leave { room } => self.leave(&room).await,
             other => self.room_request(other).await,
         };
@@ -372,7 +388,12 @@ impl Conn {
         self.web.messenger().room_for(raw, &self.authed.user).await
     }
 
-    async fn join(&mut self, raw: &str, since: Option<MessageId>) -> Result<(), Error> {
+    async fn join(
+        &mut self,
+        raw: &str,
+        since: Option<MessageId>,
+        rev: Option<u64>,
+    ) -> Result<(), Error> {
         let m = self.web.messenger().clone();
         let room = self.room(raw).await?;
         if !self.rooms.contains_key(&room) {
@@ -385,10 +406,12 @@ impl Conn {
                 room.clone(),
                 Room {
                     last: MessageId(0),
+                    rev: 0,
                     _presence: joined.presence,
                 },
             );
             self.send_history_for_join(&room, since).await?;
+            self.sync_changes(&room, since.zip(rev)).await?;
             let online = ServerFrame::Presence {
                 room: &room,
                 online: &joined.online,
@@ -397,6 +420,7 @@ impl Conn {
             self.push(online);
         } else {
             self.send_history_for_join(&room, since).await?;
+            self.sync_changes(&room, since.zip(rev)).await?;
         }
         Ok(())
     }
@@ -463,13 +487,32 @@ impl Conn {
 
     fn push_history(&mut self, room: &RoomName, messages: &[Message], has_more: bool) {
         self.metrics.delivered(messages.len());
+        let messages = if self.v2 {
+            std::borrow::Cow::Borrowed(messages)
+        } else {
+            v1_page(messages)
+        };
         let frame = ServerFrame::History {
             room,
-            messages,
+            messages: &messages,
             has_more,
+            around: None,
+            has_newer: None,
         }
         .encode();
         self.push(frame);
+    }
+
+    /// A message as this socket's protocol version shows it.
+    fn message_frame(&self, message: &Message) -> String {
+        if self.v2 {
+            ServerFrame::Message { message }.encode()
+        } else {
+            ServerFrame::Message {
+                message: &v1_view(message),
+            }
+            .encode()
+        }
     }
 
     /// Queues the post and keeps it in flight; [`Conn::posted`] answers it.
@@ -516,10 +559,7 @@ impl Conn {
                 return Some(end);
             }
         }
-        let frame = ServerFrame::Message {
-            message: &posted.message,
-        }
-        .encode();
+        let frame = self.message_frame(&posted.message);
         self.metrics.delivered(1);
         self.push(frame);
         None
@@ -592,7 +632,10 @@ impl Conn {
                 }
                 tracing::debug!(room = %room, missed, "socket lagged; resyncing from the store");
                 SocketMetrics::resynced();
-                self.catch_up(&room, None).await
+                if let Some(end) = self.catch_up(&room, None).await {
+                    return Some(end);
+                }
+                self.catch_up_changes(&room, u64::MAX).await
             }
         }
     }
@@ -618,6 +661,28 @@ impl Conn {
                     state.last = message.id;
                 }
                 self.metrics.delivered(1);
+                self.out.extend(fragments(event.encoded(encode_event)));
+                None
+            }
+            EventKind::Changed(message) => {
+                if !self.v2 {
+                    return None;
+                }
+                let last_rev = self.rooms.get(room)?.rev;
+                if message.rev <= last_rev {
+                    return None; // already delivered (join or resync)
+                }
+                if message.rev > last_rev + 1 {
+                    // A gap in change numbers: the store has the missing ones.
+                    if let Some(end) = self.catch_up_changes(room, message.rev).await {
+                        return Some(end);
+                    }
+                }
+                let state = self.rooms.get_mut(room)?;
+                if message.rev <= state.rev {
+                    return None;
+                }
+                state.rev = message.rev;
                 self.out.extend(fragments(event.encoded(encode_event)));
                 None
             }
@@ -651,7 +716,7 @@ impl Conn {
             let newest = page.last().map(|l| l.id)?;
             self.metrics.delivered(page.len());
             for message in &page {
-                let frame = ServerFrame::Message { message }.encode();
+                let frame = self.message_frame(message);
                 self.push(frame);
             }
             self.rooms.get_mut(room)?.last = newest;

@@ -224,7 +224,10 @@ impl Conn {
             | ClientFrame::Send { .. }
             | ClientFrame::Typing { .. }
             | ClientFrame::History { .. }
-            | ClientFrame::Leave { .. } => unreachable!("handled by the caller"),
+            | ClientFrame::Leave { .. }
+            | ClientFrame::Edit { .. }
+            | ClientFrame::Delete { .. }
+            | ClientFrame::Search { .. } => unreachable!("handled by the caller"),
         }
         Ok(())
     }

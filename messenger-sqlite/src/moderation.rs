@@ -1,0 +1,188 @@
+//! The moderation store on SQLite: standing columns on `users`, and `mod_log`.
+
+use async_trait::async_trait;
+use messenger_core::moderation::{
+    Ban, ModAction, ModActionKind, NewModAction, Reason, Role, Standing, StandingChange,
+};
+use messenger_core::{MessageId, ModerationStore, RoomName, StoreError, User, UserId, Username};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use crate::store::{SqliteStore, backend, from_ms, ms};
+
+fn role(s: &str) -> Role {
+    s.parse().unwrap_or_default()
+}
+
+fn log(c: &Connection, e: &NewModAction) -> rusqlite::Result<()> {
+    let (action, role, until, room, message_id) = match &e.kind {
+        ModActionKind::Role { role } => ("role", Some(role.as_str()), None, None, None),
+        ModActionKind::Mute { until } => ("mute", None, Some(ms(*until)), None, None),
+        ModActionKind::Unmute => ("unmute", None, None, None, None),
+        ModActionKind::Ban => ("ban", None, None, None, None),
+        ModActionKind::Unban => ("unban", None, None, None, None),
+        ModActionKind::DeleteMessage { room, message_id } => (
+            "delete_message",
+            None,
+            None,
+            Some(room.as_str()),
+            Some(message_id.0 as i64),
+        ),
+    };
+    c.prepare_cached(
+        "INSERT INTO mod_log (at, actor_id, target_id, action, role, until, room, message_id, reason)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        ms(e.at),
+        e.actor.map(|a| a.0 as i64),
+        e.target.0 as i64,
+        action,
+        role,
+        until,
+        room,
+        message_id,
+        e.reason.as_str()
+    ])?;
+    Ok(())
+}
+
+fn user_at(r: &Row<'_>, id: usize, name: usize) -> rusqlite::Result<Option<User>> {
+    Ok(match r.get::<_, Option<i64>>(id)? {
+        Some(i) => Some(User {
+            id: UserId(i as u64),
+            username: Username::from_trusted(r.get(name)?),
+        }),
+        None => None,
+    })
+}
+
+fn action_row(r: &Row<'_>) -> rusqlite::Result<ModAction> {
+    let kind = match r.get_ref(3)?.as_str()? {
+        "role" => ModActionKind::Role {
+            role: role(r.get_ref(4)?.as_str()?),
+        },
+        "mute" => ModActionKind::Mute {
+            until: from_ms(r.get(5)?)?,
+        },
+        "unmute" => ModActionKind::Unmute,
+        "ban" => ModActionKind::Ban,
+        "unban" => ModActionKind::Unban,
+        _ => ModActionKind::DeleteMessage {
+            room: RoomName::from_trusted(r.get(6)?),
+            message_id: MessageId(r.get::<_, i64>(7)? as u64),
+        },
+    };
+    Ok(ModAction {
+        id: r.get::<_, i64>(0)? as u64,
+        at: from_ms(r.get(1)?)?,
+        actor: user_at(r, 9, 10)?,
+        target: user_at(r, 2, 11)?.ok_or(rusqlite::Error::QueryReturnedNoRows)?,
+        kind,
+        reason: Reason::from_trusted(r.get(8)?),
+    })
+}
+
+#[async_trait]
+impl ModerationStore for SqliteStore {
+    async fn standing(&self, user: UserId) -> Result<Option<Standing>, StoreError> {
+        self.readers
+            .read(move |c| {
+                c.prepare_cached(
+                    "SELECT role, muted_until, banned_at, ban_reason FROM users WHERE id = ?1",
+                )
+                .and_then(|mut s| {
+                    s.query_row([user.0 as i64], |r| {
+                        let ban = match r.get::<_, Option<i64>>(2)? {
+                            Some(at) => Some(Ban {
+                                at: from_ms(at)?,
+                                reason: Reason::from_trusted(
+                                    r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+                                ),
+                            }),
+                            None => None,
+                        };
+                        Ok(Standing {
+                            role: role(r.get_ref(0)?.as_str()?),
+                            muted_until: r.get::<_, Option<i64>>(1)?.map(from_ms).transpose()?,
+                            ban,
+                        })
+                    })
+                    .optional()
+                })
+                .map_err(backend)
+            })
+            .await
+    }
+
+    async fn moderate(
+        &self,
+        user: UserId,
+        change: &StandingChange,
+        entry: &NewModAction,
+    ) -> Result<bool, StoreError> {
+        let (change, entry) = (change.clone(), entry.clone());
+        self.writer
+            .write(move |c| {
+                let id = user.0 as i64;
+                let n = match &change {
+                    StandingChange::Role(r) => c
+                        .prepare_cached("UPDATE users SET role = ?2 WHERE id = ?1")
+                        .and_then(|mut s| s.execute(params![id, r.as_str()])),
+                    StandingChange::Mute(until) => c
+                        .prepare_cached("UPDATE users SET muted_until = ?2 WHERE id = ?1")
+                        .and_then(|mut s| s.execute(params![id, until.map(ms)])),
+                    StandingChange::Ban(ban) => c
+                        .prepare_cached(
+                            "UPDATE users SET banned_at = ?2, ban_reason = ?3 WHERE id = ?1",
+                        )
+                        .and_then(|mut s| {
+                            s.execute(params![
+                                id,
+                                ban.as_ref().map(|b| ms(b.at)),
+                                ban.as_ref().map(|b| b.reason.as_str())
+                            ])
+                        }),
+                }
+                .map_err(backend)?;
+                if n == 0 {
+                    return Ok(false);
+                }
+                log(c, &entry).map_err(backend)?;
+                Ok(true)
+            })
+            .await
+    }
+
+    async fn log_action(&self, entry: &NewModAction) -> Result<(), StoreError> {
+        let entry = entry.clone();
+        self.writer
+            .write(move |c| log(c, &entry).map_err(backend))
+            .await
+    }
+
+    async fn mod_log(
+        &self,
+        before: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<ModAction>, StoreError> {
+        self.readers
+            .read(move |c| {
+                c.prepare_cached(
+                    "SELECT l.id, l.at, l.target_id, l.action, l.role, l.until, l.room, l.message_id,
+                            l.reason, l.actor_id, a.username, t.username
+                     FROM mod_log l JOIN users t ON t.id = l.target_id
+                     LEFT JOIN users a ON a.id = l.actor_id
+                     WHERE l.id < ?1 ORDER BY l.id DESC LIMIT ?2",
+                )
+                .and_then(|mut s| {
+                    s.query_map(
+                        params![before.map_or(i64::MAX, |b| b as i64), limit as i64],
+                        action_row,
+                    )?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+                })
+                .map_err(backend)
+            })
+            .await
+    }
+}
