@@ -31,6 +31,10 @@ struct HistoryParams {
     before: Option<u64>,
     after: Option<u64>,
     limit: Option<usize>,
+    /// A page centred on this id (docs/protocol.md).
+    around: Option<u64>,
+    /// `2`: messages with their edit and delete marks.
+    v: Option<u8>,
 }
 
 fn user_json(u: &User) -> serde_json::Value {
@@ -168,6 +172,12 @@ pub(crate) fn filter(web: Web) -> impl Filter<Extract = (Response,), Error = Rej
             .unify()
             .or(crate::rooms_api::filter(web.clone()))
             .unify()
+            .or(crate::lifecycle_api::filter(web.clone()))
+            .unify()
+            .or(crate::account_api::filter(web.clone()))
+            .unify()
+            .or(crate::moderation_api::filter(web.clone()))
+            .unify()
             .recover(recover_api)
             .unify(),
     );
@@ -208,7 +218,7 @@ async fn login(
     c: Credentials,
 ) -> Result<Response, ApiError> {
     let outcome = web
-        .login(addr, &c.username, &c.password, c.remember)
+        .login(addr, &c.username, &c.password, c.remember, &headers)
         .await?;
     // Rotation: a session the client already had is revoked.
     web.revoke_presented(&headers).await;
@@ -237,12 +247,27 @@ async fn history(
         )),
         other => Ok(other.map(MessageId)),
     };
-    let query = HistoryQuery {
-        before: positive(p.before, "before")?,
-        after: p.after.map(MessageId),
-        limit,
+    let messages: Vec<Message> = match positive(p.around, "around")? {
+        Some(around) => {
+            // Bounds as for any page.
+            m.history(&user, &room, HistoryQuery::latest(limit)).await?;
+            m.history_around(&user, &room, around, limit).await?
+        }
+        None => {
+            let query = HistoryQuery {
+                before: positive(p.before, "before")?,
+                after: p.after.map(MessageId),
+                limit,
+            };
+            m.history(&user, &room, query).await?
+        }
     };
-    let messages: Vec<Message> = m.history(&user, &room, query).await?;
+    // Version 1 shows messages as PROTOCOL.md has them; `v=2` adds the marks.
+    let messages = if p.v == Some(2) {
+        std::borrow::Cow::Owned(messages)
+    } else {
+        crate::frames::v1_page(&messages).into_owned().into()
+    };
     Ok(json_reply(
         StatusCode::OK,
         &serde_json::json!({ "messages": messages }),

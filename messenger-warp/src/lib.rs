@@ -48,6 +48,7 @@
 //! ```
 #![warn(missing_docs)]
 
+mod account_api;
 mod api;
 mod assets;
 mod auth;
@@ -57,7 +58,9 @@ mod connection;
 mod cookies;
 mod error;
 mod frames;
+mod lifecycle_api;
 mod metrics;
+mod moderation_api;
 mod pages;
 mod rooms_api;
 mod templates;

@@ -371,7 +371,7 @@ async fn login_post(web: Web, addr: IpAddr, h: HeaderMap, form: Form) -> Respons
         );
     }
     match web
-        .login(addr, &username, field(&form, "password"), remember)
+        .login(addr, &username, field(&form, "password"), remember, &h)
         .await
     {
         Ok(outcome) => {
@@ -435,7 +435,8 @@ async fn register_post(web: Web, addr: IpAddr, h: HeaderMap, form: Form) -> Resp
             return fail(e.status, Some(&e.message), &errors);
         }
     }
-    match m.login(&username, &password, false).await {
+    let options = crate::web::session_options(false, &h);
+    match m.login_with(&username, &password, options).await {
         Ok(outcome) => {
             web.revoke_presented(&h).await;
             let mut set = page.set_cookies.clone();

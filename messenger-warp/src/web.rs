@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use governor::Quota;
 use messenger_core::{
-    Error, ErrorCode, FailureLimiter, KeyedRate, LoginOutcome, Messenger, Password, Username,
+    Error, ErrorCode, FailureLimiter, KeyedRate, LoginOutcome, Messenger, Password, SessionOptions,
+    UserAgent, Username,
 };
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -207,6 +208,7 @@ impl Web {
         username: &str,
         password: &str,
         remember: bool,
+        headers: &HeaderMap,
     ) -> Result<LoginOutcome, ApiError> {
         self.inner
             .login_failures
@@ -220,7 +222,10 @@ impl Web {
             Username::parse(username, limits),
             Password::parse(password, limits),
         ) {
-            (Ok(u), Ok(p)) => self.messenger().login(&u, &p, remember).await,
+            (Ok(u), Ok(p)) => {
+                let options = session_options(remember, headers);
+                self.messenger().login_with(&u, &p, options).await
+            }
             _ => Err(Error::Unauthorized("invalid username or password")),
         };
         result.map_err(|e| {
@@ -265,5 +270,16 @@ impl std::fmt::Debug for Web {
         f.debug_struct("Web")
             .field("config", &self.inner.config)
             .finish_non_exhaustive()
+    }
+}
+
+/// How a login from a request with `headers` opens its session: with the
+/// client's `User-Agent`, for the account settings' list of sessions.
+pub(crate) fn session_options(remember: bool, headers: &HeaderMap) -> SessionOptions {
+    SessionOptions {
+        remember,
+        user_agent: headers
+            .get(warp::http::header::USER_AGENT)
+            .and_then(|v| UserAgent::clean(&String::from_utf8_lossy(v.as_bytes()))),
     }
 }

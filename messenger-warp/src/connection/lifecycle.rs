@@ -189,7 +189,7 @@ impl Conn {
             if self.flush().await.is_err() {
                 return Some(End::Close(
                     close::TRY_AGAIN_LATER,
-                    "too slow: reconnect and join with since",
+                    "too slow: reconnect and join with since".into(),
                 ));
             }
         }

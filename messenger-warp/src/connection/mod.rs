@@ -94,7 +94,7 @@ struct Conn {
 /// Why the loop ends.
 enum End {
     /// Send this close frame.
-    Close(u16, &'static str),
+    Close(u16, std::borrow::Cow<'static, str>),
     /// The peer is gone or broke the connection; nothing to send.
     Gone,
 }
@@ -136,14 +136,14 @@ pub(crate) async fn run(web: Web, authed: Authed, socket: Socket, v2: bool) {
         if conn.flush().await.is_err() {
             break End::Close(
                 close::TRY_AGAIN_LATER,
-                "too slow: reconnect and join with since",
+                "too slow: reconnect and join with since".into(),
             );
         }
         let step = tokio::select! {
             biased;
-            _ = shutdown.cancelled() => Some(End::Close(close::GOING_AWAY, "server shutting down")),
+            _ = shutdown.cancelled() => Some(End::Close(close::GOING_AWAY, "server shutting down".into())),
             revoked = revocations.recv() => match revoked {
-                Ok(r) if conn.authed.revoked_by(&r) => Some(conn.logged_out()),
+                                Ok(r) if conn.authed.revoked_by(&r) => Some(conn.logged_out().await),
                 Ok(_) | Err(RecvError::Closed) => None,
                 // Missed some revocations: ask the store whether ours is among them.
                 Err(RecvError::Lagged(_)) => conn.recheck().await,
@@ -156,15 +156,9 @@ pub(crate) async fn run(web: Web, authed: Authed, socket: Socket, v2: bool) {
                     last_heard = Instant::now();
                     conn.incoming(msg).await
                 }
-                Some(Err(WsError::Capacity(_))) => Some(End::Close(
-                    close::MESSAGE_TOO_BIG,
-                    "message exceeds the server's hard limit",
-                )),
+                Some(Err(WsError::Capacity(_))) => Some(End::Close(close::MESSAGE_TOO_BIG, "message exceeds the server's hard limit".into())),
                 // RFC 6455 §8.1: a text frame that is not UTF-8 fails the connection with 1007.
-                Some(Err(WsError::Utf8(_))) => Some(End::Close(
-                    close::INVALID_PAYLOAD,
-                    "text frame is not valid UTF-8",
-                )),
+                Some(Err(WsError::Utf8(_))) => Some(End::Close(close::INVALID_PAYLOAD, "text frame is not valid UTF-8".into())),
                 _ => Some(End::Gone),
             },
                         Some(delivery) = conn.user_events.next() => conn.user_event(delivery).await,
@@ -232,7 +226,7 @@ pub(crate) async fn run(web: Web, authed: Authed, socket: Socket, v2: bool) {
             Duration::from_secs(1),
             conn.socket.send(WsMessage::Close(Some(CloseFrame {
                 code: code.into(),
-                reason: reason.into(),
+                reason: reason.into_owned().into(),
             }))),
         )
         .await;
@@ -289,9 +283,31 @@ impl Conn {
         }
     }
 
-    fn logged_out(&mut self) -> End {
-        self.error(ErrorCode::Unauthorized, "logged out", None);
-        End::Close(close::POLICY, "logged out")
+    /// The session ended: logged out, or the user was banned (then the
+    /// error and the close frame say so, with the moderator's reason).
+    async fn logged_out(&mut self) -> End {
+        let banned = self
+            .web
+            .messenger()
+            .standing(self.authed.user.id)
+            .await
+            .ok()
+            .and_then(|s| s.ban);
+        let Some(ban) = banned else {
+            self.error(ErrorCode::Unauthorized, "logged out", None);
+            return End::Close(close::POLICY, "logged out".into());
+        };
+        let message = Error::Banned {
+            reason: ban.reason.as_str().to_owned(),
+        }
+        .to_string();
+        self.error(ErrorCode::Forbidden, &message, None);
+        // A close reason is at most 123 bytes (RFC 6455 §5.5).
+        let mut reason = message;
+        while reason.len() > 123 {
+            reason.pop();
+        }
+        End::Close(close::POLICY, reason.into())
     }
 
     async fn recheck(&mut self) -> Option<End> {
@@ -300,7 +316,7 @@ impl Conn {
                 self.out.push(WsMessage::Ping(Bytes::new()));
                 None
             }
-            Ok(false) => Some(self.logged_out()),
+            Ok(false) => Some(self.logged_out().await),
             // Cannot tell now (the store or the host is down): ask again later.
             Err(_) => None,
         }
@@ -627,7 +643,7 @@ impl Conn {
                 if self.lags.len() > self.web.config().max_lags as usize {
                     return Some(End::Close(
                         close::TRY_AGAIN_LATER,
-                        "too slow: reconnect and join with since",
+                        "too slow: reconnect and join with since".into(),
                     ));
                 }
                 tracing::debug!(room = %room, missed, "socket lagged; resyncing from the store");
@@ -726,7 +742,7 @@ impl Conn {
             if self.flush().await.is_err() {
                 return Some(End::Close(
                     close::TRY_AGAIN_LATER,
-                    "too slow: reconnect and join with since",
+                    "too slow: reconnect and join with since".into(),
                 ));
             }
         }

@@ -202,9 +202,11 @@ impl Ws {
             match msg.ok()? {
                 Message::Text(t) => return Some(serde_json::from_str(&t).unwrap()),
                 Message::Close(c) => {
-                    return Some(
-                        json!({ "type": "__close", "code": c.map(|c| u16::from(c.code)) }),
-                    );
+                    return Some(json!({
+                        "type": "__close",
+                        "code": c.as_ref().map(|c| u16::from(c.code)),
+                        "reason": c.as_ref().map(|c| c.reason.as_str().to_owned()),
+                    }));
                 }
                 _ => continue,
             }
