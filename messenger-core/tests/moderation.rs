@@ -1,0 +1,339 @@
+//! The message lifecycle and moderation through the service: who may edit,
+//! delete, mute, ban and grant roles; mutes that end; unread counts and
+//! mentions that follow deletes; search that never leaves readable rooms.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{TimeZone, Utc};
+use messenger_core::moderation::{Reason, Role};
+use messenger_core::testing::ManualClock;
+use messenger_core::{
+    Actor, ClientId, Error, ErrorCode, HashingCost, MemoryStore, MessageBody, MessageId, Messenger,
+    MessengerConfig, NewRoom, Password, RoomCreation, RoomName, RoomTitle, RoomTopic, SearchQuery,
+    User, Username,
+};
+
+struct World {
+    m: Messenger,
+    clock: Arc<ManualClock>,
+}
+
+fn world(config: MessengerConfig) -> World {
+    let clock = Arc::new(ManualClock::new(
+        Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap(),
+    ));
+    let m = Messenger::builder()
+        .config(MessengerConfig {
+            hashing: HashingCost::INSECURE_FAST,
+            send_rate: None,
+            ..config
+        })
+        .store(Arc::new(MemoryStore::new()))
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    World { m, clock }
+}
+
+fn name(m: &Messenger, s: &str) -> Username {
+    Username::parse(s, &m.config().limits).unwrap()
+}
+
+async fn user(m: &Messenger, s: &str) -> User {
+    let p = Password::parse("password123", &m.config().limits).unwrap();
+    m.register(name(m, s), p).await.unwrap()
+}
+
+async fn say(m: &Messenger, who: &User, room: &RoomName, body: &str) -> Result<MessageId, Error> {
+    let l = &m.config().limits;
+    let cid = format!(
+        "{}-{}",
+        who.id,
+        body.len() + body.chars().map(|c| c as usize).sum::<usize>()
+    );
+    Ok(m.post(
+        who,
+        room,
+        MessageBody::parse(body, l).unwrap(),
+        ClientId::parse(&cid, l).unwrap(),
+    )
+    .await?
+    .message
+    .id)
+}
+
+fn body(m: &Messenger, s: &str) -> MessageBody {
+    MessageBody::parse(s, &m.config().limits).unwrap()
+}
+
+fn reason(s: &str) -> Reason {
+    Reason::parse(s).unwrap()
+}
+
+async fn make(m: &Messenger, who: &str, role: Role) {
+    m.set_role(Actor::Operator, &name(m, who), role, Reason::default())
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn only_authors_edit_and_authors_or_moderators_delete() {
+    let World { m, .. } = world(MessengerConfig::default());
+    let (ada, bob, mod_) = (
+        user(&m, "ada").await,
+        user(&m, "bob").await,
+        user(&m, "moddy").await,
+    );
+    make(&m, "moddy", Role::Moderator).await;
+    let g = RoomName::general();
+    let id = say(&m, &ada, &g, "first").await.unwrap();
+
+    let e = m
+        .edit_message(&bob, &g, id, body(&m, "hijack"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Forbidden);
+    let e = m
+        .edit_message(&mod_, &g, id, body(&m, "moderated"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.code(),
+        ErrorCode::Forbidden,
+        "moderators delete, they do not rewrite"
+    );
+    let e = m
+        .delete_message(&bob, &g, id, reason(""))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Forbidden);
+
+    let edited = m
+        .edit_message(&ada, &g, id, body(&m, "first, fixed"))
+        .await
+        .unwrap();
+    assert_eq!((edited.body.as_str(), edited.rev), ("first, fixed", 1));
+    let deleted = m
+        .delete_message(&mod_, &g, id, reason("off topic"))
+        .await
+        .unwrap();
+    assert!(deleted.is_deleted());
+    let e = m
+        .edit_message(&ada, &g, id, body(&m, "back"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.code(),
+        ErrorCode::NotFound,
+        "a tombstone stays a tombstone"
+    );
+    let e = m
+        .delete_message(&ada, &g, MessageId(99), reason(""))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::NotFound);
+}
+
+#[tokio::test]
+async fn a_room_one_cannot_read_is_not_found_for_every_lifecycle_door() {
+    let World { m, .. } = world(MessengerConfig::default());
+    let (ada, eve) = (user(&m, "ada").await, user(&m, "eve").await);
+    make(&m, "eve", Role::Admin).await;
+    let r = NewRoom {
+        name: RoomName::parse("secret", &m.config().limits).unwrap(),
+        title: RoomTitle::parse("Secret").unwrap(),
+        topic: RoomTopic::parse("").unwrap(),
+        private: true,
+    };
+    let room = m.create_room(Some(&ada), r, &[]).await.unwrap().name;
+    let id = say(&m, &ada, &room, "classified kangaroo").await.unwrap();
+    let missing = |e: Error| assert_eq!(e.code(), ErrorCode::NotFound, "{e}");
+    // Even an admin: roles moderate, they do not open private rooms.
+    missing(
+        m.edit_message(&eve, &room, id, body(&m, "x"))
+            .await
+            .unwrap_err(),
+    );
+    missing(
+        m.delete_message(&eve, &room, id, reason(""))
+            .await
+            .unwrap_err(),
+    );
+    missing(m.changes(&eve, &room, 0, 10).await.unwrap_err());
+    missing(m.history_around(&eve, &room, id, 10).await.unwrap_err());
+    missing(m.room_head(&eve, &room).await.unwrap_err());
+    let q = SearchQuery::parse("kangaroo").unwrap();
+    assert!(m.search(&eve, &q, None, 10).await.unwrap().hits.is_empty());
+    assert_eq!(m.search(&ada, &q, None, 10).await.unwrap().hits.len(), 1);
+}
+
+#[tokio::test]
+async fn roles_rank_who_may_act_on_whom() {
+    let World { m, .. } = world(MessengerConfig::default());
+    for n in ["root", "root2", "mona", "mike", "sam"] {
+        user(&m, n).await;
+    }
+    let root = user(&m, "admin_b").await;
+    make(&m, "root", Role::Admin).await;
+    make(&m, "admin_b", Role::Admin).await;
+    make(&m, "mona", Role::Moderator).await;
+    make(&m, "mike", Role::Moderator).await;
+    let mona = m.list_users(messenger_core::UserId(0), 10).await.unwrap()[2]
+        .user
+        .clone();
+    assert_eq!(mona.username.as_str(), "mona");
+    let forbidden = |r: Result<(User, messenger_core::Standing), Error>| {
+        assert_eq!(r.unwrap_err().code(), ErrorCode::Forbidden)
+    };
+    let n = |s| name(&m, s);
+    forbidden(m.ban(Actor::User(&mona), &n("mike"), reason("")).await);
+    forbidden(m.ban(Actor::User(&mona), &n("root"), reason("")).await);
+    forbidden(m.ban(Actor::User(&mona), &n("mona"), reason("")).await);
+    forbidden(
+        m.set_role(Actor::User(&mona), &n("sam"), Role::Moderator, reason(""))
+            .await,
+    );
+    forbidden(
+        m.set_role(Actor::User(&root), &n("admin_b"), Role::Member, reason(""))
+            .await,
+    );
+    forbidden(m.ban(Actor::User(&root), &n("root"), reason("")).await);
+    m.ban(Actor::User(&mona), &n("sam"), reason(""))
+        .await
+        .unwrap();
+    m.mute(
+        Actor::User(&root),
+        &n("mike"),
+        Duration::from_secs(60),
+        reason(""),
+    )
+    .await
+    .unwrap();
+    m.set_role(Actor::User(&root), &n("mike"), Role::Member, reason(""))
+        .await
+        .unwrap();
+    assert_eq!(m.standing(mona.id).await.unwrap().role, Role::Moderator);
+    let e = m
+        .mute(Actor::User(&root), &n("mona"), Duration::ZERO, reason(""))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Invalid);
+    // The operator may do anything, to anyone.
+    m.ban(Actor::Operator, &n("root"), reason("gone rogue"))
+        .await
+        .unwrap();
+    let e = m.moderation_log(&mona, None, 10).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Forbidden);
+    assert_eq!(m.moderation_log(&root, None, 100).await.unwrap().len(), 8);
+}
+
+#[tokio::test]
+async fn a_mute_refuses_sends_and_edits_until_it_ends_and_a_ban_refuses_login() {
+    let World { m, clock } = world(MessengerConfig::default());
+    let (sam, mona) = (user(&m, "sam").await, user(&m, "mona").await);
+    make(&m, "mona", Role::Moderator).await;
+    let g = RoomName::general();
+    let id = say(&m, &sam, &g, "before").await.unwrap();
+    m.mute(
+        Actor::User(&mona),
+        &name(&m, "sam"),
+        Duration::from_secs(90 * 60),
+        reason("cool off"),
+    )
+    .await
+    .unwrap();
+    let e = say(&m, &sam, &g, "during").await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Forbidden);
+    assert_eq!(
+        e.to_string(),
+        "you are muted for 90 minutes more (until 2026-11-25 13:30 UTC)"
+    );
+    let e = m
+        .edit_message(&sam, &g, id, body(&m, "sneaky"))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Muted { .. }));
+    m.delete_message(&sam, &g, id, reason(""))
+        .await
+        .expect("removing one's own words is fine");
+    clock.advance(Duration::from_secs(90 * 60 + 1));
+    say(&m, &sam, &g, "after").await.expect("the mute ended");
+
+    m.ban(Actor::User(&mona), &name(&m, "sam"), reason("for good"))
+        .await
+        .unwrap();
+    let p = Password::parse("password123", &m.config().limits).unwrap();
+    let e = m.login(&name(&m, "sam"), &p, false).await.unwrap_err();
+    assert_eq!(e.to_string(), "this account is banned: for good");
+    let wrong = Password::parse("wrong-password", &m.config().limits).unwrap();
+    let e = m.login(&name(&m, "sam"), &wrong, false).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Unauthorized);
+    m.unban(Actor::User(&mona), &name(&m, "sam"), reason(""))
+        .await
+        .unwrap();
+    m.login(&name(&m, "sam"), &p, false).await.unwrap();
+}
+
+#[tokio::test]
+async fn room_creation_can_be_left_to_moderators() {
+    let World { m, .. } = world(MessengerConfig {
+        room_creation: RoomCreation::Moderators,
+        ..MessengerConfig::default()
+    });
+    let (ada, mona) = (user(&m, "ada").await, user(&m, "mona").await);
+    make(&m, "mona", Role::Moderator).await;
+    let new = |n: &str| NewRoom {
+        name: RoomName::parse(n, &m.config().limits).unwrap(),
+        title: RoomTitle::parse(n).unwrap(),
+        topic: RoomTopic::parse("").unwrap(),
+        private: false,
+    };
+    let e = m
+        .create_room(Some(&ada), new("ideas"), &[])
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Forbidden);
+    m.create_room(Some(&mona), new("ideas"), &[]).await.unwrap();
+    m.create_room(None, new("host-made"), &[ada.id])
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn unread_counts_and_mentions_follow_deletes_and_edits() {
+    let World { m, .. } = world(MessengerConfig::default());
+    let (ada, bob) = (user(&m, "ada").await, user(&m, "bob").await);
+    let g = RoomName::general();
+    m.my_rooms(&bob).await.unwrap();
+    let a = say(&m, &ada, &g, "one").await.unwrap();
+    let b = say(&m, &ada, &g, "hey @bob").await.unwrap();
+    let c = say(&m, &ada, &g, "three").await.unwrap();
+    let mine = |m: Messenger, u: User| async move {
+        // Mentions are recorded just after the post is published.
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        let r = m.my_rooms(&u).await.unwrap().remove(0);
+        (r.unread, r.mentions)
+    };
+    assert_eq!(mine(m.clone(), bob.clone()).await, (3, 1));
+    m.delete_message(&ada, &g, c, reason("")).await.unwrap();
+    assert_eq!(mine(m.clone(), bob.clone()).await, (2, 1));
+    m.edit_message(&ada, &g, b, body(&m, "hey everyone"))
+        .await
+        .unwrap();
+    assert_eq!(
+        mine(m.clone(), bob.clone()).await,
+        (2, 0),
+        "the mention went with the edit"
+    );
+    m.edit_message(&ada, &g, a, body(&m, "one, @bob"))
+        .await
+        .unwrap();
+    assert_eq!(
+        mine(m.clone(), bob.clone()).await,
+        (2, 1),
+        "and came with another"
+    );
+    m.mark_read(&bob, &g, c).await.unwrap();
+    assert_eq!(mine(m.clone(), bob.clone()).await, (0, 0));
+}
