@@ -1,7 +1,8 @@
 // Community Messenger chat client: speaks the /ws protocol with the v2 room
 // additions (docs/protocol.md) and drives the chat page. One WebSocket for
 // every room: switching rooms leaves one and joins the next, and the URL
-// (/chat/{room}) follows. Message text is only ever set as textContent.
+// (/chat/{room}) follows. Message text is only ever set as textContent:
+// links and marks are elements built around text nodes, never parsed HTML.
 (function () {
   "use strict";
 
@@ -44,7 +45,11 @@
   let oldestId = 0;         // oldest id shown: the `before` of "load older"
   let hasOlder = false;
   let loadingOlder = false;
-  let initialLoad = true;
+    let initialLoad = true;
+  let roomRev = null;       // the room's change number seen (from `synced`)
+  let windowed = false;     // showing a page around a message, not the newest
+  let pendingAround = 0;    // a message to open once the room has joined
+  let ended = false;        // the server ended this session for good (a ban)
   const shown = new Map();    // id -> element
   const pending = new Map();  // client_id -> { element, body, room }
   const online = new Map();   // user id -> user
@@ -86,24 +91,75 @@
     return isNaN(d) ? "" : d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
   }
 
-  // A body with its @mentions marked, built from text nodes only.
+    // A body with its URLs linked and its @mentions marked (and linked to a
+  // direct conversation), built from text nodes only.
+  const TOKEN = /(https?:\/\/[^\s<>"']+)|(^|[^A-Za-z0-9_.-])@([A-Za-z0-9_.-]{3,32})/g;
   function renderBody(el, text) {
     el.replaceChildren();
-    const re = /(^|[^A-Za-z0-9_.-])@([A-Za-z0-9_.-]{3,32})/g;
+    TOKEN.lastIndex = 0;
     let at = 0;
     let m;
-    while ((m = re.exec(text))) {
-      const start = m.index + m[1].length;
-      const name = m[2].replace(/\.+$/, "");
+    while ((m = TOKEN.exec(text))) {
+      if (m[1]) {
+        // Trailing punctuation ends a sentence, not the address.
+        const url = m[1].replace(/[.,;:!?)\]}'"]+$/, "");
+        if (m.index > at) el.append(text.slice(at, m.index));
+        const a = document.createElement("a");
+        a.href = url;
+        a.textContent = url;
+        a.rel = "noopener noreferrer nofollow";
+        a.target = "_blank";
+        a.className = "msg-link";
+        el.append(a);
+        at = m.index + url.length;
+        TOKEN.lastIndex = at;
+        continue;
+      }
+      const start = m.index + m[2].length;
+      const name = m[3].replace(/\.+$/, "");
       if (start > at) el.append(text.slice(at, start));
       const mark = document.createElement("mark");
-      mark.className = "mention" + (name.toLowerCase() === me.username.toLowerCase() ? " mention-me" : "");
+      const mine = name.toLowerCase() === me.username.toLowerCase();
+      mark.className = "mention" + (mine ? " mention-me" : "");
       mark.textContent = "@" + name;
-      el.append(mark);
+      if (mine || !roomLists.direct) {
+        el.append(mark);
+      } else {
+        // A real link (it works without this script too), kept out of the
+        // tab order like author names: people are reached in the lists.
+        const a = document.createElement("a");
+        a.href = "/dm/" + encodeURIComponent(name);
+        a.className = "mention-link";
+        a.tabIndex = -1;
+        a.title = "Message " + name + " directly";
+        a.append(mark);
+        a.addEventListener("click", (e) => {
+          if (e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
+          e.preventDefault();
+          openDirect(name);
+        });
+        el.append(a);
+      }
       at = start + 1 + name.length;
-      re.lastIndex = at;
+      TOKEN.lastIndex = at;
     }
     if (at < text.length) el.append(text.slice(at));
+  }
+
+  // Text with the given [start, end) character ranges marked: search hits.
+  function renderHighlighted(el, text, ranges) {
+    el.replaceChildren();
+    const chars = Array.from(text);
+    let at = 0;
+    for (const [start, end] of ranges) {
+      if (start > at) el.append(chars.slice(at, start).join(""));
+      const mark = document.createElement("mark");
+      mark.className = "search-hit";
+      mark.textContent = chars.slice(start, end).join("");
+      el.append(mark);
+      at = end;
+    }
+    if (at < chars.length) el.append(chars.slice(at).join(""));
   }
 
   // A user's name: a button that opens a direct conversation, where the
@@ -133,12 +189,173 @@
     // by keyboard, people are reached in the online and member lists.
     if (author.tagName === "BUTTON") author.tabIndex = -1;
     meta.append(author, " ", time);
-    const body = document.createElement("div");
+        const body = document.createElement("div");
     body.className = "msg-body";
-    renderBody(body, message.body);
     li.append(meta, body);
+    li.tabIndex = -1;
+    li._message = message;
+    renderState(li, message);
     fill(li, message, isPending);
     return li;
+  }
+
+  // The body, the "edited" mark or the tombstone, and the actions menu.
+  function renderState(li, message) {
+    li._message = message;
+    const body = li.querySelector(".msg-body");
+    const meta = li.querySelector(".msg-meta");
+    meta.querySelector(".msg-edited")?.remove();
+    li.classList.toggle("msg-deleted", Boolean(message.deleted_at));
+    if (message.deleted_at) {
+      body.textContent = "This message was deleted.";
+    } else {
+      renderBody(body, message.body);
+      if (message.edited_at) {
+        const mark = document.createElement("span");
+        mark.className = "msg-edited";
+        mark.textContent = "(edited)";
+        mark.title = "Edited " + new Date(message.edited_at).toLocaleString();
+        meta.append(" ", mark);
+      }
+    }
+    renderActions(li);
+  }
+
+  function isModerator() {
+    return me.role === "moderator" || me.role === "admin";
+  }
+
+  // A message's menu: edit and delete for its author, delete and moderate
+  // for moderators. Out of the tab order (one stop per message would bury
+  // the composer); keyboard users reach it with the arrow keys in the log.
+  function renderActions(li) {
+    li.querySelector(".msg-actions")?.remove();
+    const m = li._message;
+    if (!m || !m.id || m.deleted_at || !window.bootstrap) return;
+    const own = m.author.id === me.id;
+    if (!own && !isModerator()) return;
+    const wrap = document.createElement("div");
+    wrap.className = "dropdown msg-actions";
+    const toggle = document.createElement("button");
+    toggle.type = "button";
+    toggle.className = "btn btn-sm msg-actions-toggle";
+    toggle.tabIndex = -1;
+    toggle.setAttribute("data-bs-toggle", "dropdown");
+    toggle.setAttribute("aria-expanded", "false");
+    toggle.setAttribute("aria-label", "Actions for the message from " + m.author.username);
+    toggle.textContent = "⋯";
+    const menu = document.createElement("ul");
+    menu.className = "dropdown-menu dropdown-menu-end";
+    const item = (text, action) => {
+      const li2 = document.createElement("li");
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = "dropdown-item";
+      b.textContent = text;
+      b.addEventListener("click", action);
+      li2.append(b);
+      menu.append(li2);
+    };
+    if (own) item("Edit", () => startEdit(li));
+    item(own ? "Delete" : "Delete message", () => confirmDelete(li));
+    if (!own && isModerator()) item("Moderate " + m.author.username + "…", () => openModerate(m.author.username));
+    wrap.append(toggle, menu);
+    li.querySelector(".msg-meta").append(wrap);
+  }
+
+  function openMenu(li) {
+    const toggle = li.querySelector(".msg-actions-toggle");
+    if (toggle && window.bootstrap) window.bootstrap.Dropdown.getOrCreateInstance(toggle).show();
+  }
+
+  // ---- Editing and deleting ----
+
+  function startEdit(li) {
+    const m = li._message;
+    if (!m || m.deleted_at || li.querySelector(".msg-edit")) return;
+    const body = li.querySelector(".msg-body");
+    body.hidden = true;
+    const form = document.createElement("form");
+    form.className = "msg-edit";
+    const label = document.createElement("label");
+    label.className = "visually-hidden";
+    label.textContent = "Edit message";
+    const area = document.createElement("textarea");
+    area.className = "form-control form-control-sm";
+    area.id = "edit-" + m.id;
+    label.htmlFor = area.id;
+    area.value = m.body;
+    area.rows = Math.min(6, m.body.split("\n").length + 1);
+    area.maxLength = Number(root.dataset.bodyLimit) || 4000;
+    const actions = document.createElement("div");
+    actions.className = "d-flex gap-2 mt-1";
+    const save = document.createElement("button");
+    save.type = "submit";
+    save.className = "btn btn-sm btn-primary";
+    save.textContent = "Save";
+    const cancel = document.createElement("button");
+    cancel.type = "button";
+    cancel.className = "btn btn-sm btn-outline-secondary";
+    cancel.textContent = "Cancel";
+    const hint = document.createElement("span");
+    hint.className = "small msg-edit-hint align-self-center";
+    hint.textContent = "Enter saves, Escape cancels";
+    actions.append(save, cancel, hint);
+    form.append(label, area, actions);
+    body.after(form);
+    const done = () => { form.remove(); body.hidden = false; input.focus(); };
+    cancel.addEventListener("click", done);
+    area.addEventListener("keydown", (e) => {
+      if (e.key === "Escape") { e.preventDefault(); e.stopPropagation(); done(); }
+      if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); form.requestSubmit(); }
+    });
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      const text = area.value.trim();
+      if (!text) { confirmDelete(li); return; }
+      if (text === m.body) { done(); return; }
+      request({ type: "edit", room: m.room, id: m.id, body: text }, (frame) => {
+        applyChange(frame.message);
+        done();
+      }, (err) => showError(err));
+    });
+    area.focus();
+    area.setSelectionRange(area.value.length, area.value.length);
+  }
+
+  function confirmDelete(li) {
+    const m = li._message;
+    const dialog = $("delete-dialog");
+    if (!dialog || !window.bootstrap) return;
+    const others = m.author.id !== me.id;
+    $("delete-reason-group").hidden = !others;
+    $("delete-reason").value = "";
+    $("delete-what").textContent = others
+      ? "Delete this message from " + m.author.username + "? Everyone will see that it was deleted."
+      : "Delete your message? Everyone will see that it was deleted.";
+    dialogError("delete-error", "");
+    dialog._target = li;
+    modal("delete-dialog").show();
+  }
+
+  // An edit or delete (live, or one missed while away): update what is shown.
+  function applyChange(message) {
+    if (message.room === room && message.rev && (roomRev === null || message.rev > roomRev)) {
+      roomRev = message.rev;
+    }
+    const li = shown.get(message.id);
+    if (!li || message.room !== room) return;
+    const old = li._message;
+    if (old && old.rev && message.rev && message.rev < old.rev) return;
+    li.querySelector(".msg-edit")?.remove();
+    li.querySelector(".msg-body").hidden = false;
+    renderState(li, message);
+  }
+
+  // The newest message of mine that can still be edited: the Up arrow's.
+  function lastOwnMessage() {
+    const items = list.querySelectorAll(".msg-own:not(.msg-deleted):not(.msg-pending):not(.msg-failed)");
+    return items.length ? items[items.length - 1] : null;
   }
 
   function fill(li, message, isPending) {
@@ -164,8 +381,9 @@
       li = mine.element;
       pending.delete(message.client_id);
       li.classList.remove("msg-pending", "msg-failed");
-      li.querySelector(".msg-retry")?.remove();
+            li.querySelector(".msg-retry")?.remove();
       fill(li, message, false);
+      renderState(li, message);
     } else {
       li = element(message, own, false);
     }
@@ -226,8 +444,17 @@
     for (const u of users) {
       const li = document.createElement("li");
       li.className = "online-user";
-      li.append(nameElement(u, "online-name"));
+            li.append(nameElement(u, "online-name"));
       if (u.id === me.id) li.append(" (you)");
+      if (u.id !== me.id && isModerator() && $("moderate-dialog")) {
+        const b = document.createElement("button");
+        b.type = "button";
+        b.className = "btn btn-link btn-sm p-0 ms-2 moderate-user";
+        b.textContent = "Moderate";
+        b.setAttribute("aria-label", "Moderate " + u.username);
+        b.addEventListener("click", () => openModerate(u.username));
+        li.append(b);
+      }
       onlineList.append(li);
     }
     onlineCount.textContent = "(" + users.length + ")";
@@ -405,14 +632,68 @@
     renderTyping();
     online.clear();
     renderOnline();
-    lastId = 0;
+        lastId = 0;
     oldestId = 0;
     hasOlder = false;
     loadingOlder = false;
     initialLoad = true;
+    roomRev = null;
+    setWindowed(false);
     olderButton.hidden = true;
     showError("");
   }
+
+  // ---- A page around one message (a search result) ----
+
+  const jumpButton = $("jump-latest");
+  function setWindowed(on) {
+    windowed = on;
+    if (jumpButton) jumpButton.hidden = !on;
+  }
+
+  function clearMessages() {
+    list.replaceChildren();
+    shown.clear();
+    lastId = 0;
+    oldestId = 0;
+  }
+
+  function openAround(name, id) {
+    pendingAround = id;
+    if (name !== room) { switchRoom(name, true); return; }
+    if (joined) requestAround();
+  }
+
+  function requestAround() {
+    const id = pendingAround;
+    pendingAround = 0;
+    if (id) send({ type: "history", room: room, around: id, limit: historyLimit });
+  }
+
+  function showAround(frame) {
+    clearMessages();
+    for (const m of frame.messages) place(m);
+    hasOlder = frame.has_more;
+    olderButton.hidden = !hasOlder;
+    initialLoad = false;
+    setWindowed(Boolean(frame.has_newer));
+    const target = shown.get(frame.around);
+    if (target) {
+      list.querySelectorAll(".msg-target").forEach((el) => el.classList.remove("msg-target"));
+      target.classList.add("msg-target");
+      target.scrollIntoView({ block: "center" });
+      target.focus({ preventScroll: true });
+    }
+  }
+
+  function jumpToLatest() {
+    clearMessages();
+    setWindowed(false);
+    initialLoad = true;
+    send({ type: "join", room: room });
+    input.focus();
+  }
+  if (jumpButton) jumpButton.addEventListener("click", jumpToLatest);
 
   function switchRoom(name, push) {
     if (name === room) { closeSidebar(); return; }
@@ -489,9 +770,14 @@
       if (frame.type === "error") return;
     }
     switch (frame.type) {
-      case "ready":
+            case "ready":
         attempt = 0;
         setConnection("online", "Connected");
+                if (frame.role && frame.role !== me.role) {
+          me.role = frame.role;
+          shown.forEach((li) => renderActions(li));
+          renderOnline();
+        }
                 for (const info of frame.room_info || []) upsertRoom(info);
         // Opening a public room one is not in (a link, the address bar)
         // joins it, so it stays in the list.
@@ -499,10 +785,26 @@
           request({ type: "enter", room: room }, (answer) => upsertRoom(answer.room), () => {});
         }
         renderHeader();
-        joined = send(lastId ? { type: "join", room: room, since: lastId } : { type: "join", room: room });
+                if (windowed) { clearMessages(); setWindowed(false); initialLoad = true; }
+        {
+          // Back after a drop: what was missed, and (with `rev`) the edits
+          // and deletes of what is already shown.
+          const join = { type: "join", room: room };
+          if (lastId) { join.since = lastId; if (roomRev !== null) join.rev = roomRev; }
+          joined = send(join);
+        }
         break;
-      case "history":
+      case "synced":
         if (frame.room !== room) break;
+        if (roomRev === null || frame.rev > roomRev) roomRev = frame.rev;
+        if (pendingAround) requestAround();
+        break;
+      case "changed":
+        applyChange(frame.message);
+        break;
+            case "history":
+        if (frame.room !== room) break;
+        if (frame.around) { showAround(frame); break; }
         if (loadingOlder || initialLoad) hasOlder = frame.has_more;
         loadingOlder = false;
         onMessages(frame.messages);
@@ -523,9 +825,12 @@
         for (const u of frame.left) { online.delete(u.id); stopTyping(u.id); }
         renderOnline();
         break;
-      case "message":
+            case "message":
         if (frame.message.room !== room) break;
         stopTyping(frame.message.author.id);
+        // Looking at an older page: the newest are one button away.
+        if (windowed && !pending.has(frame.message.client_id)) break;
+        if (windowed) jumpToLatest();
         if (!shown.has(frame.message.id) && frame.message.author.id !== me.id) {
           announce(frame.message.author.username + ": " + frame.message.body);
         }
@@ -576,8 +881,9 @@
         renderRooms();
         break;
       }
-      case "error":
+            case "error":
         if (frame.code === "unauthorized") { window.location.assign("/login"); return; }
+        if (frame.code === "forbidden" && /^this account is banned/.test(frame.message)) { endSession(frame.message); return; }
         if (frame.client_id && pending.has(frame.client_id)) markFailed(frame.client_id, frame.message);
         else showError(frame.message);
         break;
@@ -599,12 +905,33 @@
       online.clear();
       renderOnline();
       for (const [id, r] of requests) { requests.delete(id); if (r.onError) r.onError("Connection lost. Try again."); }
+            if (ended) return;
+      if (e.code === 1008 && e.reason && e.reason !== "logged out") { endSession(e.reason); return; }
       if (e.code === 1008) { window.location.assign("/login"); return; }
       attempt += 1;
       const delay = Math.min(15000, 500 * 2 ** Math.min(attempt - 1, 5)) * (0.75 + Math.random() / 2);
       setConnection("offline", "Offline, retrying in " + Math.ceil(delay / 1000) + " s…");
       setTimeout(connect, delay);
     });
+  }
+
+    // The server ended this session for good (a moderator banned the user):
+  // say why, stop reconnecting, and offer the way back.
+  function endSession(reason) {
+    if (ended) return;
+    ended = true;
+    setConnection("offline", "Disconnected");
+    const box = $("session-ended");
+    if (box) {
+      $("session-ended-reason").textContent = reason;
+      box.hidden = false;
+      box.focus();
+    } else {
+      showError(reason);
+    }
+    input.disabled = true;
+    composer.querySelector("button[type=submit]").disabled = true;
+    if (ws) ws.close();
   }
 
   function loadOlder() {
@@ -633,8 +960,36 @@
   }
 
   composer.addEventListener("submit", (e) => { e.preventDefault(); submit(); });
-  input.addEventListener("keydown", (e) => {
+    input.addEventListener("keydown", (e) => {
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); submit(); }
+    // Up in an empty composer edits my last message, as in most chats.
+    if (e.key === "ArrowUp" && !input.value && !e.shiftKey && !e.altKey && !e.ctrlKey && !e.metaKey) {
+      const li = lastOwnMessage();
+      if (li) { e.preventDefault(); li.scrollIntoView({ block: "nearest" }); startEdit(li); }
+    }
+  });
+
+  // In the message log: Up and Down step through messages, Enter (or the
+  // context-menu key) opens a message's menu, Escape goes back to the log.
+  scroller.addEventListener("keydown", (e) => {
+    if (e.target.closest(".dropdown-menu, .msg-edit")) return;
+    const current = e.target.closest(".msg");
+    const items = Array.from(list.querySelectorAll(".msg"));
+    if (!items.length) return;
+    let next = null;
+    if (e.key === "ArrowUp") next = current ? items[items.indexOf(current) - 1] : items[items.length - 1];
+    else if (e.key === "ArrowDown" && current) next = items[items.indexOf(current) + 1];
+    else if (current && (e.key === "Enter" || e.key === "ContextMenu" || (e.key === "F10" && e.shiftKey))) {
+      e.preventDefault();
+      openMenu(current);
+      return;
+    } else if (current && e.key === "Escape") {
+      e.preventDefault();
+      scroller.focus();
+      return;
+    } else return;
+    e.preventDefault();
+    if (next) { next.focus(); next.scrollIntoView({ block: "nearest" }); }
   });
   input.addEventListener("input", () => {
     autoGrow();
@@ -778,6 +1133,124 @@
       if (!info || !window.confirm("Leave " + displayName(info) + "?")) return;
       request({ type: "exit", room: room }, () => {}, showError);
     });
+  }
+
+    // ---- Deleting, moderating, searching ----
+
+  const deleteForm = $("delete-form");
+  if (deleteForm) {
+    deleteForm.addEventListener("submit", (e) => {
+      e.preventDefault();
+      const li = $("delete-dialog")._target;
+      const m = li && li._message;
+      if (!m) return;
+      dialogError("delete-error", "");
+      request({ type: "delete", room: m.room, id: m.id, reason: $("delete-reason").value.trim() }, (frame) => {
+        applyChange(frame.message);
+        modal("delete-dialog")?.hide();
+      }, (text) => dialogError("delete-error", text));
+    });
+  }
+
+  // Moderation goes through the JSON API (same origin, the session cookie).
+  async function api(path, body) {
+    const res = await fetch(path, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+      credentials: "same-origin",
+    });
+    const data = await res.json().catch(() => ({}));
+    if (!res.ok) throw new Error((data.error && data.error.message) || ("failed (" + res.status + ")"));
+    return data;
+  }
+
+  function openModerate(username) {
+    const dialog = $("moderate-dialog");
+    if (!dialog || !window.bootstrap) return;
+    dialog.dataset.username = username;
+    $("moderate-heading").textContent = "Moderate " + username;
+    $("moderate-reason").value = "";
+    $("moderate-status").textContent = "";
+    dialogError("moderate-error", "");
+    $("moderate-role-group").hidden = me.role !== "admin";
+    modal("moderate-dialog").show();
+  }
+
+  const moderateDialog = $("moderate-dialog");
+  if (moderateDialog) {
+    moderateDialog.addEventListener("click", async (e) => {
+      const button = e.target.closest("[data-action]");
+      if (!button) return;
+      const action = button.dataset.action;
+      const name = moderateDialog.dataset.username;
+      const body = { reason: $("moderate-reason").value.trim() };
+      if (action === "mute") body.minutes = Number($("moderate-minutes").value);
+      if (action === "role") body.role = $("moderate-role").value;
+      dialogError("moderate-error", "");
+      $("moderate-status").textContent = "";
+      button.disabled = true;
+      try {
+        const r = await api("/api/moderation/users/" + encodeURIComponent(name) + "/" + action, body);
+        const s = r.standing;
+        const facts = ["role: " + s.role];
+        if (s.ban) facts.push("banned");
+        if (s.muted_until && new Date(s.muted_until) > new Date()) facts.push("muted until " + new Date(s.muted_until).toLocaleString());
+        $("moderate-status").textContent = "Done. " + name + " — " + facts.join(", ") + ".";
+      } catch (err) {
+        dialogError("moderate-error", err.message);
+      } finally {
+        button.disabled = false;
+      }
+    });
+  }
+
+  const searchForm = $("search-form");
+  let searchNext = null;
+  function runSearch(more) {
+    const q = $("search-input").value.trim();
+    const ul = $("search-results");
+    if (!q) return;
+    if (!more) { ul.replaceChildren(); searchNext = null; }
+    dialogError("search-error", "");
+    const frame = { type: "search", q: q, limit: 20 };
+    if (more && searchNext) frame.before = searchNext;
+    ul.setAttribute("aria-busy", "true");
+    request(frame, (answer) => {
+      ul.removeAttribute("aria-busy");
+      searchNext = answer.next;
+      $("search-more").hidden = !answer.next;
+      if (!more) $("search-count").textContent = answer.hits.length
+        ? (answer.next ? "Newest results first." : answer.hits.length + (answer.hits.length === 1 ? " result." : " results."))
+        : "Nothing found.";
+      for (const hit of answer.hits) {
+        const m = hit.message;
+        const info = rooms.get(m.room);
+        const li = document.createElement("li");
+        li.className = "list-group-item p-0";
+        const b = document.createElement("button");
+        b.type = "button";
+        b.className = "search-hit-open list-group-item-action w-100 text-start border-0 p-2 bg-transparent";
+        const head = document.createElement("div");
+        head.className = "small text-body-secondary";
+        head.textContent = m.author.username + " in " + (info ? (info.kind === "direct" ? "" : "#") + displayName(info) : "#" + m.room) +
+          " · " + new Date(m.sent_at).toLocaleString();
+        const text = document.createElement("div");
+        text.className = "text-break search-hit-body";
+        renderHighlighted(text, m.body, hit.highlights);
+        b.append(head, text);
+        b.addEventListener("click", () => {
+          modal("search-dialog")?.hide();
+          openAround(m.room, m.id);
+        });
+        li.append(b);
+        ul.append(li);
+      }
+    }, (text) => { ul.removeAttribute("aria-busy"); dialogError("search-error", text); });
+  }
+  if (searchForm) {
+    searchForm.addEventListener("submit", (e) => { e.preventDefault(); runSearch(false); });
+    $("search-more").addEventListener("click", () => runSearch(true));
   }
 
   history.replaceState({ room: room }, "", location.pathname);

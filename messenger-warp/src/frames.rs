@@ -104,6 +104,9 @@ pub(crate) enum ServerFrame<'a> {
         /// v2 only: the same rooms with unread state.
         #[serde(skip_serializing_if = "Option::is_none")]
         room_info: Option<&'a [MyRoom]>,
+        /// v2 only: the user's role (member, moderator, admin).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        role: Option<messenger_core::Role>,
     },
     Room {
         room: &'a MyRoom,

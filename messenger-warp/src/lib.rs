@@ -49,6 +49,7 @@
 #![warn(missing_docs)]
 
 mod account_api;
+mod account_pages;
 mod api;
 mod assets;
 mod auth;

@@ -22,18 +22,18 @@ use crate::web::Web;
 
 const FLASH_COOKIE: &str = "cm_flash";
 
-type Form = HashMap<String, String>;
+pub(crate) type Form = HashMap<String, String>;
 
 /// What every page needs from the request: its CSRF token (and the cookie
 /// that sets it, when new) and a pending flash notice.
-struct PageCtx {
+pub(crate) struct PageCtx {
     csrf: String,
-    set_cookies: Vec<String>,
+    pub(crate) set_cookies: Vec<String>,
     flash: Option<String>,
 }
 
 impl PageCtx {
-    fn new(web: &Web, headers: &HeaderMap) -> Self {
+    pub(crate) fn new(web: &Web, headers: &HeaderMap) -> Self {
         let header = headers.get(COOKIE).and_then(|v| v.to_str().ok());
         let secure = web.config().secure_cookies;
         let mut set_cookies = Vec::new();
@@ -69,7 +69,7 @@ impl PageCtx {
     }
 
     /// Whether a posted form carries this request's CSRF token.
-    fn form_ok(&self, web: &Web, headers: &HeaderMap, form: &Form) -> bool {
+    pub(crate) fn form_ok(&self, web: &Web, headers: &HeaderMap, form: &Form) -> bool {
         let sent = form
             .get("csrf_token")
             .map(String::as_bytes)
@@ -82,7 +82,7 @@ impl PageCtx {
             && auth::origin_allowed(headers, web.config())
     }
 
-    fn context(&self, title: &str, user: Option<&User>, extra: Value) -> Value {
+    pub(crate) fn context(&self, title: &str, user: Option<&User>, extra: Value) -> Value {
         let mut ctx = json!({
             "title": title,
             "csrf_token": self.csrf,
@@ -94,13 +94,35 @@ impl PageCtx {
         }
         ctx
     }
+
+    /// [`context`](Self::context) for a signed-in user, with their role
+    /// (`user.role`, `user.is_moderator`, `user.is_admin`) for the menus.
+    pub(crate) async fn user_context(
+        &self,
+        web: &Web,
+        title: &str,
+        user: &User,
+        extra: Value,
+    ) -> Value {
+        let mut ctx = self.context(title, Some(user), extra);
+        let role = web
+            .messenger()
+            .standing(user.id)
+            .await
+            .map(|s| s.role)
+            .unwrap_or_default();
+        ctx["user"]["role"] = json!(role);
+        ctx["user"]["is_moderator"] = json!(role.moderates());
+        ctx["user"]["is_admin"] = json!(role == messenger_core::Role::Admin);
+        ctx
+    }
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-fn flash_cookie(web: &Web, text: &str) -> String {
+pub(crate) fn flash_cookie(web: &Web, text: &str) -> String {
     cookies::build(
         FLASH_COOKIE,
         &URL_SAFE_NO_PAD.encode(text),
@@ -131,7 +153,7 @@ fn harden(mut res: Response) -> Response {
     res
 }
 
-fn render(
+pub(crate) fn render(
     web: &Web,
     name: &str,
     status: StatusCode,
@@ -156,22 +178,22 @@ fn render(
     harden(cookies::attach(res, set_cookies))
 }
 
-fn redirect(to: &'static str, set_cookies: &[String]) -> Response {
+pub(crate) fn redirect(to: &'static str, set_cookies: &[String]) -> Response {
     let mut res = warp::reply::with_status(warp::reply(), StatusCode::SEE_OTHER).into_response();
     res.headers_mut()
         .insert(LOCATION, HeaderValue::from_static(to));
     harden(cookies::attach(res, set_cookies))
 }
 
-async fn current_user(web: &Web, headers: &HeaderMap) -> Option<Authed> {
+pub(crate) async fn current_user(web: &Web, headers: &HeaderMap) -> Option<Authed> {
     auth::session_of(web, headers).await.ok().flatten()
 }
 
-fn form_body(limit: u64) -> impl Filter<Extract = (Form,), Error = Rejection> + Clone {
+pub(crate) fn form_body(limit: u64) -> impl Filter<Extract = (Form,), Error = Rejection> + Clone {
     warp::body::content_length_limit(limit).and(warp::body::form::<Form>())
 }
 
-fn field<'a>(form: &'a Form, name: &str) -> &'a str {
+pub(crate) fn field<'a>(form: &'a Form, name: &str) -> &'a str {
     form.get(name).map(String::as_str).unwrap_or_default()
 }
 
@@ -277,6 +299,14 @@ pub(crate) fn filter(web: Web) -> impl Filter<Extract = (Response,), Error = Rej
             }
         });
     let w = web.clone();
+    let dm = warp::path!("dm" / String)
+        .and(warp::get())
+        .and(headers())
+        .then(move |name: String, h: HeaderMap| {
+            let web = w.clone();
+            async move { dm_page(web, name, h).await }
+        });
+    let w = web.clone();
     let chat = warp::path!("chat")
         .map(|| None)
         .or(warp::path!("chat" / String).map(Some))
@@ -299,7 +329,48 @@ pub(crate) fn filter(web: Web) -> impl Filter<Extract = (Response,), Error = Rej
         .unify()
         .or(logout)
         .unify();
-    auth::own_accounts(web).and(accounts).or(chat).unify()
+    auth::own_accounts(web.clone())
+        .and(accounts)
+        .or(chat)
+        .unify()
+        .or(dm)
+        .unify()
+        .or(crate::account_pages::filter(web))
+        .unify()
+}
+
+/// `/dm/{username}`: opens (on first use, creates) the direct conversation
+/// with that user and shows it; what a linked `@mention` leads to.
+async fn dm_page(web: Web, name: String, h: HeaderMap) -> Response {
+    let page = PageCtx::new(&web, &h);
+    let Some(authed) = current_user(&web, &h).await else {
+        return redirect("/login", &page.set_cookies);
+    };
+    let m = web.messenger();
+    let opened = match Username::parse(&name, &m.config().limits) {
+        Ok(u) => m.open_direct(&authed.user, &u).await,
+        Err(e) => Err(e.into()),
+    };
+    match opened {
+        Ok(info) => {
+            let mut res =
+                warp::reply::with_status(warp::reply(), StatusCode::SEE_OTHER).into_response();
+            let to = format!("/chat/{}", info.room.name);
+            if let Ok(v) = HeaderValue::from_str(&to) {
+                res.headers_mut().insert(LOCATION, v);
+            }
+            harden(cookies::attach(res, &page.set_cookies))
+        }
+        Err(e) => {
+            let e = ApiError::from(e);
+            let status = if e.status == StatusCode::BAD_REQUEST {
+                StatusCode::NOT_FOUND
+            } else {
+                e.status
+            };
+            error_page(&web, status, &e.message)
+        }
+    }
 }
 
 /// `/chat` (the community room) and `/chat/{room}`: the page of a room the
@@ -336,10 +407,12 @@ async fn chat_page(web: Web, room: Option<String>, h: HeaderMap) -> Response {
         Some(peer) => peer.username.to_string(),
         None => info.room.title.as_str().to_owned(),
     };
-    let ctx = page.context(
-        &title,
-        Some(&authed.user),
-        json!({
+    let ctx = page
+        .user_context(
+            &web,
+            &title,
+            &authed.user,
+            json!({
             "rooms": m.configured_rooms(),
             "room": info.room.name,
             "room_title": title,
@@ -347,8 +420,9 @@ async fn chat_page(web: Web, room: Option<String>, h: HeaderMap) -> Response {
             "room_kind": info.room.kind,
             "history_limit": limits.history_default,
             "body_limit": limits.body_chars,
-        }),
-    );
+            }),
+        )
+        .await;
     render(&web, "chat", StatusCode::OK, &ctx, &page.set_cookies)
 }
 
@@ -461,7 +535,7 @@ fn capitalise(s: &str) -> String {
         .unwrap_or_default()
 }
 
-fn error_page(web: &Web, status: StatusCode, message: &str) -> Response {
+pub(crate) fn error_page(web: &Web, status: StatusCode, message: &str) -> Response {
     let title = status.canonical_reason().unwrap_or("Error");
     let ctx = json!({
         "title": title,

@@ -17,13 +17,18 @@ pub enum TemplateError {
 
 /// The templates the pages render. HTML escaping is on for every `{{ }}`.
 ///
-/// A set must register `login`, `register`, `chat` and `error` (see
-/// [`Templates::REQUIRED`]). Each page gets `title`, `csrf_token`, `flash`
-/// (a one-time notice, or null) and `user` (`{id, username}` when logged
-/// in); `login` and `register` also get `username` (as typed) and `error`
-/// (`register` also `errors.username|password|confirm`); `chat` gets
-/// `rooms`, `room`, `history_limit` and `body_limit`; `error` gets
-/// `status` and `message`.
+/// A set must register `login`, `register`, `chat`, `error`, `settings`
+/// and `moderation` (see [`Templates::REQUIRED`]). Each page gets `title`,
+/// `csrf_token`, `flash` (a one-time notice, or null) and `user` (`{id,
+/// username}` when logged in; on `chat`, `settings` and `moderation` also
+/// `role`, `is_moderator` and `is_admin`); `login` and `register` also get
+/// `username` (as typed) and `error` (`register` also
+/// `errors.username|password|confirm`); `chat` gets `rooms`, `room`,
+/// `history_limit` and `body_limit`; `settings` gets `sessions` (each
+/// `{id, created, last_seen, user_agent, current}`), `own_sessions`,
+/// `muted_until` and `error`; `moderation` gets `entries` (each `{at,
+/// actor, target, action, detail, reason}`), `older` (the `before` of the
+/// next page) and `paged`; `error` gets `status` and `message`.
 #[derive(Clone)]
 pub struct Templates {
     registry: Arc<Handlebars<'static>>,
@@ -37,7 +42,14 @@ impl std::fmt::Debug for Templates {
 
 impl Templates {
     /// The template names every set must register.
-    pub const REQUIRED: &'static [&'static str] = &["login", "register", "chat", "error"];
+    pub const REQUIRED: &'static [&'static str] = &[
+        "login",
+        "register",
+        "chat",
+        "error",
+        "settings",
+        "moderation",
+    ];
 
     /// Uses `registry`, checking it has every required template.
     pub fn new(registry: Handlebars<'static>) -> Result<Self, TemplateError> {
@@ -68,6 +80,8 @@ impl Templates {
             ("register", include_str!("../templates/register.hbs")),
             ("chat", include_str!("../templates/chat.hbs")),
             ("error", include_str!("../templates/error.hbs")),
+            ("settings", include_str!("../templates/settings.hbs")),
+            ("moderation", include_str!("../templates/moderation.hbs")),
         ];
         for (name, src) in sources {
             hb.register_template_string(name, src)

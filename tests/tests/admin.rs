@@ -57,7 +57,10 @@ async fn users_backup_and_check_work_beside_a_running_server() {
         rows[0].contains("ada") && rows[1].contains("carol"),
         "{list}"
     );
-    assert!(rows[1].trim_end().ends_with("password"));
+    assert!(
+        rows[1].contains("password") && rows[1].contains("member"),
+        "{list}"
+    );
 
     // A reset logs carol out everywhere: her token stops working now.
     let out = admin(
@@ -121,4 +124,73 @@ async fn users_backup_and_check_work_beside_a_running_server() {
     std::fs::write(&broken, bytes).unwrap();
     let out = admin(&broken, &["check"], "");
     assert!(!out.status.success(), "{}", stdout(&out));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn roles_bans_and_unbans_from_the_command_line_reach_the_running_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("live.db");
+    let app = App::start(&db).await;
+    let root = app.register_and_login("root", "root-password").await;
+    let sam = app.register_and_login("sam", "sam-password").await;
+    let http = reqwest::Client::new();
+    let get =
+        |path: &str, token: &str| http.get(app.url(path)).bearer_auth(token.to_owned()).send();
+
+    // The first admin comes from the command line.
+    assert_eq!(
+        get("/api/moderation/log", &root).await.unwrap().status(),
+        403
+    );
+    let out = admin(
+        &db,
+        &["user", "role", "root", "admin", "--reason", "founder"],
+        "",
+    );
+    assert!(out.status.success(), "{out:?}");
+    assert!(stdout(&out).contains("root is now admin"));
+    let log: Value = get("/api/moderation/log", &root)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(log["entries"][0]["action"], "role");
+    assert_eq!(log["entries"][0]["reason"], "founder");
+    assert!(
+        log["entries"][0]["actor"].is_null(),
+        "the command line has no user"
+    );
+    let out = admin(&db, &["user", "role", "root", "overlord"], "");
+    assert!(!out.status.success(), "an unknown role is refused");
+
+    // A ban: sessions end at once, login is refused with the reason.
+    let out = admin(&db, &["user", "ban", "sam", "--reason", "spam links"], "");
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(get("/api/me", &sam).await.unwrap().status(), 401);
+    let r = http
+        .post(app.url("/api/login"))
+        .json(&json!({ "username": "sam", "password": "sam-password" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["error"]["message"], "this account is banned: spam links");
+    let list = stdout(&admin(&db, &["user", "list"], ""));
+    let sam_row = list.lines().find(|l| l.contains("sam")).unwrap();
+    assert!(sam_row.trim_end().ends_with("banned"), "{list}");
+    assert!(
+        list.lines()
+            .find(|l| l.contains("root"))
+            .unwrap()
+            .contains("admin")
+    );
+
+    let out = admin(&db, &["user", "unban", "sam"], "");
+    assert!(out.status.success(), "{out:?}");
+    app.login("sam", "sam-password").await;
+    let out = admin(&db, &["user", "ban", "nobody"], "");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no user named"));
 }

@@ -8,7 +8,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
-use messenger_core::{Messenger, Password, UserId, Username};
+use messenger_core::moderation::Reason;
+use messenger_core::{Actor, Messenger, Password, UserId, Username};
 use messenger_sqlite::{SqliteOptions, SqliteStore};
 
 use crate::cli::{Command, UserCommand};
@@ -48,8 +49,8 @@ pub async fn run(command: Command, db: &Path) -> anyhow::Result<i32> {
                     let mut out = std::io::stdout().lock();
                     writeln!(
                         out,
-                        "{:>6}  {:<32}  {:<24}  login",
-                        "id", "username", "created"
+                        "{:>6}  {:<32}  {:<24}  {:<8}  {:<9}  standing",
+                        "id", "username", "created", "login", "role"
                     )?;
                     loop {
                         let page = messenger.list_users(after, 500).await?;
@@ -61,12 +62,22 @@ pub async fn run(command: Command, db: &Path) -> anyhow::Result<i32> {
                             } else {
                                 "host app"
                             };
+                            let standing = messenger.standing(r.user.id).await?;
+                            let now = chrono::Utc::now();
+                            let state = match (&standing.ban, standing.muted_at(now)) {
+                                (Some(_), _) => "banned".to_owned(),
+                                (None, Some(until)) => {
+                                    format!("muted until {}", messenger_core::rfc3339_string(until))
+                                }
+                                (None, None) => "ok".to_owned(),
+                            };
                             writeln!(
                                 out,
-                                "{:>6}  {:<32}  {:<24}  {login}",
+                                "{:>6}  {:<32}  {:<24}  {login:<8}  {:<9}  {state}",
                                 r.user.id,
                                 r.user.username,
-                                messenger_core::rfc3339_string(r.created_at)
+                                messenger_core::rfc3339_string(r.created_at),
+                                standing.role.as_str(),
                             )?;
                         }
                     }
@@ -93,6 +104,42 @@ pub async fn run(command: Command, db: &Path) -> anyhow::Result<i32> {
                         "New password set for {}; every session of theirs is logged out",
                         user.username
                     );
+                    Ok(0)
+                }
+                UserCommand::Role {
+                    username,
+                    role,
+                    reason,
+                } => {
+                    let username = Username::parse(&username, &limits)?;
+                    let (user, standing) = messenger
+                        .set_role(
+                            Actor::Operator,
+                            &username,
+                            role.into(),
+                            Reason::parse(&reason)?,
+                        )
+                        .await?;
+                    println!("{} is now {}", user.username, standing.role);
+                    Ok(0)
+                }
+                UserCommand::Ban { username, reason } => {
+                    let username = Username::parse(&username, &limits)?;
+                    let (user, _) = messenger
+                        .ban(Actor::Operator, &username, Reason::parse(&reason)?)
+                        .await?;
+                    println!(
+                        "Banned {}; every session of theirs is logged out",
+                        user.username
+                    );
+                    Ok(0)
+                }
+                UserCommand::Unban { username, reason } => {
+                    let username = Username::parse(&username, &limits)?;
+                    let (user, _) = messenger
+                        .unban(Actor::Operator, &username, Reason::parse(&reason)?)
+                        .await?;
+                    println!("Unbanned {}; they can log in again", user.username);
                     Ok(0)
                 }
             }

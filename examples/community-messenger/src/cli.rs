@@ -42,8 +42,8 @@ pub struct Args {
     #[arg(long, env = "MESSENGER_REGISTER_LIMIT", default_value_t = 30)]
     pub register_limit: u32,
 
-    /// Who may create rooms: `anyone` or `nobody` (rooms then come only
-    /// from the configuration and host code).
+    /// Who may create rooms: `anyone`, `moderators` (and admins), or
+    /// `nobody` (rooms then come only from the configuration and host code).
     #[arg(long, env = "MESSENGER_ROOM_CREATION", value_enum, default_value_t = RoomCreationArg::Anyone)]
     pub room_creation: RoomCreationArg,
 
@@ -58,6 +58,8 @@ pub struct Args {
 pub enum RoomCreationArg {
     /// Every user may create rooms.
     Anyone,
+    /// Moderators and admins.
+    Moderators,
     /// No user may.
     Nobody,
 }
@@ -66,6 +68,7 @@ impl From<RoomCreationArg> for messenger_core::RoomCreation {
     fn from(a: RoomCreationArg) -> Self {
         match a {
             RoomCreationArg::Anyone => Self::Anyone,
+            RoomCreationArg::Moderators => Self::Moderators,
             RoomCreationArg::Nobody => Self::Nobody,
         }
     }
@@ -91,7 +94,7 @@ pub enum Command {
 /// without echo on a terminal), never from the command line.
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
-    /// List every user: id, name, created, how they log in.
+    /// List every user: id, name, created, how they log in, role, standing.
     List,
     /// Create a user with a password.
     Create {
@@ -103,4 +106,54 @@ pub enum UserCommand {
         /// The username.
         username: String,
     },
+    /// Give a user a role: `member`, `moderator` or `admin` (how the first
+    /// admin is made).
+    Role {
+        /// The username.
+        username: String,
+        /// The new role.
+        #[arg(value_enum)]
+        role: RoleArg,
+        /// Why, for the moderation log.
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// Ban a user: every session is logged out (open pages close, showing
+    /// the reason, at the server's next session check) and login is refused.
+    Ban {
+        /// The username.
+        username: String,
+        /// Why; shown to the user and kept in the moderation log.
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// Lift a ban.
+    Unban {
+        /// The username.
+        username: String,
+        /// Why, for the moderation log.
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+}
+
+/// A role on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RoleArg {
+    /// Everyone.
+    Member,
+    /// Deletes any message, mutes and bans members.
+    Moderator,
+    /// Also grants roles and reads the moderation log.
+    Admin,
+}
+
+impl From<RoleArg> for messenger_core::Role {
+    fn from(a: RoleArg) -> Self {
+        match a {
+            RoleArg::Member => Self::Member,
+            RoleArg::Moderator => Self::Moderator,
+            RoleArg::Admin => Self::Admin,
+        }
+    }
 }

@@ -26,6 +26,8 @@ pub fn templates() -> Result<Templates, TemplateError> {
         ("register", include_str!("../templates/register.hbs")),
         ("chat", include_str!("../templates/chat.hbs")),
         ("error", include_str!("../templates/error.hbs")),
+        ("settings", include_str!("../templates/settings.hbs")),
+        ("moderation", include_str!("../templates/moderation.hbs")),
     ];
     for (name, source) in sources {
         hb.register_template_string(name, source)

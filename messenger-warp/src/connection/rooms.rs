@@ -28,10 +28,16 @@ impl Conn {
         if names.is_empty() {
             names.extend(m.configured_rooms());
         }
+        let role = if self.v2 {
+            m.standing(self.authed.user.id).await.ok().map(|s| s.role)
+        } else {
+            None
+        };
         let frame = ServerFrame::Ready {
             user: &self.authed.user,
             rooms: &names,
             room_info: self.v2.then_some(&mine[..]),
+            role,
         }
         .encode();
         self.push(frame);
