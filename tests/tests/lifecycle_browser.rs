@@ -1,0 +1,418 @@
+//! The message lifecycle and moderation in real headless Chromium against
+//! the real binary: an edit and a delete appear live in a second browser
+//! and after its reload; a ban closes the banned user's page with the
+//! reason; search finds a message and opens it in its room; the settings
+//! page logs out another session.
+
+use std::process::Command;
+
+use messenger_e2e::App;
+use messenger_e2e::binary::community_messenger;
+use messenger_e2e::chromium::*;
+use serde_json::json;
+
+/// The id of the confirmed message with this exact text.
+async fn message_id(c: &Client, text: &str) -> u64 {
+    wait_for_message(c, text).await;
+    c.execute(
+        "const [t] = arguments; return Number(Array.from(document.querySelectorAll('#message-list .msg[data-id]')).find(e => e.querySelector('.msg-body').textContent === t).dataset.id);",
+        vec![json!(text)],
+    )
+    .await
+    .unwrap()
+    .as_u64()
+    .unwrap()
+}
+
+/// Waits until `js` (given the message id as `arguments[0]`'s element
+/// `li`) holds for message `id`.
+async fn wait_message(c: &Client, id: u64, js: &str, what: &str) {
+    wait_until(
+        c,
+        &format!(
+            "const li = document.querySelector('#message-list .msg[data-id=\"{id}\"]'); return Boolean(li && ({js}));"
+        ),
+        what,
+    )
+    .await;
+}
+
+async fn shown(c: &Client, id: &str) {
+    wait_until(
+        c,
+        &format!(
+            "const d = document.getElementById('{id}'); return d.classList.contains('show') && d.contains(document.activeElement)"
+        ),
+        id,
+    )
+    .await;
+}
+
+/// Opens the menu of message `id` and picks the item that starts with `item`.
+async fn menu(c: &Client, id: u64, item: &str) {
+    click(
+        c,
+        &format!("#message-list .msg[data-id='{id}'] .msg-actions-toggle"),
+    )
+    .await;
+    wait_until(
+        c,
+        &format!("return Boolean(document.querySelector('#message-list .msg[data-id=\"{id}\"] .dropdown-menu.show'))"),
+        "the message menu",
+    )
+    .await;
+    c.execute(
+        "const [id, label] = arguments; Array.from(document.querySelectorAll(`#message-list .msg[data-id=\"${id}\"] .dropdown-item`)).find(b => b.textContent.startsWith(label)).click(); return true;",
+        vec![json!(id), json!(item)],
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs chromium"]
+async fn an_edit_and_a_delete_appear_live_in_another_browser_and_after_its_reload() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::start(&dir.path().join("m.db")).await;
+    let driver = Driver::start().await;
+    let ada = driver.browser(&dir.path().join("ada"), 1280, 860).await;
+    let bob = driver.browser(&dir.path().join("bob"), 1280, 860).await;
+    register(&ada, &app, "ada").await;
+    register(&bob, &app, "bob").await;
+
+    // Links are elements around text; markup in a message stays text.
+    let linked = "docs at https://example.com/guide?x=1. <b>not bold</b>";
+    say(&ada, linked).await;
+    let linked_id = message_id(&bob, linked).await;
+    let link = bob
+        .execute(
+            "const a = document.querySelector('#message-list a.msg-link'); return [a.href, a.textContent, a.rel, document.querySelectorAll('#message-list b').length];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        link,
+        json!([
+            "https://example.com/guide?x=1",
+            "https://example.com/guide?x=1",
+            "noopener noreferrer nofollow",
+            0
+        ])
+    );
+    say(&ada, "first draft").await;
+    let draft = message_id(&bob, "first draft").await;
+
+    // Up arrow in the empty composer edits my last message, by keyboard alone.
+    message_id(&ada, "first draft").await;
+    let input = ada.find(Locator::Css("#message-input")).await.unwrap();
+    input.click().await.unwrap();
+    input.send_keys("\u{E013}").await.unwrap(); // ArrowUp
+    wait_until(
+        &ada,
+        "return document.activeElement?.closest('.msg-edit') !== null && document.activeElement?.value === 'first draft'",
+        "the edit box with the focus",
+    )
+    .await;
+    let edit = ada.active_element().await.unwrap();
+    edit.clear().await.unwrap();
+    edit.send_keys("final text, fixed").await.unwrap();
+    assert_accessible(&ada, "a message being edited").await;
+    edit.send_keys("\u{E007}").await.unwrap(); // Enter saves
+
+    wait_message(
+        &bob,
+        draft,
+        "li.querySelector('.msg-body').textContent === 'final text, fixed' && li.querySelector('.msg-edited')",
+        "the edit, live",
+    )
+    .await;
+    wait_message(
+        &ada,
+        draft,
+        "li.querySelector('.msg-edited') && !li.querySelector('.msg-edit')",
+        "the edit saved",
+    )
+    .await;
+    assert_eq!(
+        ada.execute("return document.activeElement.id", vec![])
+            .await
+            .unwrap(),
+        json!("message-input"),
+        "the focus returns to the composer"
+    );
+
+    // Delete from the message's menu, confirmed in a dialog.
+    menu(&ada, linked_id, "Delete").await;
+    shown(&ada, "delete-dialog").await;
+    assert_accessible(&ada, "the delete dialog").await;
+    click(&ada, "#delete-form button[type=submit]").await;
+    wait_message(
+        &bob,
+        linked_id,
+        "li.classList.contains('msg-deleted') && li.querySelector('.msg-body').textContent === 'This message was deleted.' && !li.querySelector('a.msg-link')",
+        "the tombstone, live",
+    )
+    .await;
+
+    // After a reload bob sees the same: the edit and the tombstone.
+    bob.refresh().await.unwrap();
+    wait_online(&bob).await;
+    wait_message(&bob, draft, "li.querySelector('.msg-body').textContent === 'final text, fixed' && li.querySelector('.msg-edited')", "the edit after reload").await;
+    wait_message(
+        &bob,
+        linked_id,
+        "li.classList.contains('msg-deleted')",
+        "the tombstone after reload",
+    )
+    .await;
+    assert_eq!(
+        bob.execute(
+            "return document.body.textContent.includes('not bold')",
+            vec![]
+        )
+        .await
+        .unwrap(),
+        json!(false),
+        "the deleted body is gone"
+    );
+    // Bob may not edit or delete ada's messages: no menu for them.
+    assert_eq!(
+        bob.execute(&format!("return document.querySelectorAll('#message-list .msg[data-id=\"{draft}\"] .msg-actions').length"), vec![]).await.unwrap(),
+        json!(0)
+    );
+    assert_accessible(&bob, "a log with an edited message and a tombstone").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs chromium"]
+async fn a_ban_closes_the_banned_users_page_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("m.db");
+    let app = App::start(&db).await;
+    let driver = Driver::start().await;
+    let root = driver.browser(&dir.path().join("root"), 1280, 860).await;
+    let sam = driver.browser(&dir.path().join("sam"), 1280, 860).await;
+    register(&root, &app, "root").await;
+    let out = Command::new(community_messenger())
+        .args(["user", "role", "root", "admin", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    root.refresh().await.unwrap();
+    wait_online(&root).await;
+    register(&sam, &app, "sam").await;
+    say(&sam, "buy cheap watches").await;
+    let spam = message_id(&root, "buy cheap watches").await;
+
+    // A moderator deletes anyone's message, with a reason.
+    menu(&root, spam, "Delete message").await;
+    shown(&root, "delete-dialog").await;
+    fill(&root, "#delete-reason", "advertising").await;
+    click(&root, "#delete-form button[type=submit]").await;
+    wait_message(
+        &sam,
+        spam,
+        "li.classList.contains('msg-deleted')",
+        "the tombstone at sam's",
+    )
+    .await;
+
+    // Ban from the online list's moderation dialog.
+    wait_until(
+        &root,
+        "return Boolean(document.querySelector('.moderate-user'))",
+        "sam online",
+    )
+    .await;
+    click(&root, ".moderate-user").await;
+    shown(&root, "moderate-dialog").await;
+    assert_accessible(&root, "the moderation dialog").await;
+    fill(&root, "#moderate-reason", "spamming the room").await;
+    click(&root, "#moderate-dialog [data-action=ban]").await;
+    wait_until(
+        &root,
+        "return document.getElementById('moderate-status').textContent.includes('banned')",
+        "the ban answered",
+    )
+    .await;
+
+    wait_until(
+        &sam,
+        "const b = document.getElementById('session-ended'); return !b.hidden && document.getElementById('session-ended-reason').textContent === 'this account is banned: spamming the room'",
+        "the reason on sam's page",
+    )
+    .await;
+    assert_eq!(
+        sam.execute("return [document.getElementById('message-input').disabled, document.getElementById('chat').dataset.connection]", vec![]).await.unwrap(),
+        json!([true, "offline"])
+    );
+    assert_accessible(&sam, "a page ended by a ban").await;
+    // Logging in again is refused with the reason.
+    sam.goto(&app.url("/login")).await.unwrap();
+    fill(&sam, "#username", "sam").await;
+    fill(&sam, "#password", "browser-password").await;
+    click(&sam, "form[action='/login'] button[type=submit]").await;
+    wait_until(&sam, "return document.querySelector('.alert-danger')?.textContent.includes('this account is banned: spamming the room')", "the refusal").await;
+
+    // The admin reads both actions in the log page.
+    root.goto(&app.url("/moderation")).await.unwrap();
+    let rows = root
+        .execute("return Array.from(document.querySelectorAll('#mod-log tbody tr')).map(r => Array.from(r.cells).map(c => c.textContent.trim()))", vec![])
+        .await
+        .unwrap();
+    let rows = rows.as_array().unwrap();
+    assert_eq!(
+        rows[0].as_array().unwrap()[1..],
+        [
+            json!("root"),
+            json!("Ban"),
+            json!("sam"),
+            json!(""),
+            json!("spamming the room")
+        ]
+    );
+    assert_eq!(rows[1][2], json!("Delete message"));
+    assert_eq!(rows[1][5], json!("advertising"));
+    assert_eq!(rows[2][1], json!("command line"));
+    assert_accessible(&root, "the moderation log page").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs chromium"]
+async fn search_finds_a_message_and_opens_it_in_its_room() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::start(&dir.path().join("m.db")).await;
+    let token = app.register_and_login("poster", "poster-password").await;
+    let mut ws = app.ws(&token).await;
+    ws.send(json!({ "type": "join", "room": "general" })).await;
+    ws.until("presence").await;
+    for i in 1..=90 {
+        let body = if i == 7 {
+            "the needle is in the haystack".to_owned()
+        } else {
+            format!("hay {i}")
+        };
+        ws.send(json!({ "type": "send", "room": "general", "body": body, "client_id": format!("c{i}") })).await;
+        ws.until("message").await;
+    }
+    let driver = Driver::start().await;
+    let ada = driver.browser(&dir.path().join("ada"), 1280, 860).await;
+    register(&ada, &app, "ada").await;
+    wait_for_message(&ada, "hay 90").await;
+
+    click(&ada, "#search-button").await;
+    shown(&ada, "search-dialog").await;
+    fill(&ada, "#search-input", "NEEDLE hay").await;
+    click(&ada, "#search-form button[type=submit]").await;
+    wait_until(
+        &ada,
+        "return document.querySelectorAll('#search-results .search-hit-open').length === 1",
+        "one hit",
+    )
+    .await;
+    assert_eq!(
+        ada.execute("return Array.from(document.querySelectorAll('#search-results mark.search-hit')).map(m => m.textContent)", vec![]).await.unwrap(),
+        json!(["needle", "haystack"])
+    );
+    assert_accessible(&ada, "search results").await;
+    click(&ada, "#search-results .search-hit-open").await;
+    wait_until(
+        &ada,
+        "const t = document.querySelector('#message-list .msg-target'); return Boolean(t && t.dataset.id === '7' && document.activeElement === t)",
+        "the message opened in its room, with the focus",
+    )
+    .await;
+    assert_eq!(
+        ada.execute("return [document.querySelector('#message-list .msg[data-id=\"90\"]') === null, document.getElementById('jump-latest').hidden]", vec![]).await.unwrap(),
+        json!([true, false]),
+        "a page around the hit, not the newest"
+    );
+    assert_accessible(&ada, "a message opened from search").await;
+    click(&ada, "#jump-latest").await;
+    wait_for_message(&ada, "hay 90").await;
+    assert_eq!(
+        ada.execute("return [document.querySelector('.msg-target') === null, document.getElementById('jump-latest').hidden]", vec![]).await.unwrap(),
+        json!([true, true])
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs chromium"]
+async fn the_settings_page_lists_sessions_and_logs_out_another_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::start(&dir.path().join("m.db")).await;
+    let driver = Driver::start().await;
+    let laptop = driver.browser(&dir.path().join("laptop"), 1280, 860).await;
+    let phone = driver.browser(&dir.path().join("phone"), 375, 740).await;
+    register(&laptop, &app, "ann").await;
+    phone.goto(&app.url("/login")).await.unwrap();
+    fill(&phone, "#username", "ann").await;
+    fill(&phone, "#password", "browser-password").await;
+    click(&phone, "form[action='/login'] button[type=submit]").await;
+    wait_online(&phone).await;
+
+    laptop.goto(&app.url("/settings")).await.unwrap();
+    let sessions = laptop
+        .execute("return Array.from(document.querySelectorAll('#session-list .session')).map(s => [s.dataset.session, s.textContent.includes('This session'), s.textContent.includes('Chrome')])", vec![])
+        .await
+        .unwrap();
+    let sessions = sessions.as_array().unwrap();
+    assert_eq!(sessions.len(), 2, "{sessions:?}");
+    assert!(
+        sessions.iter().all(|s| s[2] == json!(true)),
+        "each with its user agent"
+    );
+    assert_eq!(sessions.iter().filter(|s| s[1] == json!(true)).count(), 1);
+    assert_accessible(&laptop, "the settings page").await;
+    let other = sessions.iter().find(|s| s[1] == json!(false)).unwrap()[0]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    click(
+        &laptop,
+        &format!(".session[data-session='{other}'] button[type=submit]"),
+    )
+    .await;
+    wait_until(
+        &laptop,
+        "return document.querySelectorAll('#session-list .session').length === 1",
+        "one session left",
+    )
+    .await;
+    // The phone's open page is logged out at once.
+    wait_until(
+        &phone,
+        "return location.pathname === '/login'",
+        "the phone sent to the login page",
+    )
+    .await;
+
+    // A wrong current password is refused on the page, nothing changes.
+    fill(&laptop, "#current_password", "not-my-password").await;
+    fill(&laptop, "#new_password", "another-password").await;
+    fill(&laptop, "#confirm", "another-password").await;
+    click(
+        &laptop,
+        "form[action='/settings/password'] button[type=submit]",
+    )
+    .await;
+    wait_until(&laptop, "return document.getElementById('password-error')?.textContent.includes('current password')", "the refusal").await;
+    assert_accessible(&laptop, "the settings page with an error").await;
+    fill(&laptop, "#current_password", "browser-password").await;
+    fill(&laptop, "#new_password", "another-password").await;
+    fill(&laptop, "#confirm", "another-password").await;
+    click(
+        &laptop,
+        "form[action='/settings/password'] button[type=submit]",
+    )
+    .await;
+    wait_until(
+        &laptop,
+        "return document.querySelector('[role=status]')?.textContent.includes('Password changed')",
+        "the change",
+    )
+    .await;
+    app.login("ann", "another-password").await;
+}
