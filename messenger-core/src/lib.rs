@@ -1,12 +1,15 @@
 //! The storage-agnostic heart of Community Messenger.
 //!
 //! `messenger-core` holds every chat rule — registration, login and
-//! sessions, posting, history, rooms, presence and typing — in one
-//! [`Messenger`] service, over seams that other crates fill:
+//! sessions, posting, history, rooms, edits and deletes, search,
+//! moderation, presence and typing — in one [`Messenger`] facade over one
+//! service per concern, and over seams that other crates fill:
 //!
-//! - [`UserStore`], [`SessionStore`], [`MessageStore`]: storage, one trait
-//!   per concern (`messenger-sqlite` implements them on SQLite;
-//!   [`MemoryStore`] in memory);
+//! - [`UserStore`], [`SessionStore`], [`MessageStore`], [`RoomStore`],
+//!   [`ModerationStore`]: storage, one trait per concern
+//!   (`messenger-sqlite` implements them on SQLite; [`MemoryStore`] in
+//!   memory; the `testing` feature adds the conformance suite every store
+//!   runs);
 //! - [`RoomBroadcast`]: fan-out of room events ([`LocalBroadcast`] in-process);
 //! - [`Presence`]: who is online ([`LocalPresence`] in-process).
 //!

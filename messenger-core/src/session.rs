@@ -91,10 +91,10 @@ pub struct SessionRecord {
 }
 
 /// Most characters of a `User-Agent` kept with a session.
-pub const USER_AGENT_CHARS: usize = 256;
+const USER_AGENT_CHARS: usize = 256;
 
 /// A client's `User-Agent`, as kept with its session: control characters
-/// dropped, at most [`USER_AGENT_CHARS`] characters; `None` when empty.
+/// dropped, at most 256 characters; `None` when empty.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserAgent(String);
 

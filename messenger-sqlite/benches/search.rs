@@ -17,8 +17,8 @@ use messenger_core::{
 use messenger_sqlite::{SqliteOptions, SqliteStore};
 
 const SYLLABLES: [&str; 22] = [
-    "ka", "lo", "mi", "ne", "ra", "to", "su", "vi", "de", "po", "ga", "li", "mo", "fa", "ze",
-    "bu", "ri", "ta", "no", "he", "sa", "qu",
+    "ka", "lo", "mi", "ne", "ra", "to", "su", "vi", "de", "po", "ga", "li", "mo", "fa", "ze", "bu",
+    "ri", "ta", "no", "he", "sa", "qu",
 ];
 
 /// A fixed pseudo-random stream, so every run searches the same text.
@@ -49,7 +49,7 @@ fn word(rng: &mut Rng) -> String {
 fn body(rng: &mut Rng, i: usize) -> String {
     let mut words: Vec<String> = (0..8).map(|_| word(rng)).collect();
     words.push("the".into()); // in every message
-    if i % 100 == 0 {
+    if i.is_multiple_of(100) {
         words.push("kangaroo".into()); // in 1 % of them
     }
     if i == 123_457 {
@@ -70,7 +70,11 @@ async fn main() {
         .unwrap_or(1_000_000);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("search.db");
-    let store = Arc::new(SqliteStore::open(&path, SqliteOptions::default()).await.unwrap());
+    let store = Arc::new(
+        SqliteStore::open(&path, SqliteOptions::default())
+            .await
+            .unwrap(),
+    );
     let config = MessengerConfig {
         hashing: HashingCost::INSECURE_FAST,
         send_rate: None,
@@ -83,11 +87,19 @@ async fn main() {
         .build()
         .unwrap();
     let author = store
-        .create_user(&Username::parse("writer", &limits).unwrap(), "h", Utc::now())
+        .create_user(
+            &Username::parse("writer", &limits).unwrap(),
+            "h",
+            Utc::now(),
+        )
         .await
         .unwrap();
     let reader = store
-        .create_user(&Username::parse("reader", &limits).unwrap(), "h", Utc::now())
+        .create_user(
+            &Username::parse("reader", &limits).unwrap(),
+            "h",
+            Utc::now(),
+        )
         .await
         .unwrap();
     // A private room the reader is not in, full of a word of its own.
@@ -158,7 +170,11 @@ async fn main() {
         ("the same, page 26 (a cursor 500 deep)", "the", before),
         ("a prefix (kan*)", "kan", None),
         ("two words (kangaroo the)", "kangaroo the", None),
-        ("only in a room the reader cannot read (classified)", "classified", None),
+        (
+            "only in a room the reader cannot read (classified)",
+            "classified",
+            None,
+        ),
         ("no hit at all (zzzz)", "zzzz", None),
     ];
     println!("| query | hits on the page | median | p99 |");

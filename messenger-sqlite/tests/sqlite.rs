@@ -223,6 +223,11 @@ async fn a_version_1_database_upgrades_in_place() {
             [],
         )
         .unwrap();
+        c.execute(
+            "INSERT INTO messages VALUES ('general', 2, 1, 'second old kangaroo', 5, 'old-2')",
+            [],
+        )
+        .unwrap();
     }
 
     let store = Arc::new(
@@ -250,14 +255,15 @@ async fn a_version_1_database_upgrades_in_place() {
         )
         .await
         .unwrap();
-    assert_eq!(page.len(), 1);
+    assert_eq!(page.len(), 2);
     assert_eq!(page[0].body.as_str(), "from version 1");
+    assert_eq!((page[0].rev, page[0].edited_at), (0, None));
     // The room that held messages became a public room, and Grace's list
     // has it with its history counted.
     let mine = messenger.my_rooms(&login.session.user).await.unwrap();
     assert_eq!(mine[0].room.name, RoomName::general());
     assert_eq!(mine[0].room.kind, messenger_core::RoomKind::Public);
-    assert_eq!(mine[0].last_id, messenger_core::MessageId(1));
+    assert_eq!(mine[0].last_id, messenger_core::MessageId(2));
     let dir = messenger.directory().await.unwrap();
     assert_eq!(dir.len(), 1);
     assert!(dir[0].last_activity.is_some());
@@ -268,4 +274,63 @@ async fn a_version_1_database_upgrades_in_place() {
     };
     let hopper = messenger.host_user(&host).await.unwrap();
     assert_eq!(messenger.host_user(&host).await.unwrap(), hopper);
+
+    // What version 4 adds: old messages are indexed for search (in their
+    // posting order) and can be edited and deleted; new ones follow them.
+    let user = &login.session.user;
+    let general = RoomName::general();
+    let find = |q: &'static str| {
+        let m = messenger.clone();
+        let user = user.clone();
+        async move {
+            let q = messenger_core::SearchQuery::parse(q).unwrap();
+            m.search(&user, &q, None, 10)
+                .await
+                .unwrap()
+                .hits
+                .into_iter()
+                .map(|h| h.message.id.0)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(find("old").await, [2]);
+    assert_eq!(find("version").await, [1]);
+    let body = messenger_core::MessageBody::parse("first new", &limits).unwrap();
+    messenger
+        .post(
+            user,
+            &general,
+            body,
+            messenger_core::ClientId::parse("new-1", &limits).unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        find("first").await,
+        [3],
+        "\"first\" starts no word of the old ones"
+    );
+    let edited = messenger
+        .edit_message(
+            user,
+            &general,
+            messenger_core::MessageId(1),
+            messenger_core::MessageBody::parse("rewritten", &limits).unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(edited.rev, 1);
+    assert!(find("version").await.is_empty());
+    assert_eq!(find("rewritten").await, [1]);
+    messenger
+        .delete_message(
+            user,
+            &general,
+            messenger_core::MessageId(2),
+            messenger_core::moderation::Reason::default(),
+        )
+        .await
+        .unwrap();
+    assert!(find("kangaroo").await.is_empty());
+    assert_eq!(messenger.my_rooms(user).await.unwrap()[0].last_id.0, 3);
 }
