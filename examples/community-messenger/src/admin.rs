@@ -5,17 +5,23 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
-use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use messenger_core::moderation::Reason;
 use messenger_core::{Actor, Messenger, Password, UserId, Username};
-use messenger_sqlite::{SqliteOptions, SqliteStore};
+
+use crate::backend::Backend;
 
 use crate::cli::{Command, UserCommand};
 
 /// Runs `command` on the database at `db`; the process's exit code.
-pub async fn run(command: Command, db: &Path) -> anyhow::Result<i32> {
+pub async fn run(command: Command, db: &Path, url: Option<&str>) -> anyhow::Result<i32> {
+    if url.is_some() && matches!(command, Command::Backup { .. } | Command::Check) {
+        bail!(
+            "backup and check work on the SQLite file; back up PostgreSQL with pg_dump \
+             (see docs/operations.md)"
+        );
+    }
     match command {
         Command::Backup { file } => {
             let (db, dest) = (db.to_owned(), file.clone());
@@ -41,7 +47,7 @@ pub async fn run(command: Command, db: &Path) -> anyhow::Result<i32> {
             }
         }
         Command::User(command) => {
-            let messenger = open(db).await?;
+            let messenger = open(db, url).await?;
             let limits = messenger.config().limits.clone();
             match command {
                 UserCommand::List => {
@@ -147,17 +153,15 @@ pub async fn run(command: Command, db: &Path) -> anyhow::Result<i32> {
     }
 }
 
-async fn open(db: &Path) -> anyhow::Result<Messenger> {
-    if !db.exists() {
+async fn open(db: &Path, url: Option<&str>) -> anyhow::Result<Messenger> {
+    if url.is_none() && !db.exists() {
         bail!(
             "no database at {} (start the server once, or pass --db)",
             db.display()
         );
     }
-    let store = SqliteStore::open(db, SqliteOptions::default())
-        .await
-        .with_context(|| format!("opening the database {}", db.display()))?;
-    Ok(Messenger::builder().store(Arc::new(store)).build()?)
+    let backend = Backend::open(db, url).await?;
+    Ok(backend.install(Messenger::builder()).build()?)
 }
 
 /// A password from the terminal without echo, or a line of standard input.

@@ -30,6 +30,17 @@ pub struct Args {
     )]
     pub db: PathBuf,
 
+    /// PostgreSQL instead of SQLite: `postgres://user:password@host:port/db`
+    /// (schema created and migrated at start; `--db` is then unused). Nodes
+    /// started with the same URL share users, sessions, rooms and history.
+    #[arg(
+        long,
+        env = "MESSENGER_DATABASE_URL",
+        global = true,
+        hide_env_values = true
+    )]
+    pub database_url: Option<String>,
+
     /// Mark cookies Secure (set this when serving behind TLS).
     #[arg(long, env = "MESSENGER_SECURE_COOKIES", value_parser = BoolishValueParser::new(), default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
     pub secure_cookies: bool,

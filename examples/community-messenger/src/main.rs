@@ -2,17 +2,17 @@
 
 mod admin;
 mod allocator;
+mod backend;
 mod cli;
 mod telemetry;
 mod ui;
 
 use std::num::NonZeroU32;
-use std::sync::Arc;
 
 use anyhow::Context;
+use backend::Backend;
 use clap::Parser;
 use messenger_core::{Messenger, MessengerConfig, Rate};
-use messenger_sqlite::{SqliteOptions, SqliteStore};
 use messenger_warp::{Web, WebConfig};
 use tracing_subscriber::EnvFilter;
 
@@ -48,7 +48,7 @@ async fn run() -> anyhow::Result<()> {
         .init();
     let mut args = cli::Args::parse();
     if let Some(command) = args.command.take() {
-        let code = admin::run(command, &args.db).await?;
+        let code = admin::run(command, &args.db, args.database_url.as_deref()).await?;
         std::process::exit(code);
     }
 
@@ -63,9 +63,7 @@ async fn run() -> anyhow::Result<()> {
         println!("Metrics at http://{bound}/metrics");
     }
 
-    let store = SqliteStore::open(&args.db, SqliteOptions::default())
-        .await
-        .with_context(|| format!("opening the database {}", args.db.display()))?;
+    let backend = Backend::open(&args.db, args.database_url.as_deref()).await?;
     let config = MessengerConfig {
         send_rate: NonZeroU32::new(args.send_limit).map(|per_second| Rate {
             per_second,
@@ -74,9 +72,8 @@ async fn run() -> anyhow::Result<()> {
         room_creation: args.room_creation.into(),
         ..MessengerConfig::default()
     };
-    let messenger = Messenger::builder()
-        .config(config)
-        .store(Arc::new(store))
+    let messenger = backend
+        .install(Messenger::builder().config(config))
         .build()
         .context("building the messenger")?;
     let web = Web::builder(messenger)
@@ -91,7 +88,7 @@ async fn run() -> anyhow::Result<()> {
 
     let listener = listen(args.addr).with_context(|| format!("listening on {}", args.addr))?;
     let addr = listener.local_addr()?;
-    tracing::debug!(db = %args.db.display(), %addr, "listening");
+    tracing::info!(store = %backend.describe(&args.db), %addr, "listening");
     println!("Community Messenger is running at http://{addr}/ (Ctrl-C to stop)");
 
     let routes = web.routes();

@@ -1,0 +1,344 @@
+//! Messages on PostgreSQL: dense per-room ids and change numbers from the
+//! room's counter row, and full-text search.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use deadpool_postgres::GenericClient;
+use messenger_core::{
+    Appended, ChangeKind, ClientId, HistoryQuery, Message, MessageBody, MessageChange, MessageId,
+    MessageStore, NewMessage, RoomHead, RoomName, StoreError, UserId,
+};
+use tokio_postgres::Row;
+
+use crate::users::user_of;
+use crate::{PostgresStore, from_ms, ms, store_err};
+
+const COLUMNS: &str = "m.room, m.id, m.body, m.sent_at, m.client_id, u.id, u.username, \
+    m.edited_at, m.deleted_at, m.rev, m.seq FROM messages m JOIN users u ON u.id = m.author_id";
+
+fn message(r: &Row) -> Message {
+    Message {
+        room: RoomName::from_trusted(r.get(0)),
+        id: MessageId(r.get::<_, i64>(1) as u64),
+        body: MessageBody::from_trusted(r.get(2)),
+        sent_at: from_ms(r.get(3)),
+        client_id: ClientId::from_trusted(r.get(4)),
+        author: user_of(r, 5, 6),
+        edited_at: r.get::<_, Option<i64>>(7).map(from_ms),
+        deleted_at: r.get::<_, Option<i64>>(8).map(from_ms),
+        rev: r.get::<_, i64>(9) as u64,
+    }
+}
+
+async fn by_client_id(
+    c: &impl GenericClient,
+    author: UserId,
+    client_id: &str,
+) -> Result<Option<Message>, tokio_postgres::Error> {
+    Ok(c.query_opt(
+        &format!("SELECT {COLUMNS} WHERE m.author_id = $1 AND m.client_id = $2"),
+        &[&(author.0 as i64), &client_id],
+    )
+    .await?
+    .as_ref()
+    .map(message))
+}
+
+async fn one(
+    c: &impl GenericClient,
+    room: &str,
+    id: i64,
+) -> Result<Option<Message>, tokio_postgres::Error> {
+    Ok(c.query_opt(
+        &format!("SELECT {COLUMNS} WHERE m.room = $1 AND m.id = $2"),
+        &[&room, &id],
+    )
+    .await?
+    .as_ref()
+    .map(message))
+}
+
+/// Each term a prefix, all required. Terms hold only letters and digits,
+/// so nothing in them is tsquery syntax.
+fn tsquery(terms: &[String]) -> String {
+    terms
+        .iter()
+        .map(|t| format!("{t}:*"))
+        .collect::<Vec<_>>()
+        .join(" & ")
+}
+
+#[async_trait]
+impl MessageStore for PostgresStore {
+    async fn append(&self, batch: Vec<NewMessage>) -> Result<Vec<Appended>, StoreError> {
+        let mut c = self.conn().await?;
+        let tx = c.transaction().await.map_err(store_err)?;
+        let mut out = Vec::with_capacity(batch.len());
+        for new in batch {
+            let (author, cid) = (new.author.id, new.client_id.as_str().to_owned());
+            if let Some(message) = by_client_id(&tx, author, &cid).await.map_err(store_err)? {
+                out.push(Appended {
+                    message,
+                    created: false,
+                });
+                continue;
+            }
+            // The room's row lock, held to commit, numbers the message:
+            // writers of one room on every node take turns here.
+            let id: i64 = tx
+                .query_one(
+                    "INSERT INTO room_counters (room, last_id) VALUES ($1, 1)
+                     ON CONFLICT (room) DO UPDATE SET last_id = room_counters.last_id + 1
+                     RETURNING last_id",
+                    &[&new.room.as_str()],
+                )
+                .await
+                .map_err(store_err)?
+                .get(0);
+            let inserted = tx
+                .execute(
+                    "INSERT INTO messages (room, id, author_id, body, sent_at, client_id)
+                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (author_id, client_id) DO NOTHING",
+                    &[
+                        &new.room.as_str(),
+                        &id,
+                        &(author.0 as i64),
+                        &new.body.as_str(),
+                        &ms(new.sent_at),
+                        &cid,
+                    ],
+                )
+                .await
+                .map_err(store_err)?;
+            if inserted == 0 {
+                // The same retry committed meanwhile on another node: give
+                // the id back (the lock is still ours) and answer its message.
+                tx.execute(
+                    "UPDATE room_counters SET last_id = last_id - 1 WHERE room = $1",
+                    &[&new.room.as_str()],
+                )
+                .await
+                .map_err(store_err)?;
+                let message = by_client_id(&tx, author, &cid)
+                    .await
+                    .map_err(store_err)?
+                    .ok_or_else(|| StoreError::backend("a conflicting retry vanished"))?;
+                out.push(Appended {
+                    message,
+                    created: false,
+                });
+                continue;
+            }
+            out.push(Appended {
+                message: Message::posted(new, MessageId(id as u64)),
+                created: true,
+            });
+        }
+        tx.commit().await.map_err(store_err)?;
+        Ok(out)
+    }
+
+    async fn history(
+        &self,
+        room: &RoomName,
+        query: HistoryQuery,
+    ) -> Result<Vec<Message>, StoreError> {
+        let c = self.conn().await?;
+        let after = query.after.map_or(0, |a| a.0 as i64);
+        let before = query.before.map_or(i64::MAX, |b| b.0 as i64);
+        let limit = query.limit as i64;
+        let order = if query.after.is_some() { "ASC" } else { "DESC" };
+        let rows = c
+            .query(
+                &format!(
+                    "SELECT {COLUMNS} WHERE m.room = $1 AND m.id > $2 AND m.id < $3
+                     ORDER BY m.id {order} LIMIT $4"
+                ),
+                &[&room.as_str(), &after, &before, &limit],
+            )
+            .await
+            .map_err(store_err)?;
+        let mut page: Vec<Message> = rows.iter().map(message).collect();
+        if query.after.is_none() {
+            page.reverse();
+        }
+        Ok(page)
+    }
+
+    async fn find_by_client_id(
+        &self,
+        author: UserId,
+        client_id: &ClientId,
+    ) -> Result<Option<Message>, StoreError> {
+        let c = self.conn().await?;
+        by_client_id(&c, author, client_id.as_str())
+            .await
+            .map_err(store_err)
+    }
+
+    async fn room_heads(&self, rooms: &[RoomName]) -> Result<Vec<Option<RoomHead>>, StoreError> {
+        let c = self.conn().await?;
+        let names: Vec<&str> = rooms.iter().map(|r| r.as_str()).collect();
+        // The counter's last_id is the newest message's id: both change in
+        // one transaction.
+        let rows = c
+            .query(
+                "SELECT c.room, c.last_id, c.rev, m.sent_at FROM room_counters c
+                 JOIN messages m ON m.room = c.room AND m.id = c.last_id
+                 WHERE c.room = ANY($1)",
+                &[&names],
+            )
+            .await
+            .map_err(store_err)?;
+        let heads: HashMap<String, RoomHead> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r.get::<_, String>(0),
+                    RoomHead {
+                        last_id: MessageId(r.get::<_, i64>(1) as u64),
+                        rev: r.get::<_, i64>(2) as u64,
+                        sent_at: from_ms(r.get(3)),
+                    },
+                )
+            })
+            .collect();
+        Ok(rooms
+            .iter()
+            .map(|r| heads.get(r.as_str()).copied())
+            .collect())
+    }
+
+    async fn find_message(
+        &self,
+        room: &RoomName,
+        id: MessageId,
+    ) -> Result<Option<Message>, StoreError> {
+        let c = self.conn().await?;
+        one(&c, room.as_str(), id.0 as i64).await.map_err(store_err)
+    }
+
+    async fn change(&self, change: &MessageChange) -> Result<Option<Message>, StoreError> {
+        let mut c = self.conn().await?;
+        let tx = c.transaction().await.map_err(store_err)?;
+        let room = change.room.as_str();
+        let id = change.id.0 as i64;
+        let live = tx
+            .query_opt(
+                "SELECT 1 FROM messages WHERE room = $1 AND id = $2 AND deleted_at IS NULL FOR UPDATE",
+                &[&room, &id],
+            )
+            .await
+            .map_err(store_err)?;
+        if live.is_none() {
+            return Ok(None);
+        }
+        let rev: i64 = tx
+            .query_one(
+                "UPDATE room_counters SET rev = rev + 1 WHERE room = $1 RETURNING rev",
+                &[&room],
+            )
+            .await
+            .map_err(store_err)?
+            .get(0);
+        let at = ms(change.at);
+        match &change.kind {
+            ChangeKind::Edit(body) => {
+                tx.execute(
+                    "UPDATE messages SET body = $3, edited_at = $4, rev = $5 WHERE room = $1 AND id = $2",
+                    &[&room, &id, &body.as_str(), &at, &rev],
+                )
+                .await
+            }
+            ChangeKind::Delete => {
+                tx.execute(
+                    "UPDATE messages SET body = '', deleted_at = $3, rev = $4 WHERE room = $1 AND id = $2",
+                    &[&room, &id, &at, &rev],
+                )
+                .await
+            }
+        }
+        .map_err(store_err)?;
+        let after = one(&tx, room, id).await.map_err(store_err)?;
+        tx.commit().await.map_err(store_err)?;
+        Ok(after)
+    }
+
+    async fn changes(
+        &self,
+        room: &RoomName,
+        after_rev: u64,
+        limit: usize,
+    ) -> Result<Vec<Message>, StoreError> {
+        let c = self.conn().await?;
+        let rows = c
+            .query(
+                &format!(
+                    "SELECT {COLUMNS} WHERE m.room = $1 AND m.rev > $2 ORDER BY m.rev LIMIT $3"
+                ),
+                &[&room.as_str(), &(after_rev as i64), &(limit as i64)],
+            )
+            .await
+            .map_err(store_err)?;
+        Ok(rows.iter().map(message).collect())
+    }
+
+    async fn deleted_after(&self, rooms: &[(RoomName, MessageId)]) -> Result<Vec<u64>, StoreError> {
+        let c = self.conn().await?;
+        let mut out = Vec::with_capacity(rooms.len());
+        for (room, after) in rooms {
+            let n: i64 = c
+                .query_one(
+                    "SELECT count(*) FROM messages
+                     WHERE room = $1 AND id > $2 AND deleted_at IS NOT NULL",
+                    &[&room.as_str(), &(after.0 as i64)],
+                )
+                .await
+                .map_err(store_err)?
+                .get(0);
+            out.push(n as u64);
+        }
+        Ok(out)
+    }
+
+    async fn search(
+        &self,
+        rooms: &[RoomName],
+        terms: &[String],
+        before: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<(u64, Message)>, StoreError> {
+        if rooms.is_empty() || terms.is_empty() {
+            return Ok(Vec::new());
+        }
+        let c = self.conn().await?;
+        let names: Vec<&str> = rooms.iter().map(|r| r.as_str()).collect();
+        let rows = c
+            .query(
+                &format!(
+                    "SELECT {COLUMNS} WHERE m.tsv @@ to_tsquery('simple', $1)
+                       AND m.room = ANY($2) AND m.deleted_at IS NULL AND m.seq < $3
+                     ORDER BY m.seq DESC LIMIT $4"
+                ),
+                &[
+                    &tsquery(terms),
+                    &names,
+                    &before.map_or(i64::MAX, |b| b as i64),
+                    &(limit as i64),
+                ],
+            )
+            .await
+            .map_err(store_err)?;
+        Ok(rows
+            .iter()
+            .map(|r| (r.get::<_, i64>(10) as u64, message(r)))
+            .collect())
+    }
+
+    async fn health(&self) -> Result<(), StoreError> {
+        let c = self.conn().await?;
+        c.query_one("SELECT 1", &[]).await.map_err(store_err)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,175 @@
+//! Roles, mutes, bans and the moderation log on PostgreSQL.
+
+use async_trait::async_trait;
+use deadpool_postgres::GenericClient;
+use messenger_core::moderation::{
+    Ban, ModAction, ModActionKind, NewModAction, Reason, Role, Standing, StandingChange,
+};
+use messenger_core::{MessageId, ModerationStore, RoomName, StoreError, UserId};
+use tokio_postgres::Row;
+
+use crate::users::user_of;
+use crate::{PostgresStore, from_ms, ms, store_err};
+
+fn role(s: &str) -> Role {
+    s.parse().unwrap_or_default()
+}
+
+async fn log(c: &impl GenericClient, e: &NewModAction) -> Result<(), StoreError> {
+    let (action, role, until, room, message_id): (
+        _,
+        Option<&str>,
+        Option<i64>,
+        Option<&str>,
+        Option<i64>,
+    ) = match &e.kind {
+        ModActionKind::Role { role } => ("role", Some(role.as_str()), None, None, None),
+        ModActionKind::Mute { until } => ("mute", None, Some(ms(*until)), None, None),
+        ModActionKind::Unmute => ("unmute", None, None, None, None),
+        ModActionKind::Ban => ("ban", None, None, None, None),
+        ModActionKind::Unban => ("unban", None, None, None, None),
+        ModActionKind::DeleteMessage { room, message_id } => (
+            "delete_message",
+            None,
+            None,
+            Some(room.as_str()),
+            Some(message_id.0 as i64),
+        ),
+    };
+    c.execute(
+        "INSERT INTO mod_log (at, actor_id, target_id, action, role, until, room, message_id, reason)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        &[
+            &ms(e.at),
+            &e.actor.map(|a| a.0 as i64),
+            &(e.target.0 as i64),
+            &action,
+            &role,
+            &until,
+            &room,
+            &message_id,
+            &e.reason.as_str(),
+        ],
+    )
+    .await
+    .map_err(store_err)?;
+    Ok(())
+}
+
+fn action(r: &Row) -> ModAction {
+    let kind = match r.get::<_, &str>(3) {
+        "role" => ModActionKind::Role {
+            role: role(r.get::<_, Option<&str>>(4).unwrap_or_default()),
+        },
+        "mute" => ModActionKind::Mute {
+            until: from_ms(r.get::<_, Option<i64>>(5).unwrap_or_default()),
+        },
+        "unmute" => ModActionKind::Unmute,
+        "ban" => ModActionKind::Ban,
+        "unban" => ModActionKind::Unban,
+        _ => ModActionKind::DeleteMessage {
+            room: RoomName::from_trusted(r.get::<_, Option<String>>(6).unwrap_or_default()),
+            message_id: MessageId(r.get::<_, Option<i64>>(7).unwrap_or_default() as u64),
+        },
+    };
+    ModAction {
+        id: r.get::<_, i64>(0) as u64,
+        at: from_ms(r.get(1)),
+        actor: r.get::<_, Option<i64>>(9).map(|_| user_of(r, 9, 10)),
+        target: user_of(r, 2, 11),
+        kind,
+        reason: Reason::from_trusted(r.get(8)),
+    }
+}
+
+#[async_trait]
+impl ModerationStore for PostgresStore {
+    async fn standing(&self, user: UserId) -> Result<Option<Standing>, StoreError> {
+        let c = self.conn().await?;
+        let row = c
+            .query_opt(
+                "SELECT role, muted_until, banned_at, ban_reason FROM users WHERE id = $1",
+                &[&(user.0 as i64)],
+            )
+            .await
+            .map_err(store_err)?;
+        Ok(row.map(|r| Standing {
+            role: role(r.get(0)),
+            muted_until: r.get::<_, Option<i64>>(1).map(from_ms),
+            ban: r.get::<_, Option<i64>>(2).map(|at| Ban {
+                at: from_ms(at),
+                reason: Reason::from_trusted(r.get::<_, Option<String>>(3).unwrap_or_default()),
+            }),
+        }))
+    }
+
+    async fn moderate(
+        &self,
+        user: UserId,
+        change: &StandingChange,
+        entry: &NewModAction,
+    ) -> Result<bool, StoreError> {
+        let mut c = self.conn().await?;
+        let tx = c.transaction().await.map_err(store_err)?;
+        let id = user.0 as i64;
+        let n = match change {
+            StandingChange::Role(r) => {
+                tx.execute(
+                    "UPDATE users SET role = $2 WHERE id = $1",
+                    &[&id, &r.as_str()],
+                )
+                .await
+            }
+            StandingChange::Mute(until) => {
+                tx.execute(
+                    "UPDATE users SET muted_until = $2 WHERE id = $1",
+                    &[&id, &until.map(ms)],
+                )
+                .await
+            }
+            StandingChange::Ban(ban) => {
+                tx.execute(
+                    "UPDATE users SET banned_at = $2, ban_reason = $3 WHERE id = $1",
+                    &[
+                        &id,
+                        &ban.as_ref().map(|b| ms(b.at)),
+                        &ban.as_ref().map(|b| b.reason.as_str()),
+                    ],
+                )
+                .await
+            }
+        }
+        .map_err(store_err)?;
+        if n == 0 {
+            return Ok(false);
+        }
+        log(&tx, entry).await?;
+        tx.commit().await.map_err(store_err)?;
+        Ok(true)
+    }
+
+    async fn log_action(&self, entry: &NewModAction) -> Result<(), StoreError> {
+        let c = self.conn().await?;
+        log(&c, entry).await
+    }
+
+    async fn mod_log(
+        &self,
+        before: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<ModAction>, StoreError> {
+        let c = self.conn().await?;
+        let rows = c
+            .query(
+                "SELECT l.id, l.at, l.target_id, l.action, l.role, l.until, l.room, l.message_id,
+                        l.reason, l.actor_id, a.username, t.username
+                 FROM mod_log l JOIN users t ON t.id = l.target_id
+                 LEFT JOIN users a ON a.id = l.actor_id
+                 WHERE l.id < $1 ORDER BY l.id DESC LIMIT $2",
+                &[&before.map_or(i64::MAX, |b| b as i64), &(limit as i64)],
+            )
+            .await
+            .map_err(store_err)?;
+        Ok(rows.iter().map(action).collect())
+    }
+}

@@ -1,0 +1,151 @@
+//! Users on PostgreSQL.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use messenger_core::{ExternalId, StoreError, User, UserId, UserRecord, UserStore, Username};
+use tokio_postgres::Row;
+
+use crate::{PostgresStore, from_ms, ms, store_err};
+
+pub(crate) fn user_of(r: &Row, id: usize, name: usize) -> User {
+    User {
+        id: UserId(r.get::<_, i64>(id) as u64),
+        username: Username::from_trusted(r.get(name)),
+    }
+}
+
+fn record(r: &Row) -> UserRecord {
+    UserRecord {
+        user: user_of(r, 0, 1),
+        password_hash: r.get(2),
+        created_at: from_ms(r.get(3)),
+    }
+}
+
+fn taken(e: tokio_postgres::Error) -> StoreError {
+    match store_err(e) {
+        StoreError::Conflict(_) => StoreError::Conflict("username is taken".into()),
+        other => other,
+    }
+}
+
+#[async_trait]
+impl UserStore for PostgresStore {
+    async fn create_user(
+        &self,
+        username: &Username,
+        password_hash: &str,
+        created_at: DateTime<Utc>,
+    ) -> Result<User, StoreError> {
+        let c = self.conn().await?;
+        let row = c
+            .query_one(
+                "INSERT INTO users (username, password_hash, created_at) VALUES ($1, $2, $3)
+                 RETURNING id, username",
+                &[&username.as_str(), &password_hash, &ms(created_at)],
+            )
+            .await
+            .map_err(taken)?;
+        Ok(user_of(&row, 0, 1))
+    }
+
+    async fn find_user_by_name(
+        &self,
+        username: &Username,
+    ) -> Result<Option<UserRecord>, StoreError> {
+        let c = self.conn().await?;
+        let row = c
+            .query_opt(
+                "SELECT id, username, password_hash, created_at FROM users
+                 WHERE lower(username) = lower($1)",
+                &[&username.as_str()],
+            )
+            .await
+            .map_err(store_err)?;
+        Ok(row.as_ref().map(record))
+    }
+
+    async fn find_user(&self, id: UserId) -> Result<Option<User>, StoreError> {
+        let c = self.conn().await?;
+        let row = c
+            .query_opt(
+                "SELECT id, username FROM users WHERE id = $1",
+                &[&(id.0 as i64)],
+            )
+            .await
+            .map_err(store_err)?;
+        Ok(row.map(|r| user_of(&r, 0, 1)))
+    }
+
+    async fn list_users(&self, after: UserId, limit: usize) -> Result<Vec<UserRecord>, StoreError> {
+        let c = self.conn().await?;
+        let rows = c
+            .query(
+                "SELECT id, username, password_hash, created_at FROM users
+                 WHERE id > $1 ORDER BY id LIMIT $2",
+                &[&(after.0 as i64), &(limit as i64)],
+            )
+            .await
+            .map_err(store_err)?;
+        Ok(rows.iter().map(record).collect())
+    }
+
+    async fn set_password_hash(
+        &self,
+        user: UserId,
+        password_hash: &str,
+    ) -> Result<bool, StoreError> {
+        let c = self.conn().await?;
+        let n = c
+            .execute(
+                "UPDATE users SET password_hash = $2 WHERE id = $1",
+                &[&(user.0 as i64), &password_hash],
+            )
+            .await
+            .map_err(store_err)?;
+        Ok(n > 0)
+    }
+
+    async fn find_user_by_external_id(
+        &self,
+        external: &ExternalId,
+    ) -> Result<Option<User>, StoreError> {
+        let c = self.conn().await?;
+        let row = c
+            .query_opt(
+                "SELECT id, username FROM users WHERE external_id = $1",
+                &[&external.as_str()],
+            )
+            .await
+            .map_err(store_err)?;
+        Ok(row.map(|r| user_of(&r, 0, 1)))
+    }
+
+    async fn upsert_external_user(
+        &self,
+        external: &ExternalId,
+        username: &Username,
+        now: DateTime<Utc>,
+    ) -> Result<User, StoreError> {
+        let c = self.conn().await?;
+        // One statement: created, renamed, or left be, atomically; a name
+        // held by another user fails the unique index and changes nothing.
+        let row = c
+            .query_one(
+                "INSERT INTO users (username, password_hash, created_at, external_id)
+                 VALUES ($1, NULL, $2, $3)
+                 ON CONFLICT (external_id) DO UPDATE SET username = EXCLUDED.username
+                 RETURNING id, username",
+                &[&username.as_str(), &ms(now), &external.as_str()],
+            )
+            .await
+            .map_err(taken)?;
+        Ok(user_of(&row, 0, 1))
+    }
+
+    async fn health(&self) -> Result<(), StoreError> {
+        let c = self.conn().await?;
+        c.query_one("SELECT 1", &[]).await.map_err(store_err)?;
+        Ok(())
+    }
+}
