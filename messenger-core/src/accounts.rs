@@ -7,6 +7,7 @@ use std::time::Duration;
 use chrono::TimeDelta;
 use tokio::sync::broadcast;
 
+use crate::broadcast::{EventKind, RoomBroadcast, RoomEvent, UserEvent};
 use crate::clock::Clock;
 use crate::config::SessionPolicy;
 use crate::error::{Error, Result};
@@ -15,6 +16,7 @@ use crate::metrics::{self, store_call};
 use crate::moderation::Moderation;
 use crate::password::PasswordHasher;
 use crate::ratelimit::FailureLimiter;
+use crate::room::RoomName;
 use crate::session::{
     LoginOutcome, Session, SessionInfo, SessionOptions, SessionRecord, SessionToken, TokenHash,
 };
@@ -55,9 +57,11 @@ pub(crate) struct Accounts {
     login_failures: FailureLimiter<String>,
     revocations: broadcast::Sender<Revocation>,
     moderation: Arc<Moderation>,
+    broadcast: Arc<dyn RoomBroadcast>,
 }
 
 impl Accounts {
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         users: Arc<dyn UserStore>,
         sessions: Arc<dyn SessionStore>,
@@ -66,6 +70,7 @@ impl Accounts {
         policy: SessionPolicy,
         login_failures: FailureLimiter<String>,
         moderation: Arc<Moderation>,
+        broadcast: Arc<dyn RoomBroadcast>,
     ) -> Self {
         Self {
             users,
@@ -76,6 +81,22 @@ impl Accounts {
             login_failures,
             revocations: broadcast::channel(256).0,
             moderation,
+            broadcast,
+        }
+    }
+
+    /// Tells this node's connections at once, and every node's through the
+    /// user's channel on the broadcast engine.
+    async fn revoke(&self, user: UserId, revocation: Revocation) {
+        let _ = self.revocations.send(revocation);
+        let event = RoomEvent::new(EventKind::User(UserEvent::Revoked(revocation)));
+        if let Err(e) = self
+            .broadcast
+            .publish(&RoomName::user_channel(user), event)
+            .await
+        {
+            // The other nodes' sockets find out at their next session check.
+            tracing::warn!(error = %e, "publishing a revocation failed");
         }
     }
 
@@ -221,14 +242,15 @@ impl Accounts {
     pub(crate) async fn logout(&self, session: &Session) -> Result<()> {
         let hash = session.record.token_hash;
         self.sessions.delete_session(&hash).await?;
-        let _ = self.revocations.send(Revocation::Session(hash));
+        self.revoke(session.user.id, Revocation::Session(hash))
+            .await;
         Ok(())
     }
 
     /// Revokes every session of `user`; returns how many there were.
     pub(crate) async fn logout_everywhere(&self, user: UserId) -> Result<u64> {
         let n = self.sessions.delete_user_sessions(user).await?;
-        let _ = self.revocations.send(Revocation::User(user));
+        self.revoke(user, Revocation::User(user)).await;
         Ok(n)
     }
 
@@ -270,7 +292,8 @@ impl Accounts {
             .find(|r| r.token_hash.public_id() == id)
             .ok_or_else(|| Error::NotFound("no such session".into()))?;
         self.sessions.delete_session(&found.token_hash).await?;
-        let _ = self.revocations.send(Revocation::Session(found.token_hash));
+        self.revoke(session.user.id, Revocation::Session(found.token_hash))
+            .await;
         Ok(())
     }
 
@@ -307,7 +330,8 @@ impl Accounts {
         for other in self.sessions.user_sessions(user.id).await? {
             if other.token_hash != session.record.token_hash {
                 self.sessions.delete_session(&other.token_hash).await?;
-                let _ = self.revocations.send(Revocation::Session(other.token_hash));
+                self.revoke(user.id, Revocation::Session(other.token_hash))
+                    .await;
             }
         }
         tracing::info!(user = %user.username, "password changed");

@@ -67,6 +67,10 @@ pub enum UserEvent {
     },
     /// A message that mentions the user was stored.
     Mention(Message),
+    /// A session of the user (or all of them) was revoked: logout, a
+    /// password change or reset, a ban. Connections it ends close, on
+    /// whichever node they are.
+    Revoked(crate::Revocation),
 }
 
 /// One event, shared by every subscriber (cloning is a reference count).

@@ -1,4 +1,4 @@
-//! `MemoryStore` passes the store conformance suite.
+//! `MemoryStore` and `LocalBroadcast` pass the conformance suites.
 
 use std::sync::Arc;
 
@@ -8,4 +8,16 @@ use messenger_core::testing::{Stores, run_conformance};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn memory_store_conforms() {
     run_conformance(|| async { Stores::from_one(Arc::new(MemoryStore::new())) }).await;
+}
+
+/// `LocalBroadcast` passes the broadcast conformance suite (one process:
+/// both "nodes" are the same engine).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn local_broadcast_conforms() {
+    use messenger_core::{LocalBroadcast, RoomBroadcast};
+    messenger_core::testing::run_broadcast_conformance(|| async {
+        let b: Arc<dyn RoomBroadcast> = Arc::new(LocalBroadcast::new(1024));
+        (b.clone(), b)
+    })
+    .await;
 }

@@ -230,6 +230,12 @@ pub(crate) fn encode_event(kind: &EventKind) -> String {
                 room,
                 client_id: None,
             },
+            // Acted on per connection (it closes the sessions it ends).
+            UserEvent::Revoked(_) => ServerFrame::Error {
+                code: ErrorCode::Unauthorized,
+                message: "logged out",
+                client_id: None,
+            },
         },
     }
     .encode()

@@ -157,6 +157,7 @@ impl MessengerBuilder {
             config.sessions.clone(),
             FailureLimiter::new(config.login_failures_per_user),
             moderation.clone(),
+            broadcast.clone(),
         );
         let inner = Arc::new(Inner {
             presence_feed: Arc::new(PresenceFeed::new(

@@ -13,12 +13,15 @@
 //! # }
 //! ```
 
+mod broadcast;
 mod lifecycle;
 mod messages;
 mod moderation;
 mod rooms;
 mod sessions;
 mod users;
+
+pub use broadcast::{Nodes, run_broadcast_conformance};
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};

@@ -95,6 +95,13 @@ impl Conn {
             return None;
         };
         match user_event {
+            // From another node (this node's own arrive on the revocation
+            // channel first; either one closes the socket).
+            UserEvent::Revoked(r) => {
+                if self.authed.revoked_by(r) {
+                    return Some(self.logged_out().await);
+                }
+            }
             UserEvent::RoomAdded(room) => {
                 if self.v2 {
                     if let Ok(info) = self

@@ -1,0 +1,224 @@
+//! Room events across nodes over Redis pub/sub.
+//!
+//! Every node publishes its rooms' events on one channel and receives every
+//! other node's there; it delivers its own events to its subscribers
+//! directly, so a node's own rooms never wait on Redis. Order and
+//! once-only do not depend on Redis: subscribers fill gaps in ids from the
+//! store, and after Redis comes back every subscriber is told it lagged
+//! and catches up from the store.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use futures_util::StreamExt;
+use messenger_core::{BroadcastError, Delivery, RoomBroadcast, RoomEvent, RoomName, Subscription};
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use tokio::sync::broadcast;
+use tokio_stream::wrappers::BroadcastStream;
+use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
+
+use crate::error::RedisError;
+use crate::wire;
+
+/// The one channel every node publishes on and listens to.
+const CHANNEL: &str = "messenger:events";
+
+/// Ring size of a room's local fan-out, and of a user's own channel.
+const ROOM_CAPACITY: usize = 1024;
+const USER_CAPACITY: usize = 32;
+
+/// How long a publish may wait on Redis before it gives up: a hung Redis
+/// must not hold a post's answer (the message is stored already).
+const PUBLISH_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// Room events on Redis pub/sub. See the module docs.
+#[derive(Clone)]
+pub struct RedisBroadcast {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    node: u64,
+    publisher: ConnectionManager,
+    rooms: RwLock<HashMap<RoomName, broadcast::Sender<Delivery>>>,
+}
+
+impl std::fmt::Debug for RedisBroadcast {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisBroadcast")
+            .field("node", &self.inner.node)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RedisBroadcast {
+    /// Connects to `url` (`redis://host:port/N`) and starts listening. It
+    /// reconnects by itself whenever Redis goes away.
+    pub async fn connect(url: &str) -> Result<Self, RedisError> {
+        let client = redis::Client::open(url)?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(PUBLISH_TIMEOUT))
+            .set_response_timeout(Some(PUBLISH_TIMEOUT))
+            .set_number_of_retries(1)
+            .set_max_delay(Duration::from_secs(1));
+        let publisher = client.get_connection_manager_with_config(config).await?;
+        let inner = Arc::new(Inner {
+            node: rand::random(),
+            publisher,
+            rooms: RwLock::new(HashMap::new()),
+        });
+        let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+        tokio::spawn(listen(client, Arc::downgrade(&inner), ready_tx));
+        // Subscribed before the first publish can be missed by this node.
+        let _ = tokio::time::timeout(Duration::from_secs(5), ready_rx).await;
+        Ok(Self { inner })
+    }
+
+    /// This node's id on the channel.
+    pub fn node(&self) -> u64 {
+        self.inner.node
+    }
+}
+
+impl Inner {
+    fn deliver(&self, room: &RoomName, delivery: Delivery) {
+        let tx = self
+            .rooms
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(room)
+            .cloned();
+        if let Some(tx) = tx {
+            let _ = tx.send(delivery);
+        }
+    }
+
+    /// Every subscriber of this node may have missed events: they resync
+    /// from the store.
+    fn lag_everyone(&self) {
+        let rooms = self.rooms.read().unwrap_or_else(|p| p.into_inner());
+        for tx in rooms.values() {
+            let _ = tx.send(Delivery::Lagged { missed: 0 });
+        }
+    }
+
+    fn sender(&self, room: &RoomName) -> broadcast::Sender<Delivery> {
+        if let Some(tx) = self
+            .rooms
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(room)
+        {
+            return tx.clone();
+        }
+        let mut rooms = self.rooms.write().unwrap_or_else(|p| p.into_inner());
+        // Channels nobody listens to any more go, so memory follows use.
+        if rooms.len() > 4096 {
+            rooms.retain(|_, tx| tx.receiver_count() > 0);
+        }
+        rooms
+            .entry(room.clone())
+            .or_insert_with(|| {
+                let capacity = if room.is_user_channel() {
+                    USER_CAPACITY
+                } else {
+                    ROOM_CAPACITY
+                };
+                broadcast::channel(capacity).0
+            })
+            .clone()
+    }
+}
+
+/// Listens on the channel for as long as the broadcast lives, reconnecting
+/// after every failure (with a resync of every local subscriber once back).
+async fn listen(
+    client: redis::Client,
+    inner: std::sync::Weak<Inner>,
+    ready: tokio::sync::oneshot::Sender<()>,
+) {
+    let mut ready = Some(ready);
+    let mut lost = false;
+    loop {
+        let Some(node) = inner.upgrade().map(|i| i.node) else {
+            return;
+        };
+        match subscribe(&client).await {
+            Ok(pubsub) => {
+                if let Some(r) = ready.take() {
+                    let _ = r.send(());
+                }
+                if lost {
+                    tracing::info!("Redis is back: resyncing every subscriber from the store");
+                    match inner.upgrade() {
+                        Some(i) => i.lag_everyone(),
+                        None => return,
+                    }
+                }
+                let mut messages = pubsub.into_on_message();
+                while let Some(msg) = messages.next().await {
+                    let Some(inner) = inner.upgrade() else { return };
+                    match wire::decode(msg.get_payload_bytes()) {
+                        Some((env, _)) if env.node == node => {}
+                        Some((env, kind)) => {
+                            inner.deliver(
+                                &RoomName::from_trusted(env.room),
+                                Delivery::Event(RoomEvent::new(kind)),
+                            );
+                        }
+                        None => tracing::warn!("an event on the channel could not be read"),
+                    }
+                }
+                tracing::warn!("lost the Redis subscription; reconnecting");
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "subscribing to Redis failed; retrying");
+            }
+        }
+        lost = true;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+async fn subscribe(client: &redis::Client) -> redis::RedisResult<redis::aio::PubSub> {
+    let mut pubsub = tokio::time::timeout(Duration::from_secs(2), client.get_async_pubsub())
+        .await
+        .map_err(|_| redis::RedisError::from((redis::ErrorKind::Io, "connect timed out")))??;
+    pubsub.subscribe(CHANNEL).await?;
+    Ok(pubsub)
+}
+
+#[async_trait]
+impl RoomBroadcast for RedisBroadcast {
+    async fn publish(&self, room: &RoomName, event: RoomEvent) -> Result<(), BroadcastError> {
+        let payload = wire::encode(self.inner.node, room, event.kind());
+        // This node's subscribers first, whatever Redis does.
+        self.inner.deliver(room, Delivery::Event(event));
+        let mut conn = self.inner.publisher.clone();
+        let sent = tokio::time::timeout(
+            PUBLISH_TIMEOUT,
+            redis::cmd("PUBLISH")
+                .arg(CHANNEL)
+                .arg(payload)
+                .query_async::<i64>(&mut conn),
+        )
+        .await;
+        match sent {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => Err(BroadcastError(Box::new(e))),
+            Err(_) => Err(BroadcastError("publishing to Redis timed out".into())),
+        }
+    }
+
+    async fn subscribe(&self, room: &RoomName) -> Result<Subscription, BroadcastError> {
+        let rx = self.inner.sender(room).subscribe();
+        Ok(Subscription::new(BroadcastStream::new(rx).map(
+            |item| match item {
+                Ok(delivery) => delivery,
+                Err(BroadcastStreamRecvError::Lagged(missed)) => Delivery::Lagged { missed },
+            },
+        )))
+    }
+}
