@@ -41,6 +41,12 @@ pub struct Args {
     )]
     pub database_url: Option<String>,
 
+    /// Redis for what nodes share live: `redis://host:port/N`. Room events,
+    /// users' own events and session revocations then reach every node
+    /// started with the same URL.
+    #[arg(long, env = "MESSENGER_REDIS_URL", hide_env_values = true)]
+    pub redis_url: Option<String>,
+
     /// Mark cookies Secure (set this when serving behind TLS).
     #[arg(long, env = "MESSENGER_SECURE_COOKIES", value_parser = BoolishValueParser::new(), default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
     pub secure_cookies: bool,

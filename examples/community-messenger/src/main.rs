@@ -42,6 +42,8 @@ fn listen(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpListener
 
 async fn run() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
+        // Logs are stderr's (docs/operations.md); stdout says where it listens.
+        .with_writer(std::io::stderr)
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
@@ -72,10 +74,14 @@ async fn run() -> anyhow::Result<()> {
         room_creation: args.room_creation.into(),
         ..MessengerConfig::default()
     };
-    let messenger = backend
-        .install(Messenger::builder().config(config))
-        .build()
-        .context("building the messenger")?;
+    let mut builder = backend.install(Messenger::builder().config(config));
+    if let Some(url) = &args.redis_url {
+        let events = messenger_redis::RedisBroadcast::connect(url)
+            .await
+            .context("connecting to Redis (--redis-url)")?;
+        builder = builder.broadcast(std::sync::Arc::new(events));
+    }
+    let messenger = builder.build().context("building the messenger")?;
     let web = Web::builder(messenger)
         .config(WebConfig {
             secure_cookies: args.secure_cookies,

@@ -1,0 +1,204 @@
+//! Several nodes of the real binary on one PostgreSQL and one Redis
+//! (PROTOCOL.md, "Several nodes"): fan-out across nodes under concurrent
+//! posting, idempotent resend across nodes, logout on one node closing
+//! sockets on another, and a Redis restart in the middle of the traffic.
+
+use std::time::{Duration, Instant};
+
+use messenger_e2e::App;
+use messenger_e2e::app::Ws;
+use messenger_postgres::testing::PgServer;
+use messenger_redis::testing::RedisServer;
+use serde_json::{Value, json};
+
+struct Cluster {
+    nodes: Vec<App>,
+    _dir: tempfile::TempDir,
+}
+
+async fn cluster(pg: &PgServer, redis: &RedisServer, n: usize) -> Cluster {
+    let url = pg.fresh_database().await;
+    let dir = tempfile::tempdir().unwrap();
+    let unused = dir.path().join("unused.db");
+    let redis_url = redis.url();
+    let flags = [
+        "--database-url",
+        url.as_str(),
+        "--redis-url",
+        redis_url.as_str(),
+    ];
+    let mut nodes = Vec::new();
+    for _ in 0..n {
+        nodes.push(App::start_with(&unused, &flags).await);
+    }
+    Cluster { nodes, _dir: dir }
+}
+
+/// Reads `message` frames until ids 1..=n have all arrived; asserts each
+/// arrived once and in id order.
+async fn receive_all(ws: &mut Ws, n: u64, who: &str) {
+    let mut next = 1;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while next <= n {
+        assert!(Instant::now() < deadline, "{who} stalled at id {next}");
+        let f = ws.next().await;
+        if f["type"] == "message" {
+            let id = f["message"]["id"].as_u64().unwrap();
+            assert_eq!(id, next, "{who}: once, in order");
+            next += 1;
+        }
+    }
+}
+
+async fn joined(app: &App, token: &str) -> Ws {
+    let mut ws = app.ws(token).await;
+    ws.send(json!({ "type": "join", "room": "general" })).await;
+    ws.until("presence").await;
+    ws
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs postgres and redis"]
+async fn three_nodes_fan_out_resend_and_log_out_as_one_service() {
+    let pg = PgServer::start();
+    let redis = RedisServer::start();
+    let c = cluster(&pg, &redis, 3).await;
+    let mut tokens = Vec::new();
+    for (i, node) in c.nodes.iter().enumerate() {
+        tokens.push(
+            node.register_and_login(&format!("user{i}"), "cluster-password")
+                .await,
+        );
+    }
+    // Each user on a node of their own; all post at once.
+    let mut sockets = Vec::new();
+    for (i, node) in c.nodes.iter().enumerate() {
+        sockets.push(joined(node, &tokens[i]).await);
+    }
+    const EACH: u64 = 60;
+    for (i, ws) in sockets.iter_mut().enumerate() {
+        for k in 0..EACH {
+            ws.send(json!({ "type": "send", "room": "general", "body": format!("{i}:{k}"), "client_id": format!("u{i}-{k}") }))
+                .await;
+        }
+    }
+    let total = EACH * 3;
+    let mut tasks = Vec::new();
+    for (i, mut ws) in sockets.into_iter().enumerate() {
+        tasks.push(tokio::spawn(async move {
+            receive_all(&mut ws, total, &format!("user{i}")).await;
+            ws
+        }));
+    }
+    let mut sockets = Vec::new();
+    for t in tasks {
+        sockets.push(t.await.unwrap());
+    }
+
+    // A resend on another node stores nothing and answers the original.
+    let mut elsewhere = joined(&c.nodes[2], &tokens[0]).await;
+    elsewhere
+        .send(json!({ "type": "send", "room": "general", "body": "again", "client_id": "u0-5" }))
+        .await;
+    let again = loop {
+        let f = elsewhere.next().await;
+        if f["type"] == "message" && f["message"]["client_id"] == "u0-5" {
+            break f;
+        }
+    };
+    assert_eq!(again["message"]["body"], "0:5");
+    let page: Value = reqwest::Client::new()
+        .get(c.nodes[1].url("/api/rooms/general/messages?limit=1"))
+        .bearer_auth(&tokens[1])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        page["messages"][0]["id"].as_u64(),
+        Some(total),
+        "nothing new was stored"
+    );
+
+    // Logout on node 0 closes user0's socket on node 2 within 2 s.
+    let started = Instant::now();
+    let r = reqwest::Client::new()
+        .post(c.nodes[0].url("/api/logout"))
+        .bearer_auth(&tokens[0])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let closed = elsewhere.until("__close").await;
+    assert_eq!(closed["code"], 1008);
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "took {:?}",
+        started.elapsed()
+    );
+    drop(sockets);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs postgres and redis"]
+async fn after_redis_restarts_every_joined_client_has_what_was_stored_meanwhile() {
+    let pg = PgServer::start();
+    let redis = RedisServer::start();
+    let c = cluster(&pg, &redis, 2).await;
+    let ada = c.nodes[0]
+        .register_and_login("ada", "cluster-password")
+        .await;
+    let bob = c.nodes[1]
+        .register_and_login("bob", "cluster-password")
+        .await;
+    let mut a = joined(&c.nodes[0], &ada).await;
+    let mut b = joined(&c.nodes[1], &bob).await;
+    for k in 0..10 {
+        a.send(json!({ "type": "send", "room": "general", "body": format!("before {k}"), "client_id": format!("b{k}") }))
+            .await;
+    }
+    receive_all(&mut b, 10, "bob before").await;
+
+    redis.stop();
+    // Sends keep being stored and answered while Redis is down.
+    for k in 0..20 {
+        let started = Instant::now();
+        a.send(json!({ "type": "send", "room": "general", "body": format!("during {k}"), "client_id": format!("d{k}") }))
+            .await;
+        loop {
+            let f = a.next().await;
+            if f["type"] == "message" && f["message"]["client_id"] == format!("d{k}") {
+                break;
+            }
+        }
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+    let health = reqwest::get(c.nodes[1].url("/healthz")).await.unwrap();
+    assert_eq!(health.status(), 200, "the store is what health reports");
+
+    redis.start_again();
+    // Within 10 s bob has every message stored meanwhile, once, in order,
+    // and live delivery goes on.
+    let started = Instant::now();
+    let mut next = 11;
+    while next <= 30 {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "bob stalled at {next}"
+        );
+        let f = b.next().await;
+        if f["type"] == "message" {
+            assert_eq!(f["message"]["id"].as_u64(), Some(next));
+            next += 1;
+        }
+    }
+    a.send(json!({ "type": "send", "room": "general", "body": "after", "client_id": "after" }))
+        .await;
+    let f = b.until("message").await;
+    assert_eq!(
+        (f["message"]["id"].as_u64(), f["message"]["body"].as_str()),
+        (Some(31), Some("after"))
+    );
+}
