@@ -69,9 +69,126 @@ fn tsquery(terms: &[String]) -> String {
         .join(" & ")
 }
 
-#[async_trait]
-impl MessageStore for PostgresStore {
-    async fn append(&self, batch: Vec<NewMessage>) -> Result<Vec<Appended>, StoreError> {
+impl PostgresStore {
+    /// The fast path: three statements for the whole batch (what is stored
+    /// already, the ids, one insert). `None` when a retry of the batch was
+    /// committed by another node in between (the caller starts over).
+    async fn append_batch(
+        &self,
+        batch: &[NewMessage],
+    ) -> Result<Option<Vec<Appended>>, StoreError> {
+        let mut c = self.conn().await?;
+        let tx = c.transaction().await.map_err(store_err)?;
+        let authors: Vec<i64> = batch.iter().map(|n| n.author.id.0 as i64).collect();
+        let cids: Vec<&str> = batch.iter().map(|n| n.client_id.as_str()).collect();
+        let stored = tx
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS} JOIN unnest($1::bigint[], $2::text[]) AS b(a, c)
+                   ON m.author_id = b.a AND m.client_id = b.c"
+            ))
+            .await
+            .map_err(store_err)?;
+        let mut known: HashMap<(u64, String), Message> = tx
+            .query(&stored, &[&authors, &cids])
+            .await
+            .map_err(store_err)?
+            .iter()
+            .map(message)
+            .map(|m| ((m.author.id.0, m.client_id.as_str().to_owned()), m))
+            .collect();
+        // Which items are new (a client id twice in the batch is one message).
+        let mut fresh: Vec<usize> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for (i, n) in batch.iter().enumerate() {
+            let key = (n.author.id.0, n.client_id.as_str().to_owned());
+            if !known.contains_key(&key) && seen.insert(key) {
+                fresh.push(i);
+            }
+        }
+        // Number them: one counter update per room, rooms in name order so
+        // that writers on several nodes lock them in one order.
+        let mut per_room: std::collections::BTreeMap<&str, i64> = Default::default();
+        for &i in &fresh {
+            *per_room.entry(batch[i].room.as_str()).or_default() += 1;
+        }
+        let bump = tx
+            .prepare_cached(
+                "INSERT INTO room_counters (room, last_id) VALUES ($1, $2)
+                 ON CONFLICT (room) DO UPDATE SET last_id = room_counters.last_id + EXCLUDED.last_id
+                 RETURNING last_id",
+            )
+            .await
+            .map_err(store_err)?;
+        let mut next_id: HashMap<&str, i64> = HashMap::new();
+        for (room, n) in &per_room {
+            let last: i64 = tx
+                .query_one(&bump, &[room, n])
+                .await
+                .map_err(store_err)?
+                .get(0);
+            next_id.insert(room, last - n + 1);
+        }
+        let mut rooms = Vec::with_capacity(fresh.len());
+        let mut ids = Vec::with_capacity(fresh.len());
+        let (mut f_authors, mut bodies, mut sent, mut f_cids) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for &i in &fresh {
+            let n = &batch[i];
+            let id = next_id.get_mut(n.room.as_str()).expect("counted above");
+            rooms.push(n.room.as_str());
+            ids.push(*id);
+            *id += 1;
+            f_authors.push(n.author.id.0 as i64);
+            bodies.push(n.body.as_str());
+            sent.push(ms(n.sent_at));
+            f_cids.push(n.client_id.as_str());
+        }
+        if !fresh.is_empty() {
+            let insert = tx
+                .prepare_cached(
+                    "INSERT INTO messages (room, id, author_id, body, sent_at, client_id)
+                     SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::bigint[], $6::text[])
+                     ON CONFLICT (author_id, client_id) DO NOTHING",
+                )
+                .await
+                .map_err(store_err)?;
+            let inserted = tx
+                .execute(
+                    &insert,
+                    &[&rooms, &ids, &f_authors, &bodies, &sent, &f_cids],
+                )
+                .await
+                .map_err(store_err)?;
+            if inserted as usize != fresh.len() {
+                tx.rollback().await.map_err(store_err)?;
+                return Ok(None);
+            }
+        }
+        tx.commit().await.map_err(store_err)?;
+        for (&i, id) in fresh.iter().zip(&ids) {
+            let n = batch[i].clone();
+            let key = (n.author.id.0, n.client_id.as_str().to_owned());
+            known.insert(key, Message::posted(n, MessageId(*id as u64)));
+        }
+        let mut created = std::collections::HashSet::new();
+        for &i in &fresh {
+            created.insert(i);
+        }
+        Ok(Some(
+            batch
+                .iter()
+                .enumerate()
+                .map(|(i, n)| Appended {
+                    message: known[&(n.author.id.0, n.client_id.as_str().to_owned())].clone(),
+                    created: created.contains(&i),
+                })
+                .collect(),
+        ))
+    }
+
+    /// The careful path: one message at a time in one transaction, each
+    /// retry race settled by giving its id back.
+    async fn append_one_by_one(&self, batch: Vec<NewMessage>) -> Result<Vec<Appended>, StoreError> {
         let mut c = self.conn().await?;
         let tx = c.transaction().await.map_err(store_err)?;
         let mut out = Vec::with_capacity(batch.len());
@@ -137,6 +254,18 @@ impl MessageStore for PostgresStore {
         }
         tx.commit().await.map_err(store_err)?;
         Ok(out)
+    }
+}
+
+#[async_trait]
+impl MessageStore for PostgresStore {
+    async fn append(&self, batch: Vec<NewMessage>) -> Result<Vec<Appended>, StoreError> {
+        if let Some(done) = self.append_batch(&batch).await? {
+            return Ok(done);
+        }
+        // A retry of one of these committed on another node meanwhile:
+        // go one by one, which settles each race on its own.
+        self.append_one_by_one(batch).await
     }
 
     async fn history(
