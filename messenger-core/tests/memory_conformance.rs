@@ -1,4 +1,4 @@
-//! `MemoryStore` and `LocalBroadcast` pass the conformance suites.
+//! `MemoryStore`, `LocalBroadcast` and `LocalPresence` pass the conformance suites.
 
 use std::sync::Arc;
 
@@ -18,6 +18,17 @@ async fn local_broadcast_conforms() {
     messenger_core::testing::run_broadcast_conformance(|| async {
         let b: Arc<dyn RoomBroadcast> = Arc::new(LocalBroadcast::new(1024));
         (b.clone(), b)
+    })
+    .await;
+}
+
+/// `LocalPresence` passes the presence conformance suite.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn local_presence_conforms() {
+    use messenger_core::{LocalPresence, Presence};
+    messenger_core::testing::run_presence_conformance(|| async {
+        let p: Arc<dyn Presence> = Arc::new(LocalPresence::new());
+        (p.clone(), p)
     })
     .await;
 }

@@ -34,12 +34,14 @@
 
 mod broadcast;
 mod error;
+mod presence;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod wire;
 
 pub use broadcast::RedisBroadcast;
 pub use error::RedisError;
+pub use presence::{HEARTBEAT, LEASE, RedisPresence};
 
 // The README's example is compiled too, so it cannot rot.
 #[cfg(doctest)]

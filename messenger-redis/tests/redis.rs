@@ -79,3 +79,90 @@ async fn after_an_outage_every_subscriber_resyncs_and_delivery_resumes() {
     .await;
     assert!(resumed.is_ok(), "live delivery resumes");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs postgres and redis"]
+async fn redis_presence_conforms() {
+    use messenger_core::Presence;
+    use messenger_redis::RedisPresence;
+    let server = RedisServer::start();
+    let events: Arc<dyn RoomBroadcast> =
+        Arc::new(RedisBroadcast::connect(&server.url()).await.unwrap());
+    let mut n = 0;
+    messenger_core::testing::run_presence_conformance(|| {
+        n += 1;
+        let (url, events) = (server.url(), events.clone());
+        async move {
+            // A fresh database per case: Redis numbers them 0-15.
+            let url = url.replace("/0", &format!("/{n}"));
+            let a: Arc<dyn Presence> =
+                Arc::new(RedisPresence::connect(&url, events.clone()).await.unwrap());
+            let b: Arc<dyn Presence> =
+                Arc::new(RedisPresence::connect(&url, events).await.unwrap());
+            (a, b)
+        }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs postgres and redis"]
+async fn a_dead_nodes_users_leave_within_30_seconds_and_a_restarted_redis_relearns() {
+    use messenger_core::{Presence, User, UserId, Username};
+    use messenger_redis::RedisPresence;
+    let server = RedisServer::start();
+    let events = Arc::new(RedisBroadcast::connect(&server.url()).await.unwrap());
+    let room = RoomName::general();
+    let user = |id: u64, n: &str| User {
+        id: UserId(id),
+        username: Username::from_trusted(n.to_owned()),
+    };
+    let survivor = RedisPresence::connect(&server.url(), events.clone())
+        .await
+        .unwrap();
+    let doomed = RedisPresence::connect(&server.url(), events.clone())
+        .await
+        .unwrap();
+    survivor.connect(&room, &user(1, "stays")).await.unwrap();
+    survivor.connect(&room, &user(2, "both")).await.unwrap();
+    doomed.connect(&room, &user(2, "both")).await.unwrap();
+    doomed.connect(&room, &user(3, "goes")).await.unwrap();
+    assert_eq!(survivor.online(&room).await.unwrap().len(), 3);
+
+    // Redis restarts empty: each node writes its share back at its next beat.
+    server.stop();
+    server.start_again();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while survivor.online(&room).await.map(|o| o.len()).unwrap_or(0) != 3 {
+        assert!(std::time::Instant::now() < deadline, "presence came back");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    // A node that stops beating (killed) loses its users within 30 s;
+    // those still connected elsewhere stay, and the others are announced.
+    let mut announcements = events.subscribe(&room).await.unwrap();
+    drop(doomed);
+    let started = std::time::Instant::now();
+    let left = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            if let Some(Delivery::Event(e)) = announcements.next().await
+                && let EventKind::PresenceDiff { left, .. } = e.kind()
+                && !left.is_empty()
+            {
+                return left.clone();
+            }
+        }
+    })
+    .await
+    .expect("the dead node's users are announced within 30 s");
+    assert_eq!(left, vec![user(3, "goes")]);
+    let online: Vec<u64> = survivor
+        .online(&room)
+        .await
+        .unwrap()
+        .iter()
+        .map(|u| u.id.0)
+        .collect();
+    assert_eq!(online, [1, 2]);
+    assert!(started.elapsed() < Duration::from_secs(30));
+}

@@ -97,6 +97,12 @@ impl App {
         }
     }
 
+    /// SIGKILL: the node dies without a word, as a crashed machine would.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     pub async fn register_and_login(&self, username: &str, password: &str) -> String {
         let http = reqwest::Client::new();
         let r = http

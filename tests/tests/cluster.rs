@@ -5,6 +5,7 @@
 
 use std::time::{Duration, Instant};
 
+use futures_util::StreamExt;
 use messenger_e2e::App;
 use messenger_e2e::app::Ws;
 use messenger_postgres::testing::PgServer;
@@ -201,4 +202,84 @@ async fn after_redis_restarts_every_joined_client_has_what_was_stored_meanwhile(
         (f["message"]["id"].as_u64(), f["message"]["body"].as_str()),
         (Some(31), Some("after"))
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs postgres and redis"]
+async fn presence_counts_users_across_nodes_and_a_killed_nodes_users_leave() {
+    let pg = PgServer::start();
+    let redis = RedisServer::start();
+    let mut c = cluster(&pg, &redis, 3).await;
+    let ann = c.nodes[0]
+        .register_and_login("ann", "cluster-password")
+        .await;
+    let ben = c.nodes[1]
+        .register_and_login("ben", "cluster-password")
+        .await;
+    let cat = c.nodes[2]
+        .register_and_login("cat", "cluster-password")
+        .await;
+    let mut a = joined(&c.nodes[0], &ann).await;
+    // Ben in two tabs on two nodes is one user online.
+    let _b1 = joined(&c.nodes[1], &ben).await;
+    let _b2 = joined(&c.nodes[2], &ben).await;
+    let mut cat_ws = c.nodes[2].ws(&cat).await;
+    cat_ws
+        .send(json!({ "type": "join", "room": "general" }))
+        .await;
+    let snapshot = cat_ws.until("presence").await;
+    let mut names: Vec<&str> = snapshot["online"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["username"].as_str().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["ann", "ben", "cat"],
+        "the joiner on node 2 sees node 0's and node 1's users"
+    );
+
+    // Node 2 dies: cat leaves for everyone within 30 s; ben stays (node 1).
+    c.nodes[2].kill();
+    let started = Instant::now();
+    loop {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "cat never left"
+        );
+        // Quiet for up to 20 s while the lease runs out: read with patience.
+        let Ok(Some(Ok(msg))) =
+            tokio::time::timeout(Duration::from_secs(31), a.stream.next()).await
+        else {
+            panic!("the socket ended");
+        };
+        let tokio_tungstenite::tungstenite::Message::Text(text) = msg else {
+            continue;
+        };
+        let f: Value = serde_json::from_str(&text).unwrap();
+        if f["type"] == "presence_diff" {
+            let left: Vec<&str> = f["left"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|u| u["username"].as_str().unwrap())
+                .collect();
+            assert!(!left.contains(&"ben"), "ben is still online on node 1");
+            if left.contains(&"cat") {
+                break;
+            }
+        }
+    }
+    let online: Value = reqwest::Client::new()
+        .get(c.nodes[0].url("/api/rooms/general"))
+        .bearer_auth(&ann)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(online["room"]["name"], "general");
 }

@@ -79,7 +79,13 @@ async fn run() -> anyhow::Result<()> {
         let events = messenger_redis::RedisBroadcast::connect(url)
             .await
             .context("connecting to Redis (--redis-url)")?;
-        builder = builder.broadcast(std::sync::Arc::new(events));
+        let events = std::sync::Arc::new(events);
+        let presence = messenger_redis::RedisPresence::connect(url, events.clone())
+            .await
+            .context("connecting to Redis (--redis-url)")?;
+        builder = builder
+            .broadcast(events)
+            .presence(std::sync::Arc::new(presence));
     }
     let messenger = builder.build().context("building the messenger")?;
     let web = Web::builder(messenger)

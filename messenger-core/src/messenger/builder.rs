@@ -128,6 +128,7 @@ impl MessengerBuilder {
         let broadcast = self
             .broadcast
             .unwrap_or_else(|| Arc::new(LocalBroadcast::new(config.broadcast_capacity)));
+        let presence_shared = self.presence.is_some();
         let presence = self
             .presence
             .unwrap_or_else(|| Arc::new(LocalPresence::new()));
@@ -165,6 +166,7 @@ impl MessengerBuilder {
                 presence.clone(),
                 broadcast.clone(),
             )),
+            presence_shared,
             accounts,
             moderation,
             messages,

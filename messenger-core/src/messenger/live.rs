@@ -26,7 +26,18 @@ impl Messenger {
         if self.inner.presence.connect(room, user).await? {
             self.inner.presence_feed.changed(room);
         }
-        let online = self.inner.presence_feed.snapshot(room, user);
+        let online = if self.inner.presence_shared {
+            // Other nodes' users are in the registry, not in this node's
+            // published set: ask it (diffs that follow are set operations).
+            let mut online = self.inner.presence.online(room).await?;
+            if !online.iter().any(|u| u.id == user.id) {
+                online.push(user.clone());
+                online.sort_by_key(|u| u.id);
+            }
+            online
+        } else {
+            self.inner.presence_feed.snapshot(room, user)
+        };
         Ok(Joined {
             subscription,
             online,

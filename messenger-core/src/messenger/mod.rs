@@ -57,6 +57,9 @@ struct Inner {
     broadcast: Arc<dyn RoomBroadcast>,
     presence: Arc<dyn Presence>,
     presence_feed: Arc<PresenceFeed>,
+    /// Whether the presence registry is shared with other nodes (given to
+    /// the builder) rather than this process's own.
+    presence_shared: bool,
     clock: Arc<dyn Clock>,
     sequencers: Mutex<HashMap<RoomName, RoomSequencer>>,
     send_rate: Option<KeyedRate<UserId>>,

@@ -17,11 +17,13 @@ mod broadcast;
 mod lifecycle;
 mod messages;
 mod moderation;
+mod presence;
 mod rooms;
 mod sessions;
 mod users;
 
 pub use broadcast::{Nodes, run_broadcast_conformance};
+pub use presence::{PresenceNodes, run_presence_conformance};
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};
