@@ -9,13 +9,17 @@ use tokio::sync::broadcast;
 
 use crate::broadcast::{EventKind, RoomBroadcast, RoomEvent, UserEvent};
 use crate::clock::Clock;
+use crate::config::FailureLimit;
 use crate::config::SessionPolicy;
 use crate::error::{Error, Result};
 use crate::external::HostIdentity;
 use crate::metrics::{self, store_call};
 use crate::moderation::Moderation;
 use crate::password::PasswordHasher;
-use crate::ratelimit::FailureLimiter;
+use crate::ratelimit::FailureCounter;
+
+/// The scope of failed logins per username in the [`FailureCounter`].
+const USER_SCOPE: &str = "login-user";
 use crate::room::RoomName;
 use crate::session::{
     LoginOutcome, Session, SessionInfo, SessionOptions, SessionRecord, SessionToken, TokenHash,
@@ -54,7 +58,8 @@ pub(crate) struct Accounts {
     clock: Arc<dyn Clock>,
     hasher: PasswordHasher,
     policy: SessionPolicy,
-    login_failures: FailureLimiter<String>,
+    failures: Arc<dyn FailureCounter>,
+    failure_limit: FailureLimit,
     revocations: broadcast::Sender<Revocation>,
     moderation: Arc<Moderation>,
     broadcast: Arc<dyn RoomBroadcast>,
@@ -68,7 +73,8 @@ impl Accounts {
         clock: Arc<dyn Clock>,
         hasher: PasswordHasher,
         policy: SessionPolicy,
-        login_failures: FailureLimiter<String>,
+        failures: Arc<dyn FailureCounter>,
+        failure_limit: FailureLimit,
         moderation: Arc<Moderation>,
         broadcast: Arc<dyn RoomBroadcast>,
     ) -> Self {
@@ -78,7 +84,9 @@ impl Accounts {
             clock,
             hasher,
             policy,
-            login_failures,
+            failures,
+            failure_limit,
+
             revocations: broadcast::channel(256).0,
             moderation,
             broadcast,
@@ -124,10 +132,13 @@ impl Accounts {
         options: SessionOptions,
     ) -> Result<LoginOutcome> {
         let key = username.canonical();
-        self.login_failures.check(&key).map_err(|retry_after| {
-            metrics::rate_limited("login");
-            Error::RateLimited { retry_after }
-        })?;
+        self.failures
+            .check(USER_SCOPE, &key, self.failure_limit)
+            .await
+            .map_err(|retry_after| {
+                metrics::rate_limited("login");
+                Error::RateLimited { retry_after }
+            })?;
         let record =
             store_call("find_user_by_name", self.users.find_user_by_name(username)).await?;
         let ok = self
@@ -140,7 +151,9 @@ impl Accounts {
         // A user from the host app has no password: it verified against
         // the dummy and is refused like an unknown name.
         let Some(record) = record.filter(|_| ok) else {
-            self.login_failures.record_failure(key);
+            self.failures
+                .record_failure(USER_SCOPE, &key, self.failure_limit)
+                .await;
             ::metrics::counter!(metrics::LOGIN_FAILURES).increment(1);
             return Err(Error::Unauthorized("invalid username or password"));
         };
@@ -307,10 +320,13 @@ impl Accounts {
     ) -> Result<()> {
         let user = &session.user;
         let key = user.username.canonical();
-        self.login_failures.check(&key).map_err(|retry_after| {
-            metrics::rate_limited("login");
-            Error::RateLimited { retry_after }
-        })?;
+        self.failures
+            .check(USER_SCOPE, &key, self.failure_limit)
+            .await
+            .map_err(|retry_after| {
+                metrics::rate_limited("login");
+                Error::RateLimited { retry_after }
+            })?;
         let record = self.users.find_user_by_name(&user.username).await?;
         let hash = record.as_ref().and_then(|r| r.password_hash.as_deref());
         if hash.is_none() {
@@ -319,7 +335,9 @@ impl Accounts {
             ));
         }
         if !self.hasher.verify(current, hash).await? {
-            self.login_failures.record_failure(key);
+            self.failures
+                .record_failure(USER_SCOPE, &key, self.failure_limit)
+                .await;
             return Err(Error::Invalid(crate::ValidationError::new(
                 "current_password",
                 "is not your current password",

@@ -1,5 +1,7 @@
-//! Per-key limits. These live in the memory of one node: behind a load
-//! balancer every node enforces them on its own share of the traffic.
+//! Per-key limits. Send and registration rates live in the memory of one
+//! node (behind a load balancer every node enforces them on its own share
+//! of the traffic); failed logins are counted through a [`FailureCounter`],
+//! which a cluster shares.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -84,6 +86,63 @@ impl<K: Hash + Eq> FailureLimiter<K> {
         }
         let entry = failures.entry(key).or_insert((0, now));
         if entry.1 + window <= now {
+            *entry = (0, now);
+        }
+        entry.0 += 1;
+    }
+}
+
+/// Failed attempts counted per key in a fixed window, shared by whatever
+/// counts them: this process ([`LocalFailures`]), or every node of a
+/// cluster (Redis). `scope` separates the limits (failed logins per
+/// username, per client address).
+#[async_trait::async_trait]
+pub trait FailureCounter: Send + Sync + 'static {
+    /// `Err(retry_after)` while `key` has used up `limit.max` failures in
+    /// the window that began with its first failure.
+    async fn check(&self, scope: &str, key: &str, limit: FailureLimit) -> Result<(), Duration>;
+
+    /// Records one failure for `key`.
+    async fn record_failure(&self, scope: &str, key: &str, limit: FailureLimit);
+}
+
+/// [`FailureCounter`] in this process's memory (the default).
+#[derive(Debug, Default)]
+pub struct LocalFailures {
+    failures: Mutex<HashMap<(String, String), (u32, Instant)>>,
+}
+
+impl LocalFailures {
+    /// Nothing counted yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+#[async_trait::async_trait]
+impl FailureCounter for LocalFailures {
+    async fn check(&self, scope: &str, key: &str, limit: FailureLimit) -> Result<(), Duration> {
+        let failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        match failures.get(&(scope.to_owned(), key.to_owned())) {
+            Some(&(count, since)) if count >= limit.max => {
+                let ends = since + limit.window;
+                let now = Instant::now();
+                if ends > now { Err(ends - now) } else { Ok(()) }
+            }
+            _ => Ok(()),
+        }
+    }
+
+    async fn record_failure(&self, scope: &str, key: &str, limit: FailureLimit) {
+        let now = Instant::now();
+        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        if failures.len() > 10_000 {
+            failures.retain(|_, (_, since)| *since + limit.window > now);
+        }
+        let entry = failures
+            .entry((scope.to_owned(), key.to_owned()))
+            .or_insert((0, now));
+        if entry.1 + limit.window <= now {
             *entry = (0, now);
         }
         entry.0 += 1;

@@ -13,6 +13,10 @@
 //! channels travel the same way, and with them session revocations: a
 //! logout on one node closes that session's sockets on every node.
 //!
+//! [`RedisPresence`] counts who is online across nodes, each node's share
+//! under a lease, so a killed node's users leave within 30 seconds.
+//! [`RedisFailures`] counts failed logins across nodes.
+//!
 //! # Example
 //!
 //! ```no_run
@@ -34,6 +38,7 @@
 
 mod broadcast;
 mod error;
+mod failures;
 mod presence;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -41,6 +46,7 @@ mod wire;
 
 pub use broadcast::RedisBroadcast;
 pub use error::RedisError;
+pub use failures::RedisFailures;
 pub use presence::{HEARTBEAT, LEASE, RedisPresence};
 
 // The README's example is compiled too, so it cannot rot.

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use governor::Quota;
 use messenger_core::{
-    Error, ErrorCode, FailureLimiter, KeyedRate, LoginOutcome, Messenger, Password, SessionOptions,
-    UserAgent, Username,
+    Error, ErrorCode, KeyedRate, LoginOutcome, Messenger, Password, SessionOptions, UserAgent,
+    Username,
 };
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -36,7 +36,7 @@ struct Inner {
     templates: Templates,
     assets: Assets,
     register_rate: Option<KeyedRate<IpAddr>>,
-    login_failures: FailureLimiter<IpAddr>,
+
     shutdown: CancellationToken,
     sockets: TaskTracker,
     authenticator: Option<Arc<dyn Authenticator>>,
@@ -86,7 +86,7 @@ impl WebBuilder {
         Web {
             inner: Arc::new(Inner {
                 register_rate,
-                login_failures: FailureLimiter::new(self.config.login_failures_per_addr),
+
                 templates: self.templates.unwrap_or_else(Templates::builtin),
                 assets: self.assets,
                 messenger: self.messenger,
@@ -210,9 +210,13 @@ impl Web {
         remember: bool,
         headers: &HeaderMap,
     ) -> Result<LoginOutcome, ApiError> {
-        self.inner
-            .login_failures
-            .check(&addr)
+        // Counted where the messenger counts failures: shared by a cluster.
+        let failures = self.messenger().failures().clone();
+        let limit = self.inner.config.login_failures_per_addr;
+        let key = addr.to_string();
+        failures
+            .check(ADDR_SCOPE, &key, limit)
+            .await
             .map_err(|retry_after| {
                 messenger_core::metrics::rate_limited("login");
                 ApiError::from(Error::RateLimited { retry_after })
@@ -228,12 +232,12 @@ impl Web {
             }
             _ => Err(Error::Unauthorized("invalid username or password")),
         };
-        result.map_err(|e| {
-            if e.code() == ErrorCode::Unauthorized {
-                self.inner.login_failures.record_failure(addr);
-            }
-            ApiError::from(e)
-        })
+        if let Err(e) = &result
+            && e.code() == ErrorCode::Unauthorized
+        {
+            failures.record_failure(ADDR_SCOPE, &key, limit).await;
+        }
+        result.map_err(ApiError::from)
     }
 
     /// Revokes the session a request presents, if any (login rotation).
@@ -272,6 +276,10 @@ impl std::fmt::Debug for Web {
             .finish_non_exhaustive()
     }
 }
+
+/// The scope of failed logins per client address in the messenger's
+/// [`FailureCounter`](messenger_core::FailureCounter).
+const ADDR_SCOPE: &str = "login-addr";
 
 /// How a login from a request with `headers` opens its session: with the
 /// client's `User-Agent`, for the account settings' list of sessions.

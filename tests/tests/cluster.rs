@@ -283,3 +283,31 @@ async fn presence_counts_users_across_nodes_and_a_killed_nodes_users_leave() {
         .unwrap();
     assert_eq!(online["room"]["name"], "general");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs postgres and redis"]
+async fn failed_logins_are_counted_across_nodes() {
+    let pg = PgServer::start();
+    let redis = RedisServer::start();
+    let c = cluster(&pg, &redis, 3).await;
+    c.nodes[0]
+        .register_and_login("target", "right-password")
+        .await;
+    let http = reqwest::Client::new();
+    let attempt = |node: usize, password: &'static str| {
+        http.post(c.nodes[node].url("/api/login"))
+            .json(&json!({ "username": "target", "password": password }))
+            .send()
+    };
+    // Ten failures per username (the default), spread over the nodes...
+    for i in 0..10 {
+        let r = attempt(i % 3, "wrong-password").await.unwrap();
+        assert_eq!(r.status(), 401, "attempt {i}");
+    }
+    // ...and every node refuses the next, even with the right password.
+    for node in 0..3 {
+        let r = attempt(node, "right-password").await.unwrap();
+        assert_eq!(r.status(), 429, "node {node}");
+        assert!(r.headers().contains_key("retry-after"));
+    }
+}

@@ -83,9 +83,13 @@ async fn run() -> anyhow::Result<()> {
         let presence = messenger_redis::RedisPresence::connect(url, events.clone())
             .await
             .context("connecting to Redis (--redis-url)")?;
+        let failures = messenger_redis::RedisFailures::connect(url)
+            .await
+            .context("connecting to Redis (--redis-url)")?;
         builder = builder
             .broadcast(events)
-            .presence(std::sync::Arc::new(presence));
+            .presence(std::sync::Arc::new(presence))
+            .failures(std::sync::Arc::new(failures));
     }
     let messenger = builder.build().context("building the messenger")?;
     let web = Web::builder(messenger)

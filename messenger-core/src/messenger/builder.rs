@@ -13,7 +13,7 @@ use crate::moderation::Moderation;
 use crate::password::PasswordHasher;
 use crate::presence::{LocalPresence, Presence};
 use crate::presence_feed::PresenceFeed;
-use crate::ratelimit::{FailureLimiter, KeyedRate};
+use crate::ratelimit::{FailureCounter, KeyedRate, LocalFailures};
 use crate::room::RoomName;
 use crate::rooms::Rooms;
 use crate::store::{MessageStore, ModerationStore, RoomStore, SessionStore, UserStore};
@@ -41,6 +41,7 @@ pub struct MessengerBuilder {
     broadcast: Option<Arc<dyn RoomBroadcast>>,
     presence: Option<Arc<dyn Presence>>,
     clock: Option<Arc<dyn Clock>>,
+    failures: Option<Arc<dyn FailureCounter>>,
 }
 
 impl MessengerBuilder {
@@ -104,6 +105,13 @@ impl MessengerBuilder {
         self
     }
 
+    /// Where failed logins are counted (default: [`LocalFailures`], this
+    /// process's memory; a cluster shares one, e.g. on Redis).
+    pub fn failures(mut self, failures: Arc<dyn FailureCounter>) -> Self {
+        self.failures = Some(failures);
+        self
+    }
+
     /// The clock (default: [`SystemClock`]).
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = Some(clock);
@@ -144,6 +152,9 @@ impl MessengerBuilder {
             config.limits.clone(),
         ));
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        let failures = self
+            .failures
+            .unwrap_or_else(|| Arc::new(LocalFailures::new()));
         let moderation = Arc::new(Moderation::new(
             self.moderation
                 .ok_or(BuildError::MissingStore("moderation"))?,
@@ -156,7 +167,8 @@ impl MessengerBuilder {
             clock.clone(),
             hasher,
             config.sessions.clone(),
-            FailureLimiter::new(config.login_failures_per_user),
+            failures.clone(),
+            config.login_failures_per_user,
             moderation.clone(),
             broadcast.clone(),
         );
@@ -167,6 +179,7 @@ impl MessengerBuilder {
                 broadcast.clone(),
             )),
             presence_shared,
+            failures,
             accounts,
             moderation,
             messages,

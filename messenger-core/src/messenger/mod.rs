@@ -60,6 +60,7 @@ struct Inner {
     /// Whether the presence registry is shared with other nodes (given to
     /// the builder) rather than this process's own.
     presence_shared: bool,
+    failures: Arc<dyn crate::ratelimit::FailureCounter>,
     clock: Arc<dyn Clock>,
     sequencers: Mutex<HashMap<RoomName, RoomSequencer>>,
     send_rate: Option<KeyedRate<UserId>>,
@@ -298,6 +299,12 @@ impl Messenger {
     /// session of theirs, so their open connections close.
     pub async fn reset_password(&self, username: &Username, password: &Password) -> Result<User> {
         self.inner.accounts.reset_password(username, password).await
+    }
+
+    /// Where failed attempts are counted (this node's memory, or the
+    /// cluster's): for limits of the web layer (failed logins per address).
+    pub fn failures(&self) -> &Arc<dyn crate::ratelimit::FailureCounter> {
+        &self.inner.failures
     }
 
     /// Deletes expired sessions from the store; returns how many.
