@@ -311,3 +311,107 @@ async fn failed_logins_are_counted_across_nodes() {
         assert!(r.headers().contains_key("retry-after"));
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs postgres and redis"]
+async fn a_postgres_restart_mid_traffic_loses_nothing_acknowledged() {
+    let pg = PgServer::start();
+    let redis = RedisServer::start();
+    let c = cluster(&pg, &redis, 2).await;
+    let ada = c.nodes[0]
+        .register_and_login("ada", "cluster-password")
+        .await;
+    let bob = c.nodes[1]
+        .register_and_login("bob", "cluster-password")
+        .await;
+    let mut a = joined(&c.nodes[0], &ada).await;
+    let mut b = joined(&c.nodes[1], &bob).await;
+    let mut acked = Vec::new();
+    for k in 0..5 {
+        a.send(json!({ "type": "send", "room": "general", "body": format!("m{k}"), "client_id": format!("c{k}") }))
+            .await;
+        let f = a.until("message").await;
+        acked.push(f["message"]["client_id"].as_str().unwrap().to_owned());
+    }
+
+    pg.stop();
+    // Health says so within 5 s.
+    let started = Instant::now();
+    loop {
+        let r = reqwest::get(c.nodes[0].url("/healthz")).await.unwrap();
+        if r.status() == 503 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "healthz stayed 200"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // A send gets an error with its client_id within 10 s; the socket stays.
+    let started = Instant::now();
+    a.send(json!({ "type": "send", "room": "general", "body": "during", "client_id": "during" }))
+        .await;
+    let err = loop {
+        let f = a.next().await;
+        if f["type"] == "error" {
+            break f;
+        }
+        assert_ne!(f["type"], "__close", "the socket stays open");
+    };
+    assert_eq!(
+        (err["code"].as_str(), err["client_id"].as_str()),
+        (Some("internal"), Some("during"))
+    );
+    assert!(started.elapsed() < Duration::from_secs(10));
+
+    pg.start_again();
+    // Within 15 s everything works again on the same sockets.
+    let started = Instant::now();
+    let mut k = 0;
+    loop {
+        assert!(started.elapsed() < Duration::from_secs(15), "no recovery");
+        k += 1;
+        let cid = format!("after{k}");
+        a.send(json!({ "type": "send", "room": "general", "body": "after", "client_id": cid }))
+            .await;
+        let f = loop {
+            let f = a.next().await;
+            if f["type"] == "error"
+                || (f["type"] == "message" && f["message"]["client_id"] == cid.as_str())
+            {
+                break f;
+            }
+        };
+        if f["type"] == "message" {
+            acked.push(cid);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    // Nothing acknowledged was lost, and bob has all of it, in order.
+    let page: Value = reqwest::Client::new()
+        .get(c.nodes[1].url("/api/rooms/general/messages?limit=100"))
+        .bearer_auth(&bob)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let stored: Vec<String> = page["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["client_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(stored, acked);
+    let mut seen = Vec::new();
+    while seen.len() < acked.len() {
+        let f = b.next().await;
+        if f["type"] == "message" {
+            seen.push(f["message"]["client_id"].as_str().unwrap().to_owned());
+        }
+    }
+    assert_eq!(seen, acked);
+}
