@@ -5,9 +5,10 @@
 use messenger_core::{Error, Password, Session};
 use serde::Deserialize;
 use serde_json::json;
+use warp::filters::BoxedFilter;
 use warp::http::{HeaderMap, StatusCode};
 use warp::reply::Response;
-use warp::{Filter, Rejection, Reply};
+use warp::{Filter, Reply};
 
 use crate::api::{check_origin, json_body};
 use crate::auth::{self, Authed};
@@ -29,7 +30,9 @@ enum Op {
     LogoutEverywhere,
 }
 
-pub(crate) fn filter(web: Web) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
+/// Boxed: the API is many routes, and their unboxed type would outgrow the
+/// compiler's recursion limit in crates that combine it further.
+pub(crate) fn filter(web: Web) -> BoxedFilter<(Response,)> {
     let limit = web.config().body_limit;
     let show = warp::path!("account").and(warp::get()).map(|| Op::Show);
     let password = warp::path!("account" / "password")
@@ -59,6 +62,7 @@ pub(crate) fn filter(web: Web) -> impl Filter<Extract = (Response,), Error = Rej
                 answer(&web, &authed, op).await.map_err(reject)
             }
         })
+        .boxed()
 }
 
 /// The session a request came with; a user of the host application has

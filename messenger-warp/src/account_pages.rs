@@ -6,9 +6,10 @@ use chrono::{DateTime, Utc};
 use messenger_core::{Error, ModAction, ModActionKind, Password, Role};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use warp::Filter;
+use warp::filters::BoxedFilter;
 use warp::http::{HeaderMap, StatusCode};
 use warp::reply::Response;
-use warp::{Filter, Rejection};
 
 use crate::auth::Authed;
 use crate::cookies;
@@ -30,7 +31,9 @@ struct LogQuery {
     before: Option<u64>,
 }
 
-pub(crate) fn filter(web: Web) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
+/// Boxed: the API is many routes, and their unboxed type would outgrow the
+/// compiler's recursion limit in crates that combine it further.
+pub(crate) fn filter(web: Web) -> BoxedFilter<(Response,)> {
     let headers = warp::header::headers_cloned;
     let w = web.clone();
     let settings = warp::path!("settings")
@@ -85,6 +88,7 @@ pub(crate) fn filter(web: Web) -> impl Filter<Extract = (Response,), Error = Rej
         .unify()
         .or(log)
         .unify()
+        .boxed()
 }
 
 async fn settings_page(

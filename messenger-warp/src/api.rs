@@ -95,7 +95,7 @@ pub(crate) fn check_origin(
 
 /// The JSON API under `/api`, plus `/healthz`. Every failure below `/api`
 /// is answered in the envelope, including unknown routes (404).
-pub(crate) fn filter(web: Web) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
+pub(crate) fn filter(web: Web) -> warp::filters::BoxedFilter<(Response,)> {
     let w = web.clone();
     let register = warp::path!("register")
         .and(warp::post())
@@ -196,7 +196,7 @@ pub(crate) fn filter(web: Web) -> impl Filter<Extract = (Response,), Error = Rej
             Ok::<_, Rejection>(res)
         }
     });
-    api.or(health).unify()
+    api.or(health).unify().boxed()
 }
 
 async fn register(web: Web, addr: IpAddr, c: Credentials) -> Result<Response, ApiError> {

@@ -6,9 +6,10 @@ use messenger_core::moderation::Reason;
 use messenger_core::{MessageBody, MessageId, SearchQuery, User};
 use serde::Deserialize;
 use serde_json::json;
+use warp::Filter;
+use warp::filters::BoxedFilter;
 use warp::http::{HeaderMap, StatusCode};
 use warp::reply::Response;
-use warp::{Filter, Rejection};
 
 use crate::api::{check_origin, json_body};
 use crate::auth::{self, Authed};
@@ -49,7 +50,9 @@ enum Op {
     Search(SearchParams),
 }
 
-pub(crate) fn filter(web: Web) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
+/// Boxed: the API is many routes, and their unboxed type would outgrow the
+/// compiler's recursion limit in crates that combine it further.
+pub(crate) fn filter(web: Web) -> BoxedFilter<(Response,)> {
     let limit = web.config().body_limit;
     let edit = warp::path!("rooms" / String / "messages" / u64 / "edit")
         .and(warp::post())
@@ -84,6 +87,7 @@ pub(crate) fn filter(web: Web) -> impl Filter<Extract = (Response,), Error = Rej
                 answer(&web, &authed.user, op).await.map_err(reject)
             }
         })
+        .boxed()
 }
 
 async fn answer(web: &Web, user: &User, op: Op) -> Result<Response, ApiError> {

@@ -8,9 +8,10 @@ use messenger_core::moderation::{LOG_PAGE_MAX, Reason, Role};
 use messenger_core::{Actor, User, Username};
 use serde::Deserialize;
 use serde_json::json;
+use warp::Filter;
+use warp::filters::BoxedFilter;
 use warp::http::{HeaderMap, StatusCode};
 use warp::reply::Response;
-use warp::{Filter, Rejection};
 
 use crate::api::{check_origin, json_body};
 use crate::auth::{self, Authed};
@@ -37,7 +38,9 @@ enum Op {
     Log(LogParams),
 }
 
-pub(crate) fn filter(web: Web) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
+/// Boxed: the API is many routes, and their unboxed type would outgrow the
+/// compiler's recursion limit in crates that combine it further.
+pub(crate) fn filter(web: Web) -> BoxedFilter<(Response,)> {
     let limit = web.config().body_limit;
     let act = warp::path!("moderation" / "users" / String / String)
         .and(warp::post())
@@ -60,6 +63,7 @@ pub(crate) fn filter(web: Web) -> impl Filter<Extract = (Response,), Error = Rej
                 answer(&web, &authed.user, op).await.map_err(reject)
             }
         })
+        .boxed()
 }
 
 fn invalid(field: &'static str, reason: &str) -> ApiError {

@@ -197,7 +197,7 @@ pub(crate) fn field<'a>(form: &'a Form, name: &str) -> &'a str {
     form.get(name).map(String::as_str).unwrap_or_default()
 }
 
-pub(crate) fn filter(web: Web) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
+pub(crate) fn filter(web: Web) -> warp::filters::BoxedFilter<(Response,)> {
     let headers = warp::header::headers_cloned;
     let w = web.clone();
     let root = warp::path::end()
@@ -337,6 +337,7 @@ pub(crate) fn filter(web: Web) -> impl Filter<Extract = (Response,), Error = Rej
         .unify()
         .or(crate::account_pages::filter(web))
         .unify()
+        .boxed()
 }
 
 /// `/dm/{username}`: opens (on first use, creates) the direct conversation

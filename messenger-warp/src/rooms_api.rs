@@ -6,9 +6,10 @@
 use messenger_core::{MessageId, NewRoom, RoomName, RoomTitle, RoomTopic, User, Username};
 use serde::Deserialize;
 use serde_json::json;
+use warp::filters::BoxedFilter;
 use warp::http::{HeaderMap, StatusCode};
 use warp::reply::Response;
-use warp::{Filter, Rejection, Reply};
+use warp::{Filter, Reply};
 
 use crate::api::{check_origin, json_body};
 use crate::auth::{self, Authed};
@@ -62,7 +63,9 @@ impl Op {
     }
 }
 
-pub(crate) fn filter(web: Web) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
+/// Boxed: the API is many routes, and their unboxed type would outgrow the
+/// compiler's recursion limit in crates that combine it further.
+pub(crate) fn filter(web: Web) -> BoxedFilter<(Response,)> {
     let limit = web.config().body_limit;
     let list = warp::path!("rooms").and(warp::get()).map(|| Op::List);
     let create = warp::path!("rooms")
@@ -124,6 +127,7 @@ pub(crate) fn filter(web: Web) -> impl Filter<Extract = (Response,), Error = Rej
                 answer(&web, &authed.user, op).await.map_err(reject)
             }
         })
+        .boxed()
 }
 
 fn room_name(web: &Web, raw: &str) -> Result<RoomName, ApiError> {

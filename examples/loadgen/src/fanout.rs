@@ -20,7 +20,8 @@ use crate::users::VUser;
 /// What to run.
 #[derive(Debug, Clone)]
 pub struct FanoutOptions {
-    /// Server base URL (`http://host:port`).
+    /// Server base URL (`http://host:port`), or several comma-separated:
+    /// client i connects to the (i mod n)-th.
     pub base: String,
     /// Clients in the room.
     pub clients: usize,
@@ -110,8 +111,13 @@ pub async fn run(opts: &FanoutOptions, users: &[VUser]) -> anyhow::Result<Fanout
         opts.senders <= opts.clients,
         "senders must be among the clients"
     );
-    let sockets: Vec<_> = stream::iter(users[..opts.clients].iter())
-        .map(|u| connect_and_join(&opts.base, &u.token, &opts.room))
+    let bases: Vec<&str> = opts
+        .base
+        .split(',')
+        .map(|b| b.trim_end_matches('/'))
+        .collect();
+    let sockets: Vec<_> = stream::iter(users[..opts.clients].iter().enumerate())
+        .map(|(i, u)| connect_and_join(bases[i % bases.len()], &u.token, &opts.room))
         .buffered(64)
         .collect::<Vec<_>>()
         .await

@@ -20,7 +20,8 @@ struct Cli {
 
 #[derive(Args, Clone)]
 struct Target {
-    /// Server base URL.
+    /// Server base URL; several, comma-separated, spread the clients over
+    /// the nodes of a cluster (client i on the (i mod n)-th).
     #[arg(long, default_value = "http://127.0.0.1:8080")]
     url: String,
     /// Where registered users are cached between runs.
@@ -61,9 +62,10 @@ enum Command {
         target: Target,
         #[command(flatten)]
         chat: Chat,
-        /// The server's pid, to report the CPU time it spent.
-        #[arg(long)]
-        server_pid: Option<u32>,
+        /// The server's pid (several, comma-separated, for a cluster: their
+        /// CPU time is added), to report the CPU time it spent.
+        #[arg(long, value_delimiter = ',')]
+        server_pid: Vec<u32>,
     },
     /// Hold C idle authenticated sockets, joined to the room.
     Connect {
@@ -126,13 +128,18 @@ async fn main() -> anyhow::Result<()> {
             server_pid,
         } => {
             let opts = options(&target, &chat);
-            let users = users::ensure(&opts.base, opts.clients, Some(&target.users_file)).await?;
-            let cpu_before = server_pid.and_then(process::cpu_seconds);
+            let first = opts.base.split(',').next().unwrap_or_default().to_owned();
+            let users = users::ensure(&first, opts.clients, Some(&target.users_file)).await?;
+            let cpu = |pids: &[u32]| -> Option<f64> {
+                if pids.is_empty() {
+                    return None;
+                }
+                pids.iter().map(|p| process::cpu_seconds(*p)).sum()
+            };
+            let cpu_before = cpu(&server_pid);
             let r = fanout::run(&opts, &users).await?;
             println!("{}", serde_json::to_string(&r)?);
-            if let (Some(before), Some(after)) =
-                (cpu_before, server_pid.and_then(process::cpu_seconds))
-            {
+            if let (Some(before), Some(after)) = (cpu_before, cpu(&server_pid)) {
                 let cpu = after - before;
                 eprintln!(
                     "server CPU {cpu:.2}s over the run (connecting included) = {:.2} us per delivery",
