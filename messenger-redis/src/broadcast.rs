@@ -43,7 +43,24 @@ struct Inner {
     node: u64,
     publisher: ConnectionManager,
     rooms: RwLock<HashMap<RoomName, broadcast::Sender<Delivery>>>,
+    /// Per room, messages that arrived ahead of a missing id.
+    reorder: std::sync::Mutex<HashMap<RoomName, Reorder>>,
 }
+
+/// Messages of several nodes reach a node out of id order (each node
+/// publishes its own posts). Putting them back in order here, once per
+/// node, spares every socket a read from the store per gap; what is still
+/// missing after [`REORDER_WAIT`] is passed on, and sockets fill that gap
+/// from the store as before.
+#[derive(Default)]
+struct Reorder {
+    next: Option<u64>,
+    held: std::collections::BTreeMap<u64, RoomEvent>,
+    flush_scheduled: bool,
+}
+
+/// Longest a message is held for the ones before it.
+const REORDER_WAIT: Duration = Duration::from_millis(40);
 
 impl std::fmt::Debug for RedisBroadcast {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -68,6 +85,7 @@ impl RedisBroadcast {
             node: rand::random(),
             publisher,
             rooms: RwLock::new(HashMap::new()),
+            reorder: std::sync::Mutex::new(HashMap::new()),
         });
         let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
         tokio::spawn(listen(client, Arc::downgrade(&inner), ready_tx));
@@ -92,6 +110,67 @@ impl Inner {
             .cloned();
         if let Some(tx) = tx {
             let _ = tx.send(delivery);
+        }
+    }
+
+    /// Delivers a room event, messages in id order where it can (see [`Reorder`]).
+    fn deliver_ordered(self: &Arc<Self>, room: &RoomName, event: RoomEvent) {
+        let messenger_core::EventKind::Message(m) = event.kind() else {
+            self.deliver(room, Delivery::Event(event));
+            return;
+        };
+        let id = m.id.0;
+        let (ready, schedule) = {
+            let mut all = self.reorder.lock().unwrap_or_else(|p| p.into_inner());
+            let r = all.entry(room.clone()).or_default();
+            let next = *r.next.get_or_insert(id);
+            if id < next {
+                // Late (or a repeat): sockets drop what they already have.
+                (vec![event], false)
+            } else {
+                r.held.insert(id, event);
+                let mut ready = Vec::new();
+                let mut next = next;
+                while let Some(e) = r.held.remove(&next) {
+                    ready.push(e);
+                    next += 1;
+                }
+                r.next = Some(next);
+                let schedule = !r.held.is_empty() && !r.flush_scheduled;
+                if schedule {
+                    r.flush_scheduled = true;
+                }
+                (ready, schedule)
+            }
+        };
+        for e in ready {
+            self.deliver(room, Delivery::Event(e));
+        }
+        if schedule {
+            let (inner, room) = (Arc::downgrade(self), room.clone());
+            tokio::spawn(async move {
+                tokio::time::sleep(REORDER_WAIT).await;
+                if let Some(inner) = inner.upgrade() {
+                    inner.flush_held(&room);
+                }
+            });
+        }
+    }
+
+    /// Passes on what is still held, in order, past the gap.
+    fn flush_held(&self, room: &RoomName) {
+        let ready: Vec<RoomEvent> = {
+            let mut all = self.reorder.lock().unwrap_or_else(|p| p.into_inner());
+            let Some(r) = all.get_mut(room) else { return };
+            r.flush_scheduled = false;
+            let held = std::mem::take(&mut r.held);
+            if let Some((last, _)) = held.last_key_value() {
+                r.next = Some(last + 1);
+            }
+            held.into_values().collect()
+        };
+        for e in ready {
+            self.deliver(room, Delivery::Event(e));
         }
     }
 
@@ -163,9 +242,9 @@ async fn listen(
                     match wire::decode(msg.get_payload_bytes()) {
                         Some((env, _)) if env.node == node => {}
                         Some((env, kind)) => {
-                            inner.deliver(
+                            inner.deliver_ordered(
                                 &RoomName::from_trusted(env.room),
-                                Delivery::Event(RoomEvent::new(kind)),
+                                RoomEvent::new(kind),
                             );
                         }
                         None => tracing::warn!("an event on the channel could not be read"),
@@ -195,7 +274,7 @@ impl RoomBroadcast for RedisBroadcast {
     async fn publish(&self, room: &RoomName, event: RoomEvent) -> Result<(), BroadcastError> {
         let payload = wire::encode(self.inner.node, room, event.kind());
         // This node's subscribers first, whatever Redis does.
-        self.inner.deliver(room, Delivery::Event(event));
+        self.inner.deliver_ordered(room, event);
         let mut conn = self.inner.publisher.clone();
         let sent = tokio::time::timeout(
             PUBLISH_TIMEOUT,
