@@ -213,7 +213,7 @@
       if (message.edited_at) {
         const mark = document.createElement("span");
         mark.className = "msg-edited";
-        mark.textContent = "(edited)";
+                mark.textContent = "(edited " + formatTime(message.edited_at) + ")";
         mark.title = "Edited " + new Date(message.edited_at).toLocaleString();
         meta.append(" ", mark);
       }
