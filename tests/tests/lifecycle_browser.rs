@@ -123,8 +123,8 @@ async fn an_edit_and_a_delete_appear_live_in_another_browser_and_after_its_reloa
     wait_message(
         &bob,
         draft,
-        "li.querySelector('.msg-body').textContent === 'final text, fixed' && li.querySelector('.msg-edited')",
-        "the edit, live",
+        "li.querySelector('.msg-body').textContent === 'final text, fixed' && /^\\(edited \\d/.test(li.querySelector('.msg-edited')?.textContent)",
+        "the edit, live, marked with its time",
     )
     .await;
     wait_message(
