@@ -33,6 +33,9 @@ const USER_CAPACITY: usize = 32;
 /// must not hold a post's answer (the message is stored already).
 const PUBLISH_TIMEOUT: Duration = Duration::from_secs(1);
 
+/// How often the listening connection checks that Redis still answers.
+const PING_EVERY: Duration = Duration::from_secs(2);
+
 /// Room events on Redis pub/sub. See the module docs.
 #[derive(Clone)]
 pub struct RedisBroadcast {
@@ -236,18 +239,37 @@ async fn listen(
                         None => return,
                     }
                 }
-                let mut messages = pubsub.into_on_message();
-                while let Some(msg) = messages.next().await {
-                    let Some(inner) = inner.upgrade() else { return };
-                    match wire::decode(msg.get_payload_bytes()) {
-                        Some((env, _)) if env.node == node => {}
-                        Some((env, kind)) => {
-                            inner.deliver_ordered(
-                                &RoomName::from_trusted(env.room),
-                                RoomEvent::new(kind),
-                            );
+                // A hung Redis keeps the connection open and says nothing:
+                // a ping that goes unanswered counts as a lost connection,
+                // so the node reconnects and resyncs once Redis answers.
+                let (mut sink, mut messages) = pubsub.split();
+                let mut ping = tokio::time::interval(PING_EVERY);
+                ping.tick().await;
+                loop {
+                    tokio::select! {
+                        msg = messages.next() => {
+                            let Some(msg) = msg else { break };
+                            let Some(inner) = inner.upgrade() else { return };
+                            match wire::decode(msg.get_payload_bytes()) {
+                                Some((env, _)) if env.node == node => {}
+                                Some((env, kind)) => {
+                                    inner.deliver_ordered(
+                                        &RoomName::from_trusted(env.room),
+                                        RoomEvent::new(kind),
+                                    );
+                                }
+                                None => tracing::warn!("an event on the channel could not be read"),
+                            }
                         }
-                        None => tracing::warn!("an event on the channel could not be read"),
+                        _ = ping.tick() => {
+                            let answered = tokio::time::timeout(PUBLISH_TIMEOUT, sink.ping::<redis::Value>()).await;
+                            if !matches!(answered, Ok(Ok(_))) {
+                                break;
+                            }
+                            if inner.upgrade().is_none() {
+                                return;
+                            }
+                        }
                     }
                 }
                 tracing::warn!("lost the Redis subscription; reconnecting");

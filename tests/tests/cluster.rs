@@ -415,3 +415,59 @@ async fn a_postgres_restart_mid_traffic_loses_nothing_acknowledged() {
     }
     assert_eq!(seen, acked);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs postgres and redis"]
+async fn a_hung_redis_hangs_nothing_and_clients_catch_up_once_it_answers() {
+    let pg = PgServer::start();
+    let redis = RedisServer::start();
+    let c = cluster(&pg, &redis, 2).await;
+    let ada = c.nodes[0]
+        .register_and_login("ada", "cluster-password")
+        .await;
+    let bob = c.nodes[1]
+        .register_and_login("bob", "cluster-password")
+        .await;
+    let mut a = joined(&c.nodes[0], &ada).await;
+    let mut b = joined(&c.nodes[1], &bob).await;
+    a.send(json!({ "type": "send", "room": "general", "body": "before", "client_id": "before" }))
+        .await;
+    receive_all(&mut b, 1, "bob before").await;
+
+    redis.freeze();
+    // Each send is answered within 5 s with its stored message.
+    for k in 0..5 {
+        let started = Instant::now();
+        let cid = format!("hung{k}");
+        a.send(
+            json!({ "type": "send", "room": "general", "body": "while hung", "client_id": cid }),
+        )
+        .await;
+        loop {
+            let f = a.next().await;
+            if f["type"] == "message" && f["message"]["client_id"] == cid.as_str() {
+                break;
+            }
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "send {k} took {:?}",
+            started.elapsed()
+        );
+    }
+    redis.thaw();
+    // Within 10 s bob has everything stored meanwhile, once, in order.
+    let started = Instant::now();
+    let mut next = 2;
+    while next <= 6 {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "bob stalled at {next}"
+        );
+        let f = b.next().await;
+        if f["type"] == "message" {
+            assert_eq!(f["message"]["id"].as_u64(), Some(next));
+            next += 1;
+        }
+    }
+}
