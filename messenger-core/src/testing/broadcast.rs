@@ -101,6 +101,9 @@ async fn rooms_are_separate_and_subscriptions_start_now((a, b): Nodes) {
     )
     .await
     .expect("publishing to a room nobody hears is fine");
+    // Across nodes an event is in flight for a moment: "before" means
+    // delivered before the subscription, which a short wait makes sure of.
+    tokio::time::sleep(Duration::from_millis(500)).await;
     let mut sub_one = b.subscribe(&one).await.unwrap();
     let mut sub_two = b.subscribe(&two).await.unwrap();
     nothing_within(&mut sub_one, Duration::from_millis(200)).await;
