@@ -97,6 +97,30 @@ impl App {
         }
     }
 
+    /// `GET path` with a bearer token: the status and the JSON body (null if none).
+    pub async fn get(&self, path: &str, token: &str) -> (u16, Value) {
+        let r = reqwest::Client::new()
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// `POST path` with a JSON body and a bearer token: the status and the
+    /// JSON body (null if none).
+    pub async fn post(&self, path: &str, body: Value, token: &str) -> (u16, Value) {
+        let r = reqwest::Client::new()
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+    }
+
     /// SIGKILL: the node dies without a word, as a crashed machine would.
     pub fn kill(&mut self) {
         let _ = self.child.kill();

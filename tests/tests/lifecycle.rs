@@ -6,28 +6,7 @@ use std::process::Command;
 
 use messenger_e2e::App;
 use messenger_e2e::binary::community_messenger;
-use serde_json::{Value, json};
-
-async fn post(app: &App, path: &str, body: Value, token: &str) -> (u16, Value) {
-    let r = reqwest::Client::new()
-        .post(app.url(path))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
-}
-
-async fn get(app: &App, path: &str, token: &str) -> (u16, Value) {
-    let r = reqwest::Client::new()
-        .get(app.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
-}
+use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn edits_deletes_search_and_moderation_survive_a_restart() {
@@ -48,21 +27,17 @@ async fn edits_deletes_search_and_moderation_survive_a_restart() {
             .await;
         a.until("message").await;
     }
-    let (s, _) = post(
-        &app,
-        "/api/rooms/general/messages/2/edit",
-        json!({ "body": "beta, edited" }),
-        &ada,
-    )
-    .await;
+    let (s, _) = app
+        .post(
+            "/api/rooms/general/messages/2/edit",
+            json!({ "body": "beta, edited" }),
+            &ada,
+        )
+        .await;
     assert_eq!(s, 200);
-    let (s, _) = post(
-        &app,
-        "/api/rooms/general/messages/3/delete",
-        json!({}),
-        &ada,
-    )
-    .await;
+    let (s, _) = app
+        .post("/api/rooms/general/messages/3/delete", json!({}), &ada)
+        .await;
     assert_eq!(s, 200);
     let out = Command::new(community_messenger())
         .args(["user", "role", "bob", "moderator", "--db"])
@@ -70,20 +45,20 @@ async fn edits_deletes_search_and_moderation_survive_a_restart() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{out:?}");
-    let (s, _) = post(
-        &app,
-        "/api/moderation/users/sam/mute",
-        json!({ "minutes": 60, "reason": "cool off" }),
-        &bob,
-    )
-    .await;
+    let (s, _) = app
+        .post(
+            "/api/moderation/users/sam/mute",
+            json!({ "minutes": 60, "reason": "cool off" }),
+            &bob,
+        )
+        .await;
     assert_eq!(s, 200);
 
     assert!(app.terminate().success());
     let mut app = App::start(&db).await;
 
     // History, as v2 and as v1 has it.
-    let (_, v2) = get(&app, "/api/rooms/general/messages?v=2", &bob).await;
+    let (_, v2) = app.get("/api/rooms/general/messages?v=2", &bob).await;
     let view: Vec<(u64, String, bool, bool)> = v2["messages"]
         .as_array()
         .unwrap()
@@ -106,11 +81,11 @@ async fn edits_deletes_search_and_moderation_survive_a_restart() {
             (4, "delta".into(), false, false),
         ]
     );
-    let (_, v1) = get(&app, "/api/rooms/general/messages", &bob).await;
+    let (_, v1) = app.get("/api/rooms/general/messages", &bob).await;
     assert_eq!(v1["messages"][2]["body"], "(message deleted)");
 
     // The index came back with the file: the deleted message is not in it.
-    let (_, hits) = get(&app, "/api/search?q=wombat", &bob).await;
+    let (_, hits) = app.get("/api/search?q=wombat", &bob).await;
     let ids: Vec<u64> = hits["hits"]
         .as_array()
         .unwrap()
@@ -134,26 +109,28 @@ async fn edits_deletes_search_and_moderation_survive_a_restart() {
             .starts_with("you are muted for"),
         "{err}"
     );
-    let (s, _) = post(
-        &app,
-        "/api/moderation/users/sam/ban",
-        json!({ "reason": "still shouting" }),
-        &bob,
-    )
-    .await;
+    let (s, _) = app
+        .post(
+            "/api/moderation/users/sam/ban",
+            json!({ "reason": "still shouting" }),
+            &bob,
+        )
+        .await;
     assert_eq!(s, 200);
     assert_eq!(s_ws.until("__close").await["code"], 1008);
 
     // A v2 client that was away across the restart learns what changed.
-    let (s, _) = post(
-        &app,
-        "/api/rooms/general/messages/4/edit",
-        json!({ "body": "delta, edited after" }),
-        &ada,
-    )
-    .await;
+    let (s, _) = app
+        .post(
+            "/api/rooms/general/messages/4/edit",
+            json!({ "body": "delta, edited after" }),
+            &ada,
+        )
+        .await;
     assert_eq!(s, 200);
-    let (_, changes) = get(&app, "/api/rooms/general/changes?after_rev=2", &bob).await;
+    let (_, changes) = app
+        .get("/api/rooms/general/changes?after_rev=2", &bob)
+        .await;
     assert_eq!(changes["rev"], 3);
     assert_eq!(changes["messages"][0]["id"], 4);
 
@@ -166,6 +143,6 @@ async fn edits_deletes_search_and_moderation_survive_a_restart() {
         .await
         .unwrap();
     assert_eq!(r.status(), 403, "the ban survived the restart");
-    let (_, log) = get(&app, "/api/moderation/log", &ada).await;
+    let (_, log) = app.get("/api/moderation/log", &ada).await;
     assert_eq!(log["error"]["code"], "forbidden", "ada is no admin");
 }

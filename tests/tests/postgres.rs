@@ -7,17 +7,7 @@ use std::process::Command;
 use messenger_e2e::App;
 use messenger_e2e::binary::community_messenger;
 use messenger_postgres::testing::PgServer;
-use serde_json::{Value, json};
-
-async fn get(app: &App, path: &str, token: &str) -> (u16, Value) {
-    let r = reqwest::Client::new()
-        .get(app.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
-}
+use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs postgres and redis"]
@@ -46,7 +36,7 @@ async fn the_binary_runs_on_postgres_and_nodes_share_it() {
         ws.until("message").await;
     }
     // Ada's token works on the other node, and it has her history.
-    let (status, page) = get(&b, "/api/rooms/general/messages", &ada).await;
+    let (status, page) = b.get("/api/rooms/general/messages", &ada).await;
     assert_eq!(status, 200);
     assert_eq!(page["messages"].as_array().unwrap().len(), 5);
     // A resend through the other node stores nothing new.
@@ -63,7 +53,7 @@ async fn the_binary_runs_on_postgres_and_nodes_share_it() {
         ),
         (Some(3), Some("m2"))
     );
-    let (status, found) = get(&b, "/api/search?q=m4", &bob).await;
+    let (status, found) = b.get("/api/search?q=m4", &bob).await;
     assert_eq!(status, 200);
     assert_eq!(found["hits"].as_array().unwrap().len(), 1);
 
@@ -73,7 +63,7 @@ async fn the_binary_runs_on_postgres_and_nodes_share_it() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{out:?}");
-    assert_eq!(get(&b, "/api/moderation/log", &ada).await.0, 200);
+    assert_eq!(b.get("/api/moderation/log", &ada).await.0, 200);
     let out = Command::new(community_messenger())
         .args(["backup", "x.db", "--database-url", &url])
         .output()
@@ -86,7 +76,7 @@ async fn the_binary_runs_on_postgres_and_nodes_share_it() {
     drop(wb);
     assert!(a.terminate().success());
     let a = App::start_with(&unused, &flags).await;
-    let (status, page) = get(&a, "/api/rooms/general/messages", &ada).await;
+    let (status, page) = a.get("/api/rooms/general/messages", &ada).await;
     assert_eq!(status, 200);
     let bodies: Vec<&str> = page["messages"]
         .as_array()
