@@ -173,6 +173,24 @@ pub trait RoomBroadcast: Send + Sync + 'static {
     /// Sends `event` to the room's current subscribers.
     async fn publish(&self, room: &RoomName, event: RoomEvent) -> Result<(), BroadcastError>;
 
+    /// Sends several events of one room, in order: a batch of posts stored
+    /// together. Engines that cross a network override it to send the batch
+    /// as one unit, so other nodes get it in one piece too; the default
+    /// publishes one event at a time.
+    async fn publish_many(
+        &self,
+        room: &RoomName,
+        events: Vec<RoomEvent>,
+    ) -> Result<(), BroadcastError> {
+        let mut first_error = None;
+        for event in events {
+            if let Err(e) = self.publish(room, event).await {
+                first_error.get_or_insert(e);
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
     /// Subscribes to a room's events from now on.
     async fn subscribe(&self, room: &RoomName) -> Result<Subscription, BroadcastError>;
 }

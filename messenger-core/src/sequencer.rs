@@ -163,16 +163,22 @@ async fn append(
     {
         match crate::metrics::store_call("append", store.append(news)).await {
             Ok(results) => {
-                let created = results.iter().filter(|a| a.created).count();
-                ::metrics::counter!(crate::metrics::MESSAGES_POSTED).increment(created as u64);
+                let events: Vec<RoomEvent> = results
+                    .iter()
+                    .filter(|a| a.created)
+                    .map(|a| RoomEvent::new(EventKind::Message(a.message.clone())))
+                    .collect();
+                ::metrics::counter!(crate::metrics::MESSAGES_POSTED).increment(events.len() as u64);
+                // The messages are durable; subscribers that miss these
+                // events find the gap on the next one and fill it. One call
+                // for the batch, so a remote engine sends it as one unit.
+                if !events.is_empty() {
+                    if let Err(e) = broadcast.publish_many(room, events).await {
+                        tracing::warn!(room = %room, error = %e, "publishing stored messages failed");
+                    }
+                }
                 for (appended, reply) in results.into_iter().zip(replies) {
                     if appended.created {
-                        let event = RoomEvent::new(EventKind::Message(appended.message.clone()));
-                        // The message is durable; subscribers that miss this
-                        // event find the gap on the next one and fill it.
-                        if let Err(e) = broadcast.publish(room, event).await {
-                            tracing::warn!(room = %room, error = %e, "publishing a stored message failed");
-                        }
                         stored(&appended.message, false);
                     }
                     let _ = reply.send(Ok(appended));

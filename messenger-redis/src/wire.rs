@@ -120,12 +120,23 @@ enum WireEvent {
     },
 }
 
-/// What travels on the channel: the sender node, the room, the event.
+/// What travels on the channel: the sender node, the room, and one event
+/// or, for a batch of posts stored together, several in order.
 #[derive(Serialize, Deserialize)]
-pub(crate) struct Envelope {
+struct Envelope {
+    node: u64,
+    room: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    event: Option<WireEvent>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    events: Vec<WireEvent>,
+}
+
+/// A decoded envelope.
+pub(crate) struct Decoded {
     pub(crate) node: u64,
     pub(crate) room: String,
-    event: WireEvent,
+    pub(crate) events: Vec<EventKind>,
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -149,7 +160,34 @@ fn users(list: &[User]) -> Vec<WireUser> {
 
 /// Encodes an event of `room` sent by `node`.
 pub(crate) fn encode(node: u64, room: &RoomName, kind: &EventKind) -> String {
-    let event = match kind {
+    serialize(Envelope {
+        node,
+        room: room.as_str().to_owned(),
+        event: Some(to_wire(kind)),
+        events: Vec::new(),
+    })
+}
+
+/// Encodes several events of `room` sent by `node`, to be delivered in order.
+pub(crate) fn encode_many<'a>(
+    node: u64,
+    room: &RoomName,
+    kinds: impl IntoIterator<Item = &'a EventKind>,
+) -> String {
+    serialize(Envelope {
+        node,
+        room: room.as_str().to_owned(),
+        event: None,
+        events: kinds.into_iter().map(to_wire).collect(),
+    })
+}
+
+fn serialize(envelope: Envelope) -> String {
+    serde_json::to_string(&envelope).expect("events serialize")
+}
+
+fn to_wire(kind: &EventKind) -> WireEvent {
+    match kind {
         EventKind::Message(m) => WireEvent::Message { m: m.into() },
         EventKind::Changed(m) => WireEvent::Changed { m: m.into() },
         EventKind::PresenceDiff { room, joined, left } => WireEvent::Presence {
@@ -183,24 +221,26 @@ pub(crate) fn encode(node: u64, room: &RoomName, kind: &EventKind) -> String {
             },
             UserEvent::Revoked(Revocation::User(u)) => WireEvent::RevokedUser { user: u.0 },
         },
-    };
-    serde_json::to_string(&Envelope {
-        node,
-        room: room.as_str().to_owned(),
-        event,
-    })
-    .expect("events serialize")
+    }
 }
 
 /// Decodes an envelope; `None` for anything this build does not know.
-pub(crate) fn decode(raw: &[u8]) -> Option<(Envelope, EventKind)> {
-    let mut env: Envelope = serde_json::from_slice(raw).ok()?;
-    let event = std::mem::replace(
-        &mut env.event,
-        WireEvent::RoomAdded {
-            room: String::new(),
-        },
-    );
+pub(crate) fn decode(raw: &[u8]) -> Option<Decoded> {
+    let env: Envelope = serde_json::from_slice(raw).ok()?;
+    let events = env
+        .event
+        .into_iter()
+        .chain(env.events)
+        .map(from_wire)
+        .collect::<Option<Vec<_>>>()?;
+    Some(Decoded {
+        node: env.node,
+        room: env.room,
+        events,
+    })
+}
+
+fn from_wire(event: WireEvent) -> Option<EventKind> {
     let kind = match event {
         WireEvent::Message { m } => EventKind::Message(m.into()),
         WireEvent::Changed { m } => EventKind::Changed(m.into()),
@@ -236,7 +276,7 @@ pub(crate) fn decode(raw: &[u8]) -> Option<(Envelope, EventKind)> {
             EventKind::User(UserEvent::Revoked(Revocation::User(UserId(user))))
         }
     };
-    Some((env, kind))
+    Some(kind)
 }
 
 #[cfg(test)]
@@ -285,10 +325,40 @@ mod tests {
             EventKind::User(UserEvent::Revoked(Revocation::User(UserId(7)))),
         ] {
             let raw = encode(5, &room, &kind);
-            let (env, back) = decode(raw.as_bytes()).unwrap();
-            assert_eq!((env.node, env.room.as_str()), (5, "rust"));
-            assert_eq!(back, kind);
+            let back = decode(raw.as_bytes()).unwrap();
+            assert_eq!((back.node, back.room.as_str()), (5, "rust"));
+            assert_eq!(back.events, [kind]);
         }
         assert!(decode(b"{\"nonsense\":1}").is_none());
+    }
+
+    #[test]
+    fn a_batch_round_trips_in_order() {
+        let room = RoomName::from_trusted("rust".into());
+        let kinds: Vec<EventKind> = (1..=3)
+            .map(|id| {
+                EventKind::Message(Message {
+                    id: MessageId(id),
+                    room: room.clone(),
+                    author: User {
+                        id: UserId(1),
+                        username: Username::from_trusted("ada".into()),
+                    },
+                    body: MessageBody::from_trusted(format!("m{id}")),
+                    sent_at: from_ms(1_790_000_000_000),
+                    client_id: ClientId::from_trusted(format!("c{id}")),
+                    edited_at: None,
+                    deleted_at: None,
+                    rev: 0,
+                })
+            })
+            .collect();
+        let back = decode(encode_many(9, &room, &kinds).as_bytes()).unwrap();
+        assert_eq!(back.node, 9);
+        assert_eq!(back.events, kinds);
+        // A batch with an event this build does not know is not half-read.
+        let raw =
+            r#"{"node":1,"room":"rust","events":[{"t":"room_added","room":"a"},{"t":"future"}]}"#;
+        assert!(decode(raw.as_bytes()).is_none());
     }
 }

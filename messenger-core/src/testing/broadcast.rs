@@ -54,6 +54,7 @@ where
     every_node_gets_every_event_once_in_order(fresh().await).await;
     rooms_are_separate_and_subscriptions_start_now(fresh().await).await;
     every_kind_of_event_arrives_intact(fresh().await).await;
+    a_batch_arrives_whole_and_in_order(fresh().await).await;
 }
 
 async fn every_node_gets_every_event_once_in_order((a, b): Nodes) {
@@ -89,6 +90,33 @@ async fn every_node_gets_every_event_once_in_order((a, b): Nodes) {
                 "order of one node: {ids:?}"
             );
         }
+        nothing_within(sub, Duration::from_millis(200)).await;
+    }
+}
+
+async fn a_batch_arrives_whole_and_in_order((a, b): Nodes) {
+    let room = room("batches");
+    let mut on_a = a.subscribe(&room).await.unwrap();
+    let mut on_b = b.subscribe(&room).await.unwrap();
+    let batch = |ids: std::ops::RangeInclusive<u64>| {
+        ids.map(|i| RoomEvent::new(EventKind::Message(message(&room, i, "b"))))
+            .collect::<Vec<_>>()
+    };
+    a.publish_many(&room, batch(1..=20)).await.unwrap();
+    a.publish_many(&room, Vec::new()).await.unwrap();
+    b.publish_many(&room, batch(21..=25)).await.unwrap();
+    for sub in [&mut on_a, &mut on_b] {
+        let mut ids = Vec::new();
+        while ids.len() < 25 {
+            if let EventKind::Message(m) = next_event(sub).await {
+                ids.push(m.id.0);
+            }
+        }
+        // Each batch in order; across publishers no order is promised.
+        let first: Vec<u64> = ids.iter().copied().filter(|&i| i <= 20).collect();
+        let second: Vec<u64> = ids.iter().copied().filter(|&i| i > 20).collect();
+        assert_eq!(first, (1..=20).collect::<Vec<_>>(), "{ids:?}");
+        assert_eq!(second, (21..=25).collect::<Vec<_>>(), "{ids:?}");
         nothing_within(sub, Duration::from_millis(200)).await;
     }
 }
