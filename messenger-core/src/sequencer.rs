@@ -172,10 +172,10 @@ async fn append(
                 // The messages are durable; subscribers that miss these
                 // events find the gap on the next one and fill it. One call
                 // for the batch, so a remote engine sends it as one unit.
-                if !events.is_empty() {
-                    if let Err(e) = broadcast.publish_many(room, events).await {
-                        tracing::warn!(room = %room, error = %e, "publishing stored messages failed");
-                    }
+                if !events.is_empty()
+                    && let Err(e) = broadcast.publish_many(room, events).await
+                {
+                    tracing::warn!(room = %room, error = %e, "publishing stored messages failed");
                 }
                 for (appended, reply) in results.into_iter().zip(replies) {
                     if appended.created {
