@@ -118,7 +118,7 @@ pub use messenger::{BuildError, Joined, Messenger, MessengerBuilder, PresenceGua
 pub use moderation::{Actor, ModAction, ModActionKind, Reason, Role, Standing};
 pub use password::PasswordHasher;
 pub use presence::{LocalPresence, Presence};
-pub use ratelimit::{FailureCounter, FailureLimiter, KeyedRate, LocalFailures};
+pub use ratelimit::{FailureCounter, LocalFailures, LocalRates, RateCounter, RateQuota};
 pub use room::RoomName;
 pub use rooms::{
     DirectoryEntry, MAX_MENTIONS, Membership, MyRoom, NewRoom, ReadState, Room, RoomCreation,

@@ -1,94 +1,104 @@
-//! Per-key limits. Send and registration rates live in the memory of one
-//! node (behind a load balancer every node enforces them on its own share
-//! of the traffic); failed logins are counted through a [`FailureCounter`],
-//! which a cluster shares.
+//! Per-key limits, behind two seams a cluster shares: [`RateCounter`] (token
+//! buckets: messages per user, registrations per address, typing events per
+//! user and room) and [`FailureCounter`] (failed logins). The defaults count
+//! in this process's memory; a cluster counts on Redis.
 
 use std::collections::HashMap;
-use std::hash::Hash;
+use std::num::NonZeroU32;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use tokio::time::Instant;
 
 use crate::config::{FailureLimit, Rate};
 
-/// A token bucket per key (messages per user, registrations per address).
-#[derive(Debug)]
-pub struct KeyedRate<K: Hash + Eq + Clone> {
-    limiter: DefaultKeyedRateLimiter<K>,
+/// A token bucket: `burst` tokens, one more every `period`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RateQuota {
+    /// Bucket size: how many may pass at once.
+    pub burst: NonZeroU32,
+    /// Time for one token to come back.
+    pub period: Duration,
 }
 
-impl<K: Hash + Eq + Clone> KeyedRate<K> {
-    /// A bucket of `rate.burst` refilled at `rate.per_second`.
-    pub fn new(rate: Rate) -> Self {
-        Self::with_quota(Quota::per_second(rate.per_second).allow_burst(rate.burst))
-    }
-
-    /// A bucket with any governor quota (e.g. per hour).
-    pub fn with_quota(quota: Quota) -> Self {
+impl RateQuota {
+    /// `n` an hour, all of them at once if need be.
+    pub fn per_hour(n: NonZeroU32) -> Self {
         Self {
-            limiter: RateLimiter::keyed(quota),
+            burst: n,
+            period: Duration::from_secs(3600) / n.get(),
         }
     }
 
-    /// Takes one token for `key`, or says how long until one is available.
-    pub fn check(&self, key: &K) -> Result<(), Duration> {
-        self.limiter
-            .check_key(key)
-            .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))?;
-        // Forget idle keys now and then so memory follows active keys only.
-        if self.limiter.len() > 10_000 {
-            self.limiter.retain_recent();
-        }
-        Ok(())
-    }
-}
-
-/// Counts failures per key in a fixed window: after `max` failures, `check`
-/// refuses until the window that began with the first failure ends.
-#[derive(Debug)]
-pub struct FailureLimiter<K: Hash + Eq> {
-    limit: FailureLimit,
-    failures: Mutex<HashMap<K, (u32, Instant)>>,
-}
-
-impl<K: Hash + Eq> FailureLimiter<K> {
-    /// A limiter allowing `limit.max` failures per `limit.window`.
-    pub fn new(limit: FailureLimit) -> Self {
+    /// One per `period`, never two closer together.
+    pub fn once_per(period: Duration) -> Self {
         Self {
-            limit,
-            failures: Mutex::new(HashMap::new()),
+            burst: NonZeroU32::MIN,
+            period,
         }
     }
 
-    /// `Err(retry_after)` while `key` has used up its failures.
-    pub fn check(&self, key: &K) -> Result<(), Duration> {
-        let failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        match failures.get(key) {
-            Some(&(count, since)) if count >= self.limit.max => {
-                let ends = since + self.limit.window;
-                let now = Instant::now();
-                if ends > now { Err(ends - now) } else { Ok(()) }
-            }
-            _ => Ok(()),
+    /// How far ahead of now a key's next free time may run: the burst.
+    pub(crate) fn tolerance(&self) -> Duration {
+        self.period * (self.burst.get() - 1)
+    }
+}
+
+impl From<Rate> for RateQuota {
+    fn from(rate: Rate) -> Self {
+        Self {
+            burst: rate.burst,
+            period: Duration::from_secs(1) / rate.per_second.get(),
         }
     }
+}
 
-    /// Records one failure for `key`.
-    pub fn record_failure(&self, key: K) {
+/// Token buckets per key, shared by whatever counts them: this process
+/// ([`LocalRates`]) or every node of a cluster (Redis). `scope` separates
+/// the limits (`send`, `register`, `typing`).
+///
+/// The algorithm is GCRA, the token bucket kept as one time per key (when
+/// the bucket will be full again): the same arithmetic in memory and in a
+/// Redis script, so a node that falls back to memory limits the same way.
+#[async_trait::async_trait]
+pub trait RateCounter: Send + Sync + 'static {
+    /// Takes one token of `key`'s bucket, or says how long until one is free.
+    async fn take(&self, scope: &str, key: &str, quota: RateQuota) -> Result<(), Duration>;
+}
+
+/// [`RateCounter`] in this process's memory (the default). It runs on
+/// tokio's clock, so tests with paused time can step through a limit.
+#[derive(Debug, Default)]
+pub struct LocalRates {
+    /// Per key, the theoretical arrival time of the next token.
+    buckets: Mutex<HashMap<(String, String), Instant>>,
+}
+
+impl LocalRates {
+    /// Nothing counted yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+#[async_trait::async_trait]
+impl RateCounter for LocalRates {
+    async fn take(&self, scope: &str, key: &str, quota: RateQuota) -> Result<(), Duration> {
         let now = Instant::now();
-        let window = self.limit.window;
-        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        if failures.len() > 10_000 {
-            failures.retain(|_, (_, since)| *since + window > now);
+        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        // Full buckets carry no state: forget them so memory follows use.
+        if buckets.len() > 10_000 {
+            buckets.retain(|_, tat| *tat > now);
         }
-        let entry = failures.entry(key).or_insert((0, now));
-        if entry.1 + window <= now {
-            *entry = (0, now);
+        let k = (scope.to_owned(), key.to_owned());
+        let tat = buckets.get(&k).copied().unwrap_or(now).max(now);
+
+        if tat - now > quota.tolerance() {
+            return Err(tat - quota.tolerance() - now);
         }
-        entry.0 += 1;
+
+        buckets.insert(k, tat + quota.period);
+        Ok(())
     }
 }
 
@@ -151,40 +161,78 @@ impl FailureCounter for LocalFailures {
 
 #[cfg(test)]
 mod tests {
-    use std::num::NonZeroU32;
-
     use super::*;
 
-    #[test]
-    fn keyed_rate_allows_the_burst_then_refuses_per_key() {
-        let r = KeyedRate::new(Rate {
-            per_second: NonZeroU32::new(1).unwrap(),
-            burst: NonZeroU32::new(3).unwrap(),
+    fn n(v: u32) -> NonZeroU32 {
+        NonZeroU32::new(v).unwrap()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_bucket_allows_its_burst_then_one_per_period_per_key() {
+        let r = LocalRates::new();
+        let q = RateQuota::from(Rate {
+            per_second: n(2),
+            burst: n(3),
         });
         for _ in 0..3 {
-            r.check(&"a").unwrap();
+            r.take("send", "a", q).await.unwrap();
         }
-        let wait = r.check(&"a").unwrap_err();
-        assert!(wait > Duration::ZERO && wait <= Duration::from_secs(1));
-        r.check(&"b").unwrap();
+        assert_eq!(
+            r.take("send", "a", q).await,
+            Err(Duration::from_millis(500))
+        );
+        r.take("send", "b", q).await.unwrap();
+        r.take("other", "a", q).await.unwrap();
+        tokio::time::advance(Duration::from_millis(500)).await;
+        r.take("send", "a", q).await.unwrap();
+        assert!(r.take("send", "a", q).await.is_err());
+        // Idle for the whole bucket: the full burst again, no more.
+        tokio::time::advance(Duration::from_secs(10)).await;
+        for _ in 0..3 {
+            r.take("send", "a", q).await.unwrap();
+        }
+        assert!(r.take("send", "a", q).await.is_err());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn once_per_means_never_two_closer_together() {
+        let r = LocalRates::new();
+        let q = RateQuota::once_per(Duration::from_secs(2));
+        r.take("typing", "k", q).await.unwrap();
+        assert_eq!(r.take("typing", "k", q).await, Err(Duration::from_secs(2)));
+        tokio::time::advance(Duration::from_millis(1999)).await;
+        assert!(r.take("typing", "k", q).await.is_err());
+        tokio::time::advance(Duration::from_millis(1)).await;
+        r.take("typing", "k", q).await.unwrap();
+    }
+
+    #[test]
+    fn quotas_from_rates_and_hours() {
+        let q = RateQuota::per_hour(n(3));
+        assert_eq!((q.burst.get(), q.period), (3, Duration::from_secs(1200)));
+        assert_eq!(q.tolerance(), Duration::from_secs(2400));
     }
 
     #[tokio::test(start_paused = true)]
     async fn failures_lock_out_until_the_window_ends() {
-        let l = FailureLimiter::new(FailureLimit {
+        let l = LocalFailures::new();
+        let limit = FailureLimit {
             max: 2,
             window: Duration::from_secs(60),
-        });
-        l.check(&"k").unwrap();
-        l.record_failure("k");
-        l.check(&"k").unwrap();
-        l.record_failure("k");
-        let wait = l.check(&"k").unwrap_err();
-        assert_eq!(wait, Duration::from_secs(60));
-        assert!(l.check(&"other").is_ok());
+        };
+        l.check("login", "k", limit).await.unwrap();
+        l.record_failure("login", "k", limit).await;
+        l.check("login", "k", limit).await.unwrap();
+        l.record_failure("login", "k", limit).await;
+        assert_eq!(
+            l.check("login", "k", limit).await,
+            Err(Duration::from_secs(60))
+        );
+        assert!(l.check("login", "other", limit).await.is_ok());
+        assert!(l.check("address", "k", limit).await.is_ok());
         tokio::time::advance(Duration::from_secs(61)).await;
-        l.check(&"k").unwrap();
-        l.record_failure("k");
-        l.check(&"k").unwrap();
+        l.check("login", "k", limit).await.unwrap();
+        l.record_failure("login", "k", limit).await;
+        l.check("login", "k", limit).await.unwrap();
     }
 }

@@ -32,3 +32,20 @@ async fn local_presence_conforms() {
     })
     .await;
 }
+
+/// `LocalRates` and `LocalFailures` pass the limits conformance suite.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn local_limits_conform() {
+    use messenger_core::{FailureCounter, LocalFailures, LocalRates, RateCounter};
+    messenger_core::testing::run_limits_conformance(
+        || async {
+            let r: Arc<dyn RateCounter> = Arc::new(LocalRates::new());
+            (r.clone(), r)
+        },
+        || async {
+            let f: Arc<dyn FailureCounter> = Arc::new(LocalFailures::new());
+            (f.clone(), f)
+        },
+    )
+    .await;
+}

@@ -15,7 +15,8 @@
 //!
 //! [`RedisPresence`] counts who is online across nodes, each node's share
 //! under a lease, so a killed node's users leave within 30 seconds.
-//! [`RedisFailures`] counts failed logins across nodes.
+//! [`RedisFailures`] counts failed logins across nodes, and [`RedisRates`]
+//! the token buckets of sends, registrations and typing events.
 //!
 //! # Example
 //!
@@ -40,6 +41,7 @@ mod broadcast;
 mod error;
 mod failures;
 mod presence;
+mod rates;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod wire;
@@ -48,6 +50,7 @@ pub use broadcast::RedisBroadcast;
 pub use error::RedisError;
 pub use failures::RedisFailures;
 pub use presence::{HEARTBEAT, LEASE, RedisPresence};
+pub use rates::RedisRates;
 
 // The README's example is compiled too, so it cannot rot.
 #[cfg(doctest)]

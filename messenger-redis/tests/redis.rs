@@ -82,6 +82,41 @@ async fn after_an_outage_every_subscriber_resyncs_and_delivery_resumes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs postgres and redis"]
+async fn redis_limits_conform() {
+    use messenger_core::{FailureCounter, RateCounter};
+    use messenger_redis::{RedisFailures, RedisRates};
+    let server = RedisServer::start();
+    // A fresh database per case: Redis numbers them 0-15.
+    let n = std::sync::atomic::AtomicU32::new(0);
+    let fresh_url = || {
+        let n = n.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        server.url().replace("/0", &format!("/{n}"))
+    };
+    messenger_core::testing::run_limits_conformance(
+        || {
+            let url = fresh_url();
+            async move {
+                let a: Arc<dyn RateCounter> = Arc::new(RedisRates::connect(&url).await.unwrap());
+                let b: Arc<dyn RateCounter> = Arc::new(RedisRates::connect(&url).await.unwrap());
+                (a, b)
+            }
+        },
+        || {
+            let url = fresh_url();
+            async move {
+                let a: Arc<dyn FailureCounter> =
+                    Arc::new(RedisFailures::connect(&url).await.unwrap());
+                let b: Arc<dyn FailureCounter> =
+                    Arc::new(RedisFailures::connect(&url).await.unwrap());
+                (a, b)
+            }
+        },
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs postgres and redis"]
 async fn redis_presence_conforms() {
     use messenger_core::Presence;
     use messenger_redis::RedisPresence;

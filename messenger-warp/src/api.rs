@@ -203,7 +203,7 @@ async fn register(web: Web, addr: IpAddr, c: Credentials) -> Result<Response, Ap
     let limits = &web.messenger().config().limits;
     let username = Username::parse(&c.username, limits).map_err(Error::from)?;
     let password = Password::parse(&c.password, limits).map_err(Error::from)?;
-    web.check_register_rate(addr)?;
+    web.check_register_rate(addr).await?;
     let user = web.messenger().register(username, password).await?;
     Ok(json_reply(
         StatusCode::CREATED,

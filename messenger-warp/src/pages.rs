@@ -495,7 +495,7 @@ async fn register_post(web: Web, addr: IpAddr, h: HeaderMap, form: Form) -> Resp
     if !errors.is_empty() {
         return fail(StatusCode::BAD_REQUEST, None, &errors);
     }
-    if let Err(e) = web.check_register_rate(addr) {
+    if let Err(e) = web.check_register_rate(addr).await {
         return fail(e.status, Some(&e.message), &errors);
     }
     let m = web.messenger();

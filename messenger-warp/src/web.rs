@@ -3,9 +3,8 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use governor::Quota;
 use messenger_core::{
-    Error, ErrorCode, KeyedRate, LoginOutcome, Messenger, Password, SessionOptions, UserAgent,
+    Error, ErrorCode, LoginOutcome, Messenger, Password, RateQuota, SessionOptions, UserAgent,
     Username,
 };
 use tokio_util::sync::CancellationToken;
@@ -35,7 +34,6 @@ struct Inner {
     config: WebConfig,
     templates: Templates,
     assets: Assets,
-    register_rate: Option<KeyedRate<IpAddr>>,
 
     shutdown: CancellationToken,
     sockets: TaskTracker,
@@ -79,14 +77,8 @@ impl WebBuilder {
 
     /// Builds the web layer.
     pub fn build(self) -> Web {
-        let register_rate = self
-            .config
-            .register_per_hour
-            .map(|n| KeyedRate::with_quota(Quota::per_hour(n)));
         Web {
             inner: Arc::new(Inner {
-                register_rate,
-
                 templates: self.templates.unwrap_or_else(Templates::builtin),
                 assets: self.assets,
                 messenger: self.messenger,
@@ -190,12 +182,18 @@ impl Web {
         self.inner.sockets.wait().await;
     }
 
-    pub(crate) fn check_register_rate(&self, addr: IpAddr) -> Result<(), ApiError> {
-        if let Some(rate) = &self.inner.register_rate {
-            rate.check(&addr).map_err(|retry_after| {
-                messenger_core::metrics::rate_limited("register");
-                ApiError::from(Error::RateLimited { retry_after })
-            })?;
+    /// Registrations per address, counted where the messenger counts its
+    /// rates (shared by a cluster).
+    pub(crate) async fn check_register_rate(&self, addr: IpAddr) -> Result<(), ApiError> {
+        if let Some(n) = self.inner.config.register_per_hour {
+            let rates = self.inner.messenger.rates();
+            rates
+                .take("register", &addr.to_string(), RateQuota::per_hour(n))
+                .await
+                .map_err(|retry_after| {
+                    messenger_core::metrics::rate_limited("register");
+                    ApiError::from(Error::RateLimited { retry_after })
+                })?;
         }
         Ok(())
     }

@@ -18,16 +18,21 @@ struct Cluster {
 }
 
 async fn cluster(pg: &PgServer, redis: &RedisServer, n: usize) -> Cluster {
+    cluster_with(pg, redis, n, &[]).await
+}
+
+async fn cluster_with(pg: &PgServer, redis: &RedisServer, n: usize, extra: &[&str]) -> Cluster {
     let url = pg.fresh_database().await;
     let dir = tempfile::tempdir().unwrap();
     let unused = dir.path().join("unused.db");
     let redis_url = redis.url();
-    let flags = [
+    let mut flags = vec![
         "--database-url",
         url.as_str(),
         "--redis-url",
         redis_url.as_str(),
     ];
+    flags.extend_from_slice(extra);
     let mut nodes = Vec::new();
     for _ in 0..n {
         nodes.push(App::start_with(&unused, &flags).await);
@@ -310,6 +315,80 @@ async fn failed_logins_are_counted_across_nodes() {
         assert_eq!(r.status(), 429, "node {node}");
         assert!(r.headers().contains_key("retry-after"));
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs postgres and redis"]
+async fn sends_registrations_and_typing_are_limited_across_nodes() {
+    let pg = PgServer::start();
+    let redis = RedisServer::start();
+    // One send a second, a burst of three; two registrations an hour.
+    let c = cluster_with(
+        &pg,
+        &redis,
+        3,
+        &["--send-limit", "1", "--register-limit", "2"],
+    )
+    .await;
+
+    // Registrations per address: two, on two nodes, and the third node refuses.
+    let ada = c.nodes[0]
+        .register_and_login("ada", "cluster-password")
+        .await;
+    let bob = c.nodes[1]
+        .register_and_login("bob", "cluster-password")
+        .await;
+    let (status, body) = c.nodes[2]
+        .post(
+            "/api/register",
+            json!({ "username": "cyd", "password": "cluster-password" }),
+            "",
+        )
+        .await;
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(body["error"]["code"], "rate_limited");
+
+    // Sends per user: the burst of three spread over three nodes is spent...
+    let mut sockets = Vec::new();
+    for node in &c.nodes {
+        sockets.push(joined(node, &ada).await);
+    }
+    for (i, ws) in sockets.iter_mut().enumerate() {
+        ws.send(json!({ "type": "send", "room": "general", "body": format!("m{i}"), "client_id": format!("ok{i}") }))
+            .await;
+        // Every socket is in the room: skip the others' messages.
+        loop {
+            let f = ws.next().await;
+            assert_ne!(f["type"], "error", "send {i}: {f}");
+            if f["type"] == "message" && f["message"]["client_id"] == format!("ok{i}") {
+                break;
+            }
+        }
+    }
+    // ...so the next is refused on every node.
+    for (i, ws) in sockets.iter_mut().enumerate() {
+        ws.send(json!({ "type": "send", "room": "general", "body": "more", "client_id": format!("over{i}") }))
+            .await;
+        let e = ws.until("error").await;
+        assert_eq!(e["code"], "rate_limited", "node {i}: {e}");
+        assert_eq!(e["client_id"], format!("over{i}"));
+    }
+
+    // Typing: one event per user and room per 2 s, whichever node it comes through.
+    let mut watcher = joined(&c.nodes[2], &bob).await;
+    sockets[0]
+        .send(json!({ "type": "typing", "room": "general" }))
+        .await;
+    let t = watcher.until("typing").await;
+    assert_eq!(t["user"]["username"], "ada");
+    sockets[1]
+        .send(json!({ "type": "typing", "room": "general" }))
+        .await;
+    let again = tokio::time::timeout(Duration::from_millis(800), watcher.until("typing")).await;
+    assert!(
+        again.is_err(),
+        "a second typing event within 2 s passed: {again:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -86,10 +86,14 @@ async fn run() -> anyhow::Result<()> {
         let failures = messenger_redis::RedisFailures::connect(url)
             .await
             .context("connecting to Redis (--redis-url)")?;
+        let rates = messenger_redis::RedisRates::connect(url)
+            .await
+            .context("connecting to Redis (--redis-url)")?;
         builder = builder
             .broadcast(events)
             .presence(std::sync::Arc::new(presence))
-            .failures(std::sync::Arc::new(failures));
+            .failures(std::sync::Arc::new(failures))
+            .rates(std::sync::Arc::new(rates));
     }
     let messenger = builder.build().context("building the messenger")?;
     let web = Web::builder(messenger)

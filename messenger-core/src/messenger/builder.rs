@@ -13,7 +13,7 @@ use crate::moderation::Moderation;
 use crate::password::PasswordHasher;
 use crate::presence::{LocalPresence, Presence};
 use crate::presence_feed::PresenceFeed;
-use crate::ratelimit::{FailureCounter, KeyedRate, LocalFailures};
+use crate::ratelimit::{FailureCounter, LocalFailures, LocalRates, RateCounter};
 use crate::room::RoomName;
 use crate::rooms::Rooms;
 use crate::store::{MessageStore, ModerationStore, RoomStore, SessionStore, UserStore};
@@ -42,6 +42,7 @@ pub struct MessengerBuilder {
     presence: Option<Arc<dyn Presence>>,
     clock: Option<Arc<dyn Clock>>,
     failures: Option<Arc<dyn FailureCounter>>,
+    rates: Option<Arc<dyn RateCounter>>,
 }
 
 impl MessengerBuilder {
@@ -109,6 +110,14 @@ impl MessengerBuilder {
     /// process's memory; a cluster shares one, e.g. on Redis).
     pub fn failures(mut self, failures: Arc<dyn FailureCounter>) -> Self {
         self.failures = Some(failures);
+        self
+    }
+
+    /// Where rate limits are counted: messages per user, typing events, and
+    /// whatever the web layer limits through [`Messenger::rates`] (default:
+    /// [`LocalRates`], this process's memory; a cluster shares one).
+    pub fn rates(mut self, rates: Arc<dyn RateCounter>) -> Self {
+        self.rates = Some(rates);
         self
     }
 
@@ -187,8 +196,7 @@ impl MessengerBuilder {
             presence,
             clock,
             sequencers: Mutex::new(HashMap::new()),
-            send_rate: config.send_rate.map(KeyedRate::new),
-            typing: Mutex::new(HashMap::new()),
+            rates: self.rates.unwrap_or_else(|| Arc::new(LocalRates::new())),
             rooms,
             config,
         });

@@ -1,7 +1,7 @@
 //! Live state of rooms: who has joined (subscriptions), who is online,
 //! who is typing.
 
-use tokio::time::Instant;
+use crate::ratelimit::RateQuota;
 
 use super::Messenger;
 use crate::broadcast::Subscription;
@@ -67,20 +67,10 @@ impl Messenger {
     /// was passed on.
     pub async fn typing(&self, room: &RoomName, user: &User) -> Result<bool> {
         self.inner.rooms.readable(room, user).await?;
-        let interval = self.inner.config.typing_interval;
-        {
-            let now = Instant::now();
-            let mut typing = self.inner.typing.lock().unwrap_or_else(|p| p.into_inner());
-            if typing.len() > 10_000 {
-                typing.retain(|_, last| *last + interval > now);
-            }
-            match typing.get_mut(&(room.clone(), user.id)) {
-                Some(last) if *last + interval > now => return Ok(false),
-                Some(last) => *last = now,
-                None => {
-                    typing.insert((room.clone(), user.id), now);
-                }
-            }
+        let quota = RateQuota::once_per(self.inner.config.typing_interval);
+        let key = format!("{}/{}", user.id.0, room);
+        if self.inner.rates.take("typing", &key, quota).await.is_err() {
+            return Ok(false);
         }
         let event = RoomEvent::new(EventKind::Typing {
             room: room.clone(),

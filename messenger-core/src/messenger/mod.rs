@@ -14,7 +14,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::broadcast;
-use tokio::time::Instant;
 
 pub use builder::{BuildError, MessengerBuilder};
 pub use editing::CHANGES_PAGE_MAX;
@@ -30,7 +29,7 @@ use crate::message::MessageId;
 use crate::moderation::Moderation;
 use crate::presence::Presence;
 use crate::presence_feed::PresenceFeed;
-use crate::ratelimit::KeyedRate;
+
 use crate::room::RoomName;
 use crate::rooms::{DirectoryEntry, MyRoom, NewRoom, ReadState, Room, Rooms};
 use crate::sequencer::RoomSequencer;
@@ -63,8 +62,7 @@ struct Inner {
     failures: Arc<dyn crate::ratelimit::FailureCounter>,
     clock: Arc<dyn Clock>,
     sequencers: Mutex<HashMap<RoomName, RoomSequencer>>,
-    send_rate: Option<KeyedRate<UserId>>,
-    typing: Mutex<HashMap<(RoomName, UserId), Instant>>,
+    rates: Arc<dyn crate::ratelimit::RateCounter>,
 }
 
 impl Messenger {
@@ -305,6 +303,12 @@ impl Messenger {
     /// cluster's): for limits of the web layer (failed logins per address).
     pub fn failures(&self) -> &Arc<dyn crate::ratelimit::FailureCounter> {
         &self.inner.failures
+    }
+
+    /// Where rate limits are counted, for limits of the layers above (the
+    /// web layer's registrations per address).
+    pub fn rates(&self) -> &Arc<dyn crate::ratelimit::RateCounter> {
+        &self.inner.rates
     }
 
     /// Deletes expired sessions from the store; returns how many.

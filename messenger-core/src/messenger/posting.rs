@@ -41,11 +41,15 @@ impl Messenger {
     ) -> Result<PendingPost> {
         self.inner.rooms.readable(room, author).await?;
         self.inner.moderation.may_send(author).await?;
-        if let Some(rate) = &self.inner.send_rate {
-            rate.check(&author.id).map_err(|retry_after| {
-                metrics::rate_limited("send");
-                Error::RateLimited { retry_after }
-            })?;
+        if let Some(rate) = self.inner.config.send_rate {
+            self.inner
+                .rates
+                .take("send", &author.id.0.to_string(), rate.into())
+                .await
+                .map_err(|retry_after| {
+                    metrics::rate_limited("send");
+                    Error::RateLimited { retry_after }
+                })?;
         }
         self.sequencer(room)
             .enqueue(NewMessage {

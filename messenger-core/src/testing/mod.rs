@@ -15,6 +15,7 @@
 
 mod broadcast;
 mod lifecycle;
+mod limits;
 mod messages;
 mod moderation;
 mod presence;
@@ -23,6 +24,7 @@ mod sessions;
 mod users;
 
 pub use broadcast::{Nodes, run_broadcast_conformance};
+pub use limits::{FailureNodes, RateNodes, run_limits_conformance};
 pub use presence::{PresenceNodes, run_presence_conformance};
 
 use std::future::Future;
