@@ -72,7 +72,7 @@ async fn upgrade(
     }
     let config = socket_config(web.config().ws_hard_limit);
     let tracker = web.sockets().clone();
-    tracker.spawn(async move {
+    let fut = async move {
         match on_upgrade.await {
             Ok(upgraded) => {
                 let io = CoalescingIo::new(TokioIo::new(upgraded));
@@ -81,7 +81,8 @@ async fn upgrade(
             }
             Err(e) => tracing::debug!(error = %e, "WebSocket upgrade failed"),
         }
-    });
+    };
+    tracker.spawn(fut);
     let mut res = Response::default();
     *res.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
     let h = res.headers_mut();
@@ -118,7 +119,7 @@ fn websocket_key(headers: &HeaderMap) -> Option<&str> {
 /// through to the [`CoalescingIo`], which batches them (see `wire`).
 fn socket_config(hard_limit: usize) -> WebSocketConfig {
     WebSocketConfig::default()
-        .read_buffer_size(4 * 1024)
+        .read_buffer_size(2 * 1024)
         .write_buffer_size(0)
         .max_message_size(Some(hard_limit))
         .max_frame_size(Some(hard_limit))

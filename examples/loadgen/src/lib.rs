@@ -9,6 +9,7 @@
 pub mod bare;
 pub mod client;
 pub mod connect;
+pub mod crowd;
 pub mod fanout;
 pub mod login;
 pub mod process;

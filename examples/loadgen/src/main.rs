@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use loadgen::fanout::FanoutOptions;
-use loadgen::{bare, connect, fanout, login, process, users};
+use loadgen::{bare, connect, crowd, fanout, login, process, users};
 
 #[derive(Parser)]
 #[command(version, about)]
@@ -84,6 +84,38 @@ enum Command {
         #[arg(long)]
         server_pid: Option<u32>,
     },
+    /// C idle sockets over the nodes and several loadgen processes, their
+    /// memory on the servers, then one message fanned out to all of them.
+    Crowd {
+        #[command(flatten)]
+        target: Target,
+        /// Sockets.
+        #[arg(long, short = 'c', default_value_t = 50_000)]
+        clients: usize,
+        /// Distinct users the sockets log in as (cycled).
+        #[arg(long, default_value_t = 1000)]
+        users: usize,
+        /// Sockets per loadgen process (a process may open 20,000 files).
+        #[arg(long, default_value_t = 16_000)]
+        per_process: usize,
+        /// The servers' pids, comma-separated, to add up their RSS.
+        #[arg(long, value_delimiter = ',')]
+        server_pid: Vec<u32>,
+    },
+    /// One process's share of a `crowd` (spawned by it).
+    #[command(hide = true)]
+    CrowdPart {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        users: usize,
+        #[arg(long)]
+        first: usize,
+        #[arg(long)]
+        count: usize,
+        #[arg(long)]
+        marker: String,
+    },
     /// L logins at concurrency K while a small chat runs.
     Login {
         #[command(flatten)]
@@ -103,6 +135,16 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:9090")]
         addr: SocketAddr,
     },
+}
+
+/// The target's base URLs, one per node.
+fn bases(target: &Target) -> Vec<String> {
+    target
+        .url
+        .split(',')
+        .map(|u| u.trim().trim_end_matches('/').to_owned())
+        .filter(|u| !u.is_empty())
+        .collect()
 }
 
 fn options(target: &Target, chat: &Chat) -> FanoutOptions {
@@ -168,6 +210,59 @@ async fn main() -> anyhow::Result<()> {
                 r.lost == 0 && r.duplicated == 0 && r.out_of_order == 0,
                 "delivery was not exact"
             );
+        }
+        Command::Crowd {
+            target,
+            clients,
+            users: n,
+            per_process,
+            server_pid,
+        } => {
+            let bases = bases(&target);
+            let users = users::ensure(&bases[0], n.min(clients), Some(&target.users_file)).await?;
+            let r = crowd::run(
+                &bases,
+                &target.users_file,
+                &users,
+                clients,
+                per_process,
+                &target.room,
+                &server_pid,
+            )
+            .await?;
+            println!("{}", serde_json::to_string(&r)?);
+            eprintln!(
+                "crowd: {}/{} sockets over {} nodes and {} loadgen processes ({} failed) in {:.1}s; \
+                 server RSS {} -> {} KiB = {} bytes/socket; one message: {} delivered, {} lost, last after {} ms",
+                r.connected,
+                r.sockets,
+                bases.len(),
+                r.processes,
+                r.failures,
+                r.connect_secs,
+                r.rss_before_kib,
+                r.rss_after_kib,
+                r.bytes_per_socket,
+                r.delivered,
+                r.lost,
+                r.fanout_ms
+            );
+            anyhow::ensure!(
+                r.lost == 0 && r.failures == 0,
+                "the crowd was not served whole"
+            );
+        }
+        Command::CrowdPart {
+            target,
+            users: n,
+            first,
+            count,
+            marker,
+        } => {
+            let bases = bases(&target);
+            // Read only: the parent made sure of them, and parts run at once.
+            let users = users::cached(&bases[0], n, &target.users_file)?;
+            crowd::part(&bases, &users, &target.room, first, count, &marker).await?;
         }
         Command::Connect {
             target,

@@ -67,6 +67,25 @@ pub async fn login(http: &reqwest::Client, base: &str, username: &str) -> anyhow
     })
 }
 
+/// The first `n` users cached for `base` in `file`, read only.
+pub fn cached(base: &str, n: usize, file: &Path) -> anyhow::Result<Vec<VUser>> {
+    let cache: Cache = serde_json::from_slice(
+        &std::fs::read(file).with_context(|| format!("reading {}", file.display()))?,
+    )?;
+    let users = cache
+        .servers
+        .get(base)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    anyhow::ensure!(
+        users.len() >= n,
+        "{} holds {} users for {base}",
+        file.display(),
+        users.len()
+    );
+    Ok(users[..n].to_vec())
+}
+
 /// `n` logged-in users for `base`, from the cache file when it has them
 /// (and they still work), else created and cached.
 pub async fn ensure(base: &str, n: usize, file: Option<&Path>) -> anyhow::Result<Vec<VUser>> {

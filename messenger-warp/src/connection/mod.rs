@@ -122,15 +122,14 @@ pub(crate) async fn run(web: Web, authed: Authed, socket: Socket, v2: bool) {
         watched: StreamMap::new(),
         activity: HashMap::new(),
     };
-    let config = web.config().clone();
+    let (ping_interval, idle_timeout) = (web.config().ping_interval, web.config().idle_timeout);
     let mut revocations = web.messenger().revocations();
     let shutdown = web.shutdown_token().clone();
-    let mut ping =
-        tokio::time::interval_at(Instant::now() + config.ping_interval, config.ping_interval);
+    let mut ping = tokio::time::interval_at(Instant::now() + ping_interval, ping_interval);
     let mut last_heard = Instant::now();
     let mut pings = 0u32;
 
-    conn.ready().await;
+    Box::pin(conn.ready()).await;
 
     let end = loop {
         if conn.flush().await.is_err() {
@@ -143,25 +142,25 @@ pub(crate) async fn run(web: Web, authed: Authed, socket: Socket, v2: bool) {
             biased;
             _ = shutdown.cancelled() => Some(End::Close(close::GOING_AWAY, "server shutting down".into())),
             revoked = revocations.recv() => match revoked {
-                                Ok(r) if conn.authed.revoked_by(&r) => Some(conn.logged_out().await),
+                                Ok(r) if conn.authed.revoked_by(&r) => Some(Box::pin(conn.logged_out()).await),
                 Ok(_) | Err(RecvError::Closed) => None,
                 // Missed some revocations: ask the store whether ours is among them.
-                Err(RecvError::Lagged(_)) => conn.recheck().await,
+                Err(RecvError::Lagged(_)) => Box::pin(conn.recheck()).await,
             },
             Some((room, client_id, result)) = conn.posts.next(), if !conn.posts.is_empty() => {
-                conn.posted(&room, &client_id, result).await
+                Box::pin(conn.posted(&room, &client_id, result)).await
             }
             frame = conn.socket.next(), if conn.posts.len() < MAX_POSTS_IN_FLIGHT => match frame {
                 Some(Ok(msg)) => {
                     last_heard = Instant::now();
-                    conn.incoming(msg).await
+                    Box::pin(conn.incoming(msg)).await
                 }
                 Some(Err(WsError::Capacity(_))) => Some(End::Close(close::MESSAGE_TOO_BIG, "message exceeds the server's hard limit".into())),
                 // RFC 6455 §8.1: a text frame that is not UTF-8 fails the connection with 1007.
                 Some(Err(WsError::Utf8(_))) => Some(End::Close(close::INVALID_PAYLOAD, "text frame is not valid UTF-8".into())),
                 _ => Some(End::Gone),
             },
-                        Some(delivery) = conn.user_events.next() => conn.user_event(delivery).await,
+                        Some(delivery) = conn.user_events.next() => Box::pin(conn.user_event(delivery)).await,
             Some((room, delivery)) = conn.watched.next(), if !conn.watched.is_empty() => {
                 conn.watched_event(room, delivery);
                 None
@@ -182,12 +181,12 @@ pub(crate) async fn run(web: Web, authed: Authed, socket: Socket, v2: bool) {
             }
             _ = ping.tick() => {
                 pings += 1;
-                if last_heard.elapsed() > config.idle_timeout {
+                if last_heard.elapsed() > idle_timeout {
                     Some(End::Gone)
                 } else if pings.is_multiple_of(3) {
                     // Revocations on other nodes reach us through the store;
                     // a host session that ended, through its authenticator.
-                    conn.recheck().await
+                    Box::pin(conn.recheck()).await
                 } else {
                     conn.out.push(WsMessage::Ping(Bytes::new()));
                     None
@@ -198,6 +197,13 @@ pub(crate) async fn run(web: Web, authed: Authed, socket: Socket, v2: bool) {
             break end;
         }
     };
+    // Boxed, like every await that is not the idle loop's: a task's size is
+    // that of its largest state, and an idle socket should pay for idling only.
+    Box::pin(close(conn, end)).await;
+}
+
+/// Ends the connection: answers what is in flight, says why, closes.
+async fn close(mut conn: Conn, end: End) {
     if let End::Close(code, reason) = end {
         if code == close::TRY_AGAIN_LATER {
             SocketMetrics::closed_slow();
@@ -219,7 +225,7 @@ pub(crate) async fn run(web: Web, authed: Authed, socket: Socket, v2: bool) {
                     }
                 }
             };
-            let _ = tokio::time::timeout(Duration::from_secs(2), settle).await;
+            let _ = tokio::time::timeout(Duration::from_secs(2), Box::pin(settle)).await;
         }
         let _ = conn.flush().await;
         let _ = tokio::time::timeout(
@@ -277,7 +283,9 @@ impl Conn {
             }
             tx.flush().await
         };
-        match tokio::time::timeout(timeout, write).await {
+        // Boxed: the task of every idle socket would otherwise carry room
+        // for this future (and its timer) all the time.
+        match Box::pin(tokio::time::timeout(timeout, write)).await {
             Ok(Ok(())) => Ok(()),
             _ => Err(()),
         }
@@ -648,10 +656,10 @@ impl Conn {
                 }
                 tracing::debug!(room = %room, missed, "socket lagged; resyncing from the store");
                 SocketMetrics::resynced();
-                if let Some(end) = self.catch_up(&room, None).await {
+                if let Some(end) = Box::pin(self.catch_up(&room, None)).await {
                     return Some(end);
                 }
-                self.catch_up_changes(&room, u64::MAX).await
+                Box::pin(self.catch_up_changes(&room, u64::MAX)).await
             }
         }
     }
@@ -665,7 +673,7 @@ impl Conn {
                 }
                 if message.id.0 > state.last.0 + 1 {
                     // A gap: fetch what is missing from the store first.
-                    if let Some(end) = self.catch_up(room, Some(message.id)).await {
+                    if let Some(end) = Box::pin(self.catch_up(room, Some(message.id))).await {
                         return Some(end);
                     }
                     let state = self.rooms.get_mut(room)?;
@@ -690,7 +698,7 @@ impl Conn {
                 }
                 if message.rev > last_rev + 1 {
                     // A gap in change numbers: the store has the missing ones.
-                    if let Some(end) = self.catch_up_changes(room, message.rev).await {
+                    if let Some(end) = Box::pin(self.catch_up_changes(room, message.rev)).await {
                         return Some(end);
                     }
                 }
