@@ -72,17 +72,16 @@ async fn upgrade(
     }
     let config = socket_config(web.config().ws_hard_limit);
     let tracker = web.sockets().clone();
-    let fut = async move {
+        tracker.spawn(async move {
         match on_upgrade.await {
             Ok(upgraded) => {
                 let io = CoalescingIo::new(TokioIo::new(upgraded));
                 let socket = WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await;
                 connection::run(web, authed, socket, v2).await;
             }
-            Err(e) => tracing::debug!(error = %e, "WebSocket upgrade failed"),
+                        Err(e) => tracing::debug!(error = %e, "WebSocket upgrade failed"),
         }
-    };
-    tracker.spawn(fut);
+    });
     let mut res = Response::default();
     *res.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
     let h = res.headers_mut();
