@@ -100,7 +100,7 @@ pub(crate) fn filter(web: Web) -> warp::filters::BoxedFilter<(Response,)> {
     let register = warp::path!("register")
         .and(warp::post())
         .and(auth::own_accounts(web.clone()))
-        .and(auth::client_addr())
+        .and(auth::client_addr(&web))
         .and(json_body::<Credentials>(web.config().body_limit))
         .and_then(move |addr: IpAddr, c: Credentials| {
             let web = w.clone();
@@ -110,7 +110,7 @@ pub(crate) fn filter(web: Web) -> warp::filters::BoxedFilter<(Response,)> {
     let login = warp::path!("login")
         .and(warp::post())
         .and(auth::own_accounts(web.clone()))
-        .and(auth::client_addr())
+        .and(auth::client_addr(&web))
         .and(warp::header::headers_cloned())
         .and(json_body::<Credentials>(web.config().body_limit))
         .and_then(move |addr: IpAddr, headers: HeaderMap, c: Credentials| {

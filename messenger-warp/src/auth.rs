@@ -194,9 +194,101 @@ pub(crate) fn origin_allowed(headers: &HeaderMap, config: &WebConfig) -> bool {
     })
 }
 
-/// The client's address, for per-address limits.
-pub(crate) fn client_addr()
--> impl Filter<Extract = (IpAddr,), Error = std::convert::Infallible> + Clone {
+/// The client's address, for per-address limits (see
+/// [`WebConfig::trusted_proxies`](crate::WebConfig::trusted_proxies)).
+pub(crate) fn client_addr(
+    web: &Web,
+) -> impl Filter<Extract = (IpAddr,), Error = std::convert::Infallible> + Clone + use<> {
+    let trusted: std::sync::Arc<[ipnet::IpNet]> = web.config().trusted_proxies.clone().into();
     warp::addr::remote()
-        .map(|addr: Option<SocketAddr>| addr.map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |a| a.ip()))
+        .and(warp::header::headers_cloned())
+        .map(move |addr: Option<SocketAddr>, headers: HeaderMap| {
+            let peer = addr.map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |a| a.ip());
+            forwarded_client(peer, &headers, &trusted)
+        })
+}
+
+/// Walks `X-Forwarded-For` from the right (the hop nearest us) while the
+/// address in hand is a trusted proxy's: each proxy appends the address it
+/// was connected from, so the first untrusted one is the client, and
+/// whatever a client wrote further left is never believed.
+fn forwarded_client(peer: IpAddr, headers: &HeaderMap, trusted: &[ipnet::IpNet]) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    let mut client = peer;
+    if !is_trusted(&client) {
+        return client;
+    }
+    let hops: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .collect();
+    for hop in hops.iter().rev() {
+        let Ok(ip) = hop.trim().parse::<IpAddr>() else {
+            break; // garbled: believe nothing further left
+        };
+        client = ip;
+        if !is_trusted(&client) {
+            break;
+        }
+    }
+    client
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn xff(values: &[&str]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for v in values {
+            h.append("x-forwarded-for", v.parse().unwrap());
+        }
+        h
+    }
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn the_header_counts_only_from_a_trusted_proxy() {
+        let trusted: Vec<ipnet::IpNet> = vec!["10.0.0.0/24".parse().unwrap()];
+        let h = xff(&["203.0.113.7"]);
+        // A client saying who it is, directly: ignored.
+        assert_eq!(
+            forwarded_client(ip("198.51.100.1"), &h, &trusted),
+            ip("198.51.100.1")
+        );
+        // The same through the proxy: believed.
+        assert_eq!(
+            forwarded_client(ip("10.0.0.5"), &h, &trusted),
+            ip("203.0.113.7")
+        );
+        // Nothing trusted: ignored.
+        assert_eq!(forwarded_client(ip("10.0.0.5"), &h, &[]), ip("10.0.0.5"));
+    }
+
+    #[test]
+    fn the_nearest_untrusted_hop_is_the_client_whatever_it_wrote_before() {
+        let trusted: Vec<ipnet::IpNet> = vec![
+            "10.0.0.0/24".parse().unwrap(),
+            "2001:db8::1/128".parse().unwrap(),
+        ];
+        let peer = ip("10.0.0.5");
+        // The client forged a first entry; the proxy appended the real one.
+        let h = xff(&["1.2.3.4, 203.0.113.7"]);
+        assert_eq!(forwarded_client(peer, &h, &trusted), ip("203.0.113.7"));
+        // Two proxies in a row, over two header lines.
+        let h = xff(&["203.0.113.7", "10.0.0.9"]);
+        assert_eq!(forwarded_client(peer, &h, &trusted), ip("203.0.113.7"));
+        let h = xff(&["2001:db8::7, 2001:db8::1"]);
+        assert_eq!(forwarded_client(peer, &h, &trusted), ip("2001:db8::7"));
+        // A garbled hop stops the walk at the last address believed.
+        let h = xff(&["203.0.113.7, unknown, 10.0.0.9"]);
+        assert_eq!(forwarded_client(peer, &h, &trusted), ip("10.0.0.9"));
+        // No header: the proxy itself.
+        assert_eq!(forwarded_client(peer, &HeaderMap::new(), &trusted), peer);
+    }
 }

@@ -39,6 +39,12 @@ pub struct WebConfig {
     pub max_lags: u32,
     /// See `max_lags`.
     pub lag_window: Duration,
+    /// Load balancers and reverse proxies whose `X-Forwarded-For` is
+    /// believed. Per-address limits (registrations, failed logins) count the
+    /// client's address: the peer's, or when the peer is one of these, the
+    /// nearest address in `X-Forwarded-For` that is not. Empty (the
+    /// default): the header is ignored, so no client can choose its address.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Default for WebConfig {
@@ -58,6 +64,7 @@ impl Default for WebConfig {
             idle_timeout: Duration::from_secs(60),
             send_timeout: Duration::from_secs(10),
             ws_hard_limit: 1024 * 1024,
+            trusted_proxies: Vec::new(),
             max_lags: 5,
             lag_window: Duration::from_secs(30),
         }

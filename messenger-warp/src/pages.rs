@@ -232,7 +232,7 @@ pub(crate) fn filter(web: Web) -> warp::filters::BoxedFilter<(Response,)> {
     let w = web.clone();
     let login_post = warp::path!("login")
         .and(warp::post())
-        .and(auth::client_addr())
+        .and(auth::client_addr(&web))
         .and(headers())
         .and(form_body(web.config().body_limit))
         .then(move |addr: IpAddr, h: HeaderMap, form: Form| {
@@ -261,7 +261,7 @@ pub(crate) fn filter(web: Web) -> warp::filters::BoxedFilter<(Response,)> {
     let w = web.clone();
     let register_post = warp::path!("register")
         .and(warp::post())
-        .and(auth::client_addr())
+        .and(auth::client_addr(&web))
         .and(headers())
         .and(form_body(web.config().body_limit))
         .then(move |addr: IpAddr, h: HeaderMap, form: Form| {

@@ -72,14 +72,14 @@ async fn upgrade(
     }
     let config = socket_config(web.config().ws_hard_limit);
     let tracker = web.sockets().clone();
-        tracker.spawn(async move {
+    tracker.spawn(async move {
         match on_upgrade.await {
             Ok(upgraded) => {
                 let io = CoalescingIo::new(TokioIo::new(upgraded));
                 let socket = WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await;
                 connection::run(web, authed, socket, v2).await;
             }
-                        Err(e) => tracing::debug!(error = %e, "WebSocket upgrade failed"),
+            Err(e) => tracing::debug!(error = %e, "WebSocket upgrade failed"),
         }
     });
     let mut res = Response::default();

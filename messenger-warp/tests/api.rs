@@ -274,6 +274,56 @@ async fn registrations_are_limited_per_address() {
 }
 
 #[tokio::test]
+async fn behind_a_trusted_proxy_registrations_are_limited_per_forwarded_address() {
+    let register = |s: &Server, name: String, forwarded: &'static str| {
+        s.http
+            .post(s.url("/api/register"))
+            .header("x-forwarded-for", forwarded)
+            .json(&json!({ "username": name, "password": "password123" }))
+            .send()
+    };
+    let limited = |trusted: Vec<ipnet::IpNet>| messenger_warp::WebConfig {
+        register_per_hour: std::num::NonZeroU32::new(2),
+        trusted_proxies: trusted,
+        ..common::web_config()
+    };
+    // The test client connects from 127.0.0.1: made the trusted proxy.
+    let s = Server::with(
+        common::messenger_config(),
+        limited(vec!["127.0.0.1/32".parse().unwrap()]),
+    )
+    .await;
+    for (i, client) in ["203.0.113.7", "203.0.113.7", "203.0.113.8"]
+        .into_iter()
+        .enumerate()
+    {
+        let r = register(&s, format!("via{i}"), client).await.unwrap();
+        assert_eq!(r.status(), 201, "{client}");
+    }
+    let r = register(&s, "via9".into(), "203.0.113.7").await.unwrap();
+    assert_eq!(r.status(), 429, "the first client's own limit");
+    // A client cannot escape its limit by naming another address in front.
+    let r = register(&s, "via10".into(), "198.51.100.1, 203.0.113.7")
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429);
+
+    // Not trusted: the header is ignored and every request is the peer's.
+    let s = Server::with(common::messenger_config(), limited(Vec::new())).await;
+    for (i, client) in ["203.0.113.1", "203.0.113.2"].into_iter().enumerate() {
+        assert_eq!(
+            register(&s, format!("direct{i}"), client)
+                .await
+                .unwrap()
+                .status(),
+            201
+        );
+    }
+    let r = register(&s, "direct9".into(), "203.0.113.3").await.unwrap();
+    assert_eq!(r.status(), 429);
+}
+
+#[tokio::test]
 async fn json_endpoints_refuse_other_content_types_and_big_bodies() {
     let s = Server::start().await;
     let r = s

@@ -51,6 +51,12 @@ pub struct Args {
     #[arg(long, env = "MESSENGER_SECURE_COOKIES", value_parser = BoolishValueParser::new(), default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
     pub secure_cookies: bool,
 
+    /// A load balancer or reverse proxy (address or CIDR block) whose
+    /// X-Forwarded-For is believed, so per-address limits count clients,
+    /// not the proxy. Repeat it, or comma-separate in the variable.
+    #[arg(long = "trusted-proxy", env = "MESSENGER_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_proxy)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+
     /// Messages per user per second, with a burst of three seconds' worth; 0 turns the limit off.
     #[arg(long, env = "MESSENGER_SEND_LIMIT", default_value_t = 10)]
     pub send_limit: u32,
@@ -172,5 +178,38 @@ impl From<RoleArg> for messenger_core::Role {
             RoleArg::Moderator => Self::Moderator,
             RoleArg::Admin => Self::Admin,
         }
+    }
+}
+
+/// `10.0.0.5` (one address) or `10.0.0.0/24`.
+fn parse_proxy(s: &str) -> Result<ipnet::IpNet, String> {
+    let s = s.trim();
+    s.parse::<ipnet::IpNet>()
+        .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("{s:?} is not an address or a CIDR block"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_blocks() {
+        assert_eq!(parse_proxy("10.0.0.5").unwrap().to_string(), "10.0.0.5/32");
+        assert_eq!(
+            parse_proxy(" 10.0.0.0/24").unwrap().to_string(),
+            "10.0.0.0/24"
+        );
+        assert_eq!(parse_proxy("::1").unwrap().to_string(), "::1/128");
+        assert!(parse_proxy("proxy.local").is_err());
+        let args = Args::try_parse_from([
+            "community-messenger",
+            "--trusted-proxy",
+            "10.0.0.5",
+            "--trusted-proxy",
+            "192.168.0.0/16,::1",
+        ])
+        .unwrap();
+        assert_eq!(args.trusted_proxies.len(), 3);
     }
 }

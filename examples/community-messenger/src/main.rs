@@ -99,6 +99,7 @@ async fn run() -> anyhow::Result<()> {
     let web = Web::builder(messenger)
         .config(WebConfig {
             secure_cookies: args.secure_cookies,
+            trusted_proxies: args.trusted_proxies.clone(),
             register_per_hour: NonZeroU32::new(args.register_limit),
             ..WebConfig::default()
         })
