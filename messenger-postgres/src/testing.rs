@@ -47,10 +47,8 @@ impl PgServer {
             .prefix("messenger-pg-")
             .tempdir()
             .expect("a temporary folder");
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
+        // Stopped and started again on this port by some tests.
+        let port = messenger_core::testing::server_port();
         let server = Self {
             dir,
             bin,
@@ -106,12 +104,18 @@ impl PgServer {
                     exe.display()
                 )
             });
-        assert!(
-            out.status.success(),
-            "{program} failed: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        if !out.status.success() {
+            // The server's own log says why it would not start.
+            let log =
+                std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default();
+            let tail: Vec<&str> = log.lines().rev().take(20).collect();
+            panic!(
+                "{program} failed: {}{}\nserver log (last lines):\n{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr),
+                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+            );
+        }
     }
 
     /// Starts the server (again, after [`stop`](Self::stop)) on the same

@@ -18,10 +18,8 @@ impl RedisServer {
     /// Starts one, or panics saying what is missing (a test that needs
     /// Redis never skips silently).
     pub fn start() -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
+        // Stopped and started again on this port by some tests.
+        let port = messenger_core::testing::server_port();
         let server = Self {
             port,
             dir: tempfile::tempdir().expect("a temporary folder"),

@@ -18,6 +18,7 @@ mod lifecycle;
 mod limits;
 mod messages;
 mod moderation;
+mod port;
 mod presence;
 mod rooms;
 mod sessions;
@@ -25,6 +26,7 @@ mod users;
 
 pub use broadcast::{Nodes, run_broadcast_conformance};
 pub use limits::{FailureNodes, RateNodes, run_limits_conformance};
+pub use port::server_port;
 pub use presence::{PresenceNodes, run_presence_conformance};
 
 use std::future::Future;
