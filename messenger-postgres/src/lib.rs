@@ -35,6 +35,7 @@ mod moderation;
 mod rooms;
 mod schema;
 mod sessions;
+mod statements;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod users;

@@ -1,6 +1,7 @@
 //! Messages on PostgreSQL: dense per-room ids and change numbers from the
 //! room's counter row, and full-text search.
 
+use crate::statements::Prepared;
 use std::collections::HashMap;
 
 use async_trait::async_trait;
@@ -36,7 +37,7 @@ async fn by_client_id(
     author: UserId,
     client_id: &str,
 ) -> Result<Option<Message>, tokio_postgres::Error> {
-    Ok(c.query_opt(
+    Ok(c.query_opt_cached(
         &format!("SELECT {COLUMNS} WHERE m.author_id = $1 AND m.client_id = $2"),
         &[&(author.0 as i64), &client_id],
     )
@@ -50,7 +51,7 @@ async fn one(
     room: &str,
     id: i64,
 ) -> Result<Option<Message>, tokio_postgres::Error> {
-    Ok(c.query_opt(
+    Ok(c.query_opt_cached(
         &format!("SELECT {COLUMNS} WHERE m.room = $1 AND m.id = $2"),
         &[&room, &id],
     )
@@ -204,7 +205,7 @@ impl PostgresStore {
             // The room's row lock, held to commit, numbers the message:
             // writers of one room on every node take turns here.
             let id: i64 = tx
-                .query_one(
+                .query_one_cached(
                     "INSERT INTO room_counters (room, last_id) VALUES ($1, 1)
                      ON CONFLICT (room) DO UPDATE SET last_id = room_counters.last_id + 1
                      RETURNING last_id",
@@ -214,7 +215,7 @@ impl PostgresStore {
                 .map_err(store_err)?
                 .get(0);
             let inserted = tx
-                .execute(
+                .execute_cached(
                     "INSERT INTO messages (room, id, author_id, body, sent_at, client_id)
                      VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (author_id, client_id) DO NOTHING",
                     &[
@@ -231,7 +232,7 @@ impl PostgresStore {
             if inserted == 0 {
                 // The same retry committed meanwhile on another node: give
                 // the id back (the lock is still ours) and answer its message.
-                tx.execute(
+                tx.execute_cached(
                     "UPDATE room_counters SET last_id = last_id - 1 WHERE room = $1",
                     &[&new.room.as_str()],
                 )
@@ -279,7 +280,7 @@ impl MessageStore for PostgresStore {
         let limit = query.limit as i64;
         let order = if query.after.is_some() { "ASC" } else { "DESC" };
         let rows = c
-            .query(
+            .query_cached(
                 &format!(
                     "SELECT {COLUMNS} WHERE m.room = $1 AND m.id > $2 AND m.id < $3
                      ORDER BY m.id {order} LIMIT $4"
@@ -312,7 +313,7 @@ impl MessageStore for PostgresStore {
         // The counter's last_id is the newest message's id: both change in
         // one transaction.
         let rows = c
-            .query(
+            .query_cached(
                 "SELECT c.room, c.last_id, c.rev, m.sent_at FROM room_counters c
                  JOIN messages m ON m.room = c.room AND m.id = c.last_id
                  WHERE c.room = ANY($1)",
@@ -354,7 +355,7 @@ impl MessageStore for PostgresStore {
         let room = change.room.as_str();
         let id = change.id.0 as i64;
         let live = tx
-            .query_opt(
+            .query_opt_cached(
                 "SELECT 1 FROM messages WHERE room = $1 AND id = $2 AND deleted_at IS NULL FOR UPDATE",
                 &[&room, &id],
             )
@@ -364,7 +365,7 @@ impl MessageStore for PostgresStore {
             return Ok(None);
         }
         let rev: i64 = tx
-            .query_one(
+            .query_one_cached(
                 "UPDATE room_counters SET rev = rev + 1 WHERE room = $1 RETURNING rev",
                 &[&room],
             )
@@ -374,14 +375,14 @@ impl MessageStore for PostgresStore {
         let at = ms(change.at);
         match &change.kind {
             ChangeKind::Edit(body) => {
-                tx.execute(
+                tx.execute_cached(
                     "UPDATE messages SET body = $3, edited_at = $4, rev = $5 WHERE room = $1 AND id = $2",
                     &[&room, &id, &body.as_str(), &at, &rev],
                 )
                 .await
             }
             ChangeKind::Delete => {
-                tx.execute(
+                tx.execute_cached(
                     "UPDATE messages SET body = '', deleted_at = $3, rev = $4 WHERE room = $1 AND id = $2",
                     &[&room, &id, &at, &rev],
                 )
@@ -402,7 +403,7 @@ impl MessageStore for PostgresStore {
     ) -> Result<Vec<Message>, StoreError> {
         let c = self.conn().await?;
         let rows = c
-            .query(
+            .query_cached(
                 &format!(
                     "SELECT {COLUMNS} WHERE m.room = $1 AND m.rev > $2 ORDER BY m.rev LIMIT $3"
                 ),
@@ -418,7 +419,7 @@ impl MessageStore for PostgresStore {
         let mut out = Vec::with_capacity(rooms.len());
         for (room, after) in rooms {
             let n: i64 = c
-                .query_one(
+                .query_one_cached(
                     "SELECT count(*) FROM messages
                      WHERE room = $1 AND id > $2 AND deleted_at IS NOT NULL",
                     &[&room.as_str(), &(after.0 as i64)],
@@ -443,6 +444,9 @@ impl MessageStore for PostgresStore {
         }
         let c = self.conn().await?;
         let names: Vec<&str> = rooms.iter().map(|r| r.as_str()).collect();
+        // Not prepared: how selective the words are decides the plan (the
+        // GIN index, or the newest rows first), so each search is planned
+        // for its own words.
         let rows = c
             .query(
                 &format!(
@@ -467,7 +471,9 @@ impl MessageStore for PostgresStore {
 
     async fn health(&self) -> Result<(), StoreError> {
         let c = self.conn().await?;
-        c.query_one("SELECT 1", &[]).await.map_err(store_err)?;
+        c.query_one_cached("SELECT 1", &[])
+            .await
+            .map_err(store_err)?;
         Ok(())
     }
 }

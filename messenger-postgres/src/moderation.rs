@@ -1,5 +1,6 @@
 //! Roles, mutes, bans and the moderation log on PostgreSQL.
 
+use crate::statements::Prepared;
 use async_trait::async_trait;
 use deadpool_postgres::GenericClient;
 use messenger_core::moderation::{
@@ -36,7 +37,7 @@ async fn log(c: &impl GenericClient, e: &NewModAction) -> Result<(), StoreError>
             Some(message_id.0 as i64),
         ),
     };
-    c.execute(
+    c.execute_cached(
         "INSERT INTO mod_log (at, actor_id, target_id, action, role, until, room, message_id, reason)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         &[
@@ -87,7 +88,7 @@ impl ModerationStore for PostgresStore {
     async fn standing(&self, user: UserId) -> Result<Option<Standing>, StoreError> {
         let c = self.conn().await?;
         let row = c
-            .query_opt(
+            .query_opt_cached(
                 "SELECT role, muted_until, banned_at, ban_reason FROM users WHERE id = $1",
                 &[&(user.0 as i64)],
             )
@@ -114,21 +115,21 @@ impl ModerationStore for PostgresStore {
         let id = user.0 as i64;
         let n = match change {
             StandingChange::Role(r) => {
-                tx.execute(
+                tx.execute_cached(
                     "UPDATE users SET role = $2 WHERE id = $1",
                     &[&id, &r.as_str()],
                 )
                 .await
             }
             StandingChange::Mute(until) => {
-                tx.execute(
+                tx.execute_cached(
                     "UPDATE users SET muted_until = $2 WHERE id = $1",
                     &[&id, &until.map(ms)],
                 )
                 .await
             }
             StandingChange::Ban(ban) => {
-                tx.execute(
+                tx.execute_cached(
                     "UPDATE users SET banned_at = $2, ban_reason = $3 WHERE id = $1",
                     &[
                         &id,
@@ -160,7 +161,7 @@ impl ModerationStore for PostgresStore {
     ) -> Result<Vec<ModAction>, StoreError> {
         let c = self.conn().await?;
         let rows = c
-            .query(
+            .query_cached(
                 "SELECT l.id, l.at, l.target_id, l.action, l.role, l.until, l.room, l.message_id,
                         l.reason, l.actor_id, a.username, t.username
                  FROM mod_log l JOIN users t ON t.id = l.target_id

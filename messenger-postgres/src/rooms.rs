@@ -1,5 +1,6 @@
 //! Rooms, members with read positions, and mentions on PostgreSQL.
 
+use crate::statements::Prepared;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::GenericClient;
@@ -47,7 +48,7 @@ async fn read_state(
     room: &str,
     user: i64,
 ) -> Result<Option<ReadState>, StoreError> {
-    Ok(c.query_opt(READ_STATE, &[&room, &user])
+    Ok(c.query_opt_cached(READ_STATE, &[&room, &user])
         .await
         .map_err(store_err)?
         .map(|r| ReadState {
@@ -67,7 +68,7 @@ impl RoomStore for PostgresStore {
         let mut c = self.conn().await?;
         let tx = c.transaction().await.map_err(store_err)?;
         let inserted = tx
-            .execute(
+            .execute_cached(
                 "INSERT INTO rooms (name, title, topic, kind, created_by, created_at)
                  VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name) DO NOTHING",
                 &[
@@ -85,7 +86,7 @@ impl RoomStore for PostgresStore {
             return Err(StoreError::Conflict("that room name is taken".into()));
         }
         for m in members {
-            tx.execute(
+            tx.execute_cached(
                 "INSERT INTO room_members (room, user_id, last_read, joined_at)
                  VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
                 &[
@@ -103,7 +104,7 @@ impl RoomStore for PostgresStore {
 
     async fn find_room(&self, name: &RoomName) -> Result<Option<Room>, StoreError> {
         let c = self.conn().await?;
-        Ok(c.query_opt(
+        Ok(c.query_opt_cached(
             &format!("SELECT {ROOM_COLUMNS} FROM rooms r WHERE r.name = $1"),
             &[&name.as_str()],
         )
@@ -116,7 +117,7 @@ impl RoomStore for PostgresStore {
     async fn public_rooms(&self, limit: usize) -> Result<Vec<(Room, u64)>, StoreError> {
         let c = self.conn().await?;
         let rows = c
-            .query(
+            .query_cached(
                 &format!(
                     "SELECT {ROOM_COLUMNS}, (SELECT count(*) FROM room_members m WHERE m.room = r.name)
                      FROM rooms r WHERE r.kind = 'public' ORDER BY r.name COLLATE \"C\" LIMIT $1"
@@ -140,7 +141,7 @@ impl RoomStore for PostgresStore {
     ) -> Result<bool, StoreError> {
         let c = self.conn().await?;
         let n = c
-            .execute(
+            .execute_cached(
                 "INSERT INTO room_members (room, user_id, last_read, joined_at)
                  VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
                 &[
@@ -158,7 +159,7 @@ impl RoomStore for PostgresStore {
     async fn remove_member(&self, name: &RoomName, user: UserId) -> Result<bool, StoreError> {
         let c = self.conn().await?;
         let n = c
-            .execute(
+            .execute_cached(
                 "DELETE FROM room_members WHERE room = $1 AND user_id = $2",
                 &[&name.as_str(), &(user.0 as i64)],
             )
@@ -170,7 +171,7 @@ impl RoomStore for PostgresStore {
     async fn members(&self, name: &RoomName) -> Result<Vec<User>, StoreError> {
         let c = self.conn().await?;
         let rows = c
-            .query(
+            .query_cached(
                 "SELECT u.id, u.username FROM room_members m JOIN users u ON u.id = m.user_id
                  WHERE m.room = $1 ORDER BY lower(u.username) COLLATE \"C\"",
                 &[&name.as_str()],
@@ -183,7 +184,7 @@ impl RoomStore for PostgresStore {
     async fn memberships(&self, user: UserId) -> Result<Vec<Membership>, StoreError> {
         let c = self.conn().await?;
         let rows = c
-            .query(
+            .query_cached(
                 &format!(
                     "SELECT {ROOM_COLUMNS}, m.last_read, (SELECT count(*) FROM mentions n
                          WHERE n.user_id = m.user_id AND n.room = m.room AND n.message_id > m.last_read)
@@ -222,7 +223,7 @@ impl RoomStore for PostgresStore {
         id: MessageId,
     ) -> Result<Option<ReadState>, StoreError> {
         let c = self.conn().await?;
-        c.execute(
+        c.execute_cached(
             "UPDATE room_members SET last_read = greatest(last_read, $3)
              WHERE room = $1 AND user_id = $2",
             &[&name.as_str(), &(user.0 as i64), &(id.0 as i64)],
@@ -239,7 +240,7 @@ impl RoomStore for PostgresStore {
     ) -> Result<Vec<UserId>, StoreError> {
         let c = self.conn().await?;
         let rows = c
-            .query(
+            .query_cached(
                 "DELETE FROM mentions WHERE room = $1 AND message_id = $2 RETURNING user_id",
                 &[&name.as_str(), &(id.0 as i64)],
             )
@@ -261,7 +262,7 @@ impl RoomStore for PostgresStore {
     ) -> Result<(), StoreError> {
         let c = self.conn().await?;
         let ids: Vec<i64> = users.iter().map(|u| u.0 as i64).collect();
-        c.execute(
+        c.execute_cached(
             "INSERT INTO mentions (user_id, room, message_id)
              SELECT u, $2, $3 FROM unnest($1::bigint[]) AS u ON CONFLICT DO NOTHING",
             &[&ids, &name.as_str(), &(id.0 as i64)],

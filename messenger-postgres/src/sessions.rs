@@ -1,5 +1,6 @@
 //! Sessions on PostgreSQL.
 
+use crate::statements::Prepared;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use messenger_core::{SessionRecord, SessionStore, StoreError, TokenHash, UserId};
@@ -30,7 +31,7 @@ fn session(r: &Row) -> Result<SessionRecord, StoreError> {
 impl SessionStore for PostgresStore {
     async fn create_session(&self, s: &SessionRecord) -> Result<(), StoreError> {
         let c = self.conn().await?;
-        c.execute(
+        c.execute_cached(
             &format!("INSERT INTO sessions ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"),
             &[
                 &&s.token_hash.as_bytes()[..],
@@ -49,7 +50,7 @@ impl SessionStore for PostgresStore {
 
     async fn find_session(&self, hash: &TokenHash) -> Result<Option<SessionRecord>, StoreError> {
         let c = self.conn().await?;
-        c.query_opt(
+        c.query_opt_cached(
             &format!("SELECT {COLUMNS} FROM sessions WHERE token_hash = $1"),
             &[&&hash.as_bytes()[..]],
         )
@@ -62,7 +63,7 @@ impl SessionStore for PostgresStore {
 
     async fn touch_session(&self, hash: &TokenHash, at: DateTime<Utc>) -> Result<(), StoreError> {
         let c = self.conn().await?;
-        c.execute(
+        c.execute_cached(
             "UPDATE sessions SET last_seen_at = greatest(last_seen_at, $2) WHERE token_hash = $1",
             &[&&hash.as_bytes()[..], &ms(at)],
         )
@@ -74,7 +75,7 @@ impl SessionStore for PostgresStore {
     async fn delete_session(&self, hash: &TokenHash) -> Result<bool, StoreError> {
         let c = self.conn().await?;
         let n = c
-            .execute(
+            .execute_cached(
                 "DELETE FROM sessions WHERE token_hash = $1",
                 &[&&hash.as_bytes()[..]],
             )
@@ -85,7 +86,7 @@ impl SessionStore for PostgresStore {
 
     async fn delete_user_sessions(&self, user: UserId) -> Result<u64, StoreError> {
         let c = self.conn().await?;
-        c.execute(
+        c.execute_cached(
             "DELETE FROM sessions WHERE user_id = $1",
             &[&(user.0 as i64)],
         )
@@ -95,7 +96,7 @@ impl SessionStore for PostgresStore {
 
     async fn user_sessions(&self, user: UserId) -> Result<Vec<SessionRecord>, StoreError> {
         let c = self.conn().await?;
-        c.query(
+        c.query_cached(
             &format!(
                 "SELECT {COLUMNS} FROM sessions WHERE user_id = $1 ORDER BY created_at DESC, token_hash"
             ),
@@ -114,7 +115,7 @@ impl SessionStore for PostgresStore {
         idle_before: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
         let c = self.conn().await?;
-        c.execute(
+        c.execute_cached(
             "DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at < $2",
             &[&ms(now), &ms(idle_before)],
         )
@@ -124,7 +125,9 @@ impl SessionStore for PostgresStore {
 
     async fn health(&self) -> Result<(), StoreError> {
         let c = self.conn().await?;
-        c.query_one("SELECT 1", &[]).await.map_err(store_err)?;
+        c.query_one_cached("SELECT 1", &[])
+            .await
+            .map_err(store_err)?;
         Ok(())
     }
 }

@@ -1,5 +1,6 @@
 //! Users on PostgreSQL.
 
+use crate::statements::Prepared;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use messenger_core::{ExternalId, StoreError, User, UserId, UserRecord, UserStore, Username};
@@ -39,7 +40,7 @@ impl UserStore for PostgresStore {
     ) -> Result<User, StoreError> {
         let c = self.conn().await?;
         let row = c
-            .query_one(
+            .query_one_cached(
                 "INSERT INTO users (username, password_hash, created_at) VALUES ($1, $2, $3)
                  RETURNING id, username",
                 &[&username.as_str(), &password_hash, &ms(created_at)],
@@ -55,7 +56,7 @@ impl UserStore for PostgresStore {
     ) -> Result<Option<UserRecord>, StoreError> {
         let c = self.conn().await?;
         let row = c
-            .query_opt(
+            .query_opt_cached(
                 "SELECT id, username, password_hash, created_at FROM users
                  WHERE lower(username) = lower($1)",
                 &[&username.as_str()],
@@ -68,7 +69,7 @@ impl UserStore for PostgresStore {
     async fn find_user(&self, id: UserId) -> Result<Option<User>, StoreError> {
         let c = self.conn().await?;
         let row = c
-            .query_opt(
+            .query_opt_cached(
                 "SELECT id, username FROM users WHERE id = $1",
                 &[&(id.0 as i64)],
             )
@@ -80,7 +81,7 @@ impl UserStore for PostgresStore {
     async fn list_users(&self, after: UserId, limit: usize) -> Result<Vec<UserRecord>, StoreError> {
         let c = self.conn().await?;
         let rows = c
-            .query(
+            .query_cached(
                 "SELECT id, username, password_hash, created_at FROM users
                  WHERE id > $1 ORDER BY id LIMIT $2",
                 &[&(after.0 as i64), &(limit as i64)],
@@ -97,7 +98,7 @@ impl UserStore for PostgresStore {
     ) -> Result<bool, StoreError> {
         let c = self.conn().await?;
         let n = c
-            .execute(
+            .execute_cached(
                 "UPDATE users SET password_hash = $2 WHERE id = $1",
                 &[&(user.0 as i64), &password_hash],
             )
@@ -112,7 +113,7 @@ impl UserStore for PostgresStore {
     ) -> Result<Option<User>, StoreError> {
         let c = self.conn().await?;
         let row = c
-            .query_opt(
+            .query_opt_cached(
                 "SELECT id, username FROM users WHERE external_id = $1",
                 &[&external.as_str()],
             )
@@ -131,7 +132,7 @@ impl UserStore for PostgresStore {
         // One statement: created, renamed, or left be, atomically; a name
         // held by another user fails the unique index and changes nothing.
         let row = c
-            .query_one(
+            .query_one_cached(
                 "INSERT INTO users (username, password_hash, created_at, external_id)
                  VALUES ($1, NULL, $2, $3)
                  ON CONFLICT (external_id) DO UPDATE SET username = EXCLUDED.username
@@ -145,7 +146,9 @@ impl UserStore for PostgresStore {
 
     async fn health(&self) -> Result<(), StoreError> {
         let c = self.conn().await?;
-        c.query_one("SELECT 1", &[]).await.map_err(store_err)?;
+        c.query_one_cached("SELECT 1", &[])
+            .await
+            .map_err(store_err)?;
         Ok(())
     }
 }
