@@ -14,11 +14,12 @@ use std::time::Duration;
 use async_trait::async_trait;
 use futures_util::StreamExt;
 use messenger_core::{BroadcastError, Delivery, RoomBroadcast, RoomEvent, RoomName, Subscription};
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::aio::ConnectionManager;
 use tokio::sync::broadcast;
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 
+use crate::connection::TIMEOUT;
 use crate::error::RedisError;
 use crate::wire;
 
@@ -28,10 +29,6 @@ const CHANNEL: &str = "messenger:events";
 /// Ring size of a room's local fan-out, and of a user's own channel.
 const ROOM_CAPACITY: usize = 1024;
 const USER_CAPACITY: usize = 32;
-
-/// How long a publish may wait on Redis before it gives up: a hung Redis
-/// must not hold a post's answer (the message is stored already).
-const PUBLISH_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// How often the listening connection checks that Redis still answers.
 const PING_EVERY: Duration = Duration::from_secs(2);
@@ -78,12 +75,7 @@ impl RedisBroadcast {
     /// reconnects by itself whenever Redis goes away.
     pub async fn connect(url: &str) -> Result<Self, RedisError> {
         let client = redis::Client::open(url)?;
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(PUBLISH_TIMEOUT))
-            .set_response_timeout(Some(PUBLISH_TIMEOUT))
-            .set_number_of_retries(1)
-            .set_max_delay(Duration::from_secs(1));
-        let publisher = client.get_connection_manager_with_config(config).await?;
+        let publisher = crate::connection::managed(&client).await?;
         let inner = Arc::new(Inner {
             node: rand::random(),
             publisher,
@@ -97,12 +89,12 @@ impl RedisBroadcast {
         Ok(Self { inner })
     }
 
-    /// Sends one payload on the channel, giving up after [`PUBLISH_TIMEOUT`]:
+    /// Sends one payload on the channel, giving up after [`TIMEOUT`]:
     /// a hung Redis must not hold a post's answer.
     async fn send(&self, payload: String) -> Result<(), BroadcastError> {
         let mut conn = self.inner.publisher.clone();
         let sent = tokio::time::timeout(
-            PUBLISH_TIMEOUT,
+            TIMEOUT,
             redis::cmd("PUBLISH")
                 .arg(CHANNEL)
                 .arg(payload)
@@ -281,7 +273,7 @@ async fn listen(
                             }
                         }
                         _ = ping.tick() => {
-                            let answered = tokio::time::timeout(PUBLISH_TIMEOUT, sink.ping::<redis::Value>()).await;
+                            let answered = tokio::time::timeout(TIMEOUT, sink.ping::<redis::Value>()).await;
                             if !matches!(answered, Ok(Ok(_))) {
                                 break;
                             }

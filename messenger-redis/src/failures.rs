@@ -5,11 +5,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use messenger_core::{FailureCounter, FailureLimit, LocalFailures};
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::aio::ConnectionManager;
 
 use crate::error::RedisError;
-
-const TIMEOUT: Duration = Duration::from_secs(1);
 
 /// Counts one failure and starts the window with the first.
 const RECORD: &str = r#"
@@ -35,12 +33,8 @@ impl RedisFailures {
     /// Connects to `url`.
     pub async fn connect(url: &str) -> Result<Self, RedisError> {
         let client = redis::Client::open(url)?;
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(TIMEOUT))
-            .set_response_timeout(Some(TIMEOUT))
-            .set_number_of_retries(1);
         Ok(Self {
-            conn: client.get_connection_manager_with_config(config).await?,
+            conn: crate::connection::managed(&client).await?,
             fallback: LocalFailures::new(),
         })
     }

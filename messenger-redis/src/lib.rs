@@ -38,6 +38,7 @@
 #![warn(missing_docs)]
 
 mod broadcast;
+mod connection;
 mod error;
 mod failures;
 mod presence;

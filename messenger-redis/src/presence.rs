@@ -22,7 +22,7 @@ use async_trait::async_trait;
 use messenger_core::{
     EventKind, Presence, RoomBroadcast, RoomEvent, RoomName, StoreError, User, UserId, Username,
 };
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::aio::ConnectionManager;
 
 use crate::error::RedisError;
 
@@ -33,7 +33,6 @@ pub const HEARTBEAT: Duration = Duration::from_secs(3);
 pub const LEASE: Duration = Duration::from_secs(15);
 
 const PREFIX: &str = "messenger:presence:";
-const TIMEOUT: Duration = Duration::from_secs(1);
 
 const DISCONNECT: &str = r#"
 local n = redis.call('HINCRBY', KEYS[1], ARGV[1], -1)
@@ -106,12 +105,7 @@ impl RedisPresence {
     /// users of dead nodes as gone on `broadcast`.
     pub async fn connect(url: &str, broadcast: Arc<dyn RoomBroadcast>) -> Result<Self, RedisError> {
         let client = redis::Client::open(url)?;
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(TIMEOUT))
-            .set_response_timeout(Some(TIMEOUT))
-            .set_number_of_retries(1)
-            .set_max_delay(Duration::from_secs(1));
-        let conn = client.get_connection_manager_with_config(config).await?;
+        let conn = crate::connection::managed(&client).await?;
         let inner = Arc::new(Inner {
             node: format!("{:016x}", rand::random::<u64>()),
             conn,

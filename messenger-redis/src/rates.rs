@@ -6,11 +6,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use messenger_core::{LocalRates, RateCounter, RateQuota};
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::aio::ConnectionManager;
 
 use crate::error::RedisError;
-
-const TIMEOUT: Duration = Duration::from_secs(1);
 
 /// Takes a token: KEYS[1] holds the time (µs) the bucket is full again;
 /// ARGV = period, tolerance (µs). Answers 0, or the µs until a token is
@@ -46,12 +44,8 @@ impl RedisRates {
     /// Connects to `url`.
     pub async fn connect(url: &str) -> Result<Self, RedisError> {
         let client = redis::Client::open(url)?;
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(TIMEOUT))
-            .set_response_timeout(Some(TIMEOUT))
-            .set_number_of_retries(1);
         Ok(Self {
-            conn: client.get_connection_manager_with_config(config).await?,
+            conn: crate::connection::managed(&client).await?,
             script: redis::Script::new(TAKE),
             fallback: LocalRates::new(),
         })
