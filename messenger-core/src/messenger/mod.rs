@@ -29,7 +29,6 @@ use crate::message::MessageId;
 use crate::moderation::Moderation;
 use crate::presence::Presence;
 use crate::presence_feed::PresenceFeed;
-
 use crate::room::RoomName;
 use crate::rooms::{DirectoryEntry, MyRoom, NewRoom, ReadState, Room, Rooms};
 use crate::sequencer::RoomSequencer;
