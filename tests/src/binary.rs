@@ -1,36 +1,40 @@
-//! The `community-messenger` binary under test.
+//! The workspace's binaries under test.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-/// The binary, built from the workspace's current sources once per test
-/// process: a test of another package cannot name it with
-/// `CARGO_BIN_EXE_*`, so this asks Cargo to build it into the same target
-/// directory (quick when it is up to date) and answers its path.
+/// The `community-messenger` binary, built from the workspace's current
+/// sources once per test process.
 pub fn community_messenger() -> &'static Path {
     static PATH: OnceLock<PathBuf> = OnceLock::new();
-    PATH.get_or_init(|| {
-        // Tests run from <target>/<profile>/deps/<name>-<hash>.
-        let exe = std::env::current_exe().expect("the test executable's path");
-        let profile_dir = exe
-            .parent()
-            .and_then(Path::parent)
-            .expect("a target directory above the test executable");
-        let target_dir = profile_dir.parent().expect("the target directory");
-        let mut build = Command::new(env!("CARGO"));
-        build
-            .args(["build", "--quiet", "-p", "community-messenger", "--bin"])
-            .arg("community-messenger")
-            .env("CARGO_TARGET_DIR", target_dir);
-        if profile_dir.file_name().is_some_and(|n| n == "release") {
-            build.arg("--release");
-        }
-        let status = build.status().expect("cargo runs");
-        assert!(status.success(), "building community-messenger failed");
-        profile_dir.join(format!(
-            "community-messenger{}",
-            std::env::consts::EXE_SUFFIX
-        ))
-    })
+    PATH.get_or_init(|| build("community-messenger", "community-messenger"))
+}
+
+/// The `loadgen` binary (its `crowd` runs copies of itself).
+pub fn loadgen() -> &'static Path {
+    static PATH: OnceLock<PathBuf> = OnceLock::new();
+    PATH.get_or_init(|| build("loadgen", "loadgen"))
+}
+
+/// A test of another package cannot name a binary with `CARGO_BIN_EXE_*`,
+/// so this asks Cargo to build it into the same target directory (quick
+/// when it is up to date) and answers its path.
+fn build(package: &str, bin: &str) -> PathBuf {
+    // Tests run from <target>/<profile>/deps/<name>-<hash>.
+    let exe = std::env::current_exe().expect("the test executable's path");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("a target directory above the test executable");
+    let target_dir = profile_dir.parent().expect("the target directory");
+    let mut cmd = Command::new(env!("CARGO"));
+    cmd.args(["build", "--quiet", "-p", package, "--bin", bin])
+        .env("CARGO_TARGET_DIR", target_dir);
+    if profile_dir.file_name().is_some_and(|n| n == "release") {
+        cmd.arg("--release");
+    }
+    let status = cmd.status().expect("cargo runs");
+    assert!(status.success(), "building {bin} failed");
+    profile_dir.join(format!("{bin}{}", std::env::consts::EXE_SUFFIX))
 }

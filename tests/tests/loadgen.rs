@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use loadgen::fanout::{self, FanoutOptions};
-use loadgen::{connect, login, users};
+use loadgen::{connect, crowd, login, users};
 use messenger_e2e::App;
 
 fn small(base: &str) -> FanoutOptions {
@@ -80,6 +80,31 @@ async fn fanout_against_the_server_is_exact() {
         r.chat_p99_alone_ms > 0.0 && r.chat_p99_during_ms > 0.0,
         "{r:?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crowd_over_several_loadgen_processes_gets_its_one_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::start(&dir.path().join("crowd.db")).await;
+    let file = dir.path().join("users.json");
+    let users = users::ensure(&app.base, 10, Some(&file)).await.unwrap();
+    // 130 sockets, 50 a process: three loadgen processes.
+    let r = crowd::run(
+        messenger_e2e::binary::loadgen(),
+        std::slice::from_ref(&app.base),
+        &file,
+        &users,
+        130,
+        50,
+        "general",
+        &[app.child.id()],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.processes, 3, "{r:?}");
+    assert_eq!((r.connected, r.failures), (130, 0), "{r:?}");
+    assert_eq!((r.delivered, r.lost), (130, 0), "{r:?}");
+    assert!(r.rss_after_kib > r.rss_before_kib, "{r:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -51,9 +51,12 @@ pub struct CrowdReport {
     pub fanout_ms: u64,
 }
 
-/// The parent: spawns `processes` children for `sockets` sockets over
-/// `bases`, measures `server_pids`, sends one message and counts it.
+/// The parent: spawns children of `loadgen` (this executable, in the
+/// binary) for `sockets` sockets over `bases`, `per_process` each; measures
+/// `server_pids`, sends one message and counts it.
+#[allow(clippy::too_many_arguments)]
 pub async fn run(
+    loadgen: &std::path::Path,
     bases: &[String],
     users_file: &std::path::Path,
     users: &[VUser],
@@ -72,6 +75,7 @@ pub async fn run(
     while first < sockets {
         let count = per_process.min(sockets - first);
         parts.push(Part::spawn(
+            loadgen,
             bases,
             users_file,
             users.len(),
@@ -150,7 +154,9 @@ struct Part {
 }
 
 impl Part {
+    #[allow(clippy::too_many_arguments)]
     fn spawn(
+        loadgen: &std::path::Path,
         bases: &[String],
         users_file: &std::path::Path,
         users: usize,
@@ -159,7 +165,7 @@ impl Part {
         count: usize,
         marker: &str,
     ) -> anyhow::Result<Self> {
-        let mut child = Command::new(std::env::current_exe()?)
+        let mut child = Command::new(loadgen)
             .arg("crowd-part")
             .args(["--url", &bases.join(",")])
             .arg("--users-file")

@@ -221,6 +221,7 @@ async fn main() -> anyhow::Result<()> {
             let bases = bases(&target);
             let users = users::ensure(&bases[0], n.min(clients), Some(&target.users_file)).await?;
             let r = crowd::run(
+                &std::env::current_exe()?,
                 &bases,
                 &target.users_file,
                 &users,
