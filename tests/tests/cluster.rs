@@ -40,12 +40,18 @@ async fn cluster_with(pg: &PgServer, redis: &RedisServer, n: usize, extra: &[&st
     Cluster { nodes, _dir: dir }
 }
 
-/// Reads `message` frames until ids 1..=n have all arrived; asserts each
-/// arrived once and in id order.
+/// Reads `message` frames until ids 1..=n have all arrived within 30 s;
+/// asserts each arrived once and in id order.
 async fn receive_all(ws: &mut Ws, n: u64, who: &str) {
-    let mut next = 1;
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while next <= n {
+    receive_ids(ws, 1..=n, Duration::from_secs(30), who).await;
+}
+
+/// Reads `message` frames until `ids` have all arrived within `within`;
+/// asserts each arrived once and in id order.
+async fn receive_ids(ws: &mut Ws, ids: std::ops::RangeInclusive<u64>, within: Duration, who: &str) {
+    let (mut next, last) = ids.into_inner();
+    let deadline = Instant::now() + within;
+    while next <= last {
         assert!(Instant::now() < deadline, "{who} stalled at id {next}");
         let f = ws.next().await;
         if f["type"] == "message" {
@@ -187,19 +193,7 @@ async fn after_redis_restarts_every_joined_client_has_what_was_stored_meanwhile(
     redis.start_again();
     // Within 10 s bob has every message stored meanwhile, once, in order,
     // and live delivery goes on.
-    let started = Instant::now();
-    let mut next = 11;
-    while next <= 30 {
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "bob stalled at {next}"
-        );
-        let f = b.next().await;
-        if f["type"] == "message" {
-            assert_eq!(f["message"]["id"].as_u64(), Some(next));
-            next += 1;
-        }
-    }
+    receive_ids(&mut b, 11..=30, Duration::from_secs(10), "bob").await;
     a.send(json!({ "type": "send", "room": "general", "body": "after", "client_id": "after" }))
         .await;
     let f = b.until("message").await;
@@ -536,17 +530,5 @@ async fn a_hung_redis_hangs_nothing_and_clients_catch_up_once_it_answers() {
     }
     redis.thaw();
     // Within 10 s bob has everything stored meanwhile, once, in order.
-    let started = Instant::now();
-    let mut next = 2;
-    while next <= 6 {
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "bob stalled at {next}"
-        );
-        let f = b.next().await;
-        if f["type"] == "message" {
-            assert_eq!(f["message"]["id"].as_u64(), Some(next));
-            next += 1;
-        }
-    }
+    receive_ids(&mut b, 2..=6, Duration::from_secs(10), "bob").await;
 }
