@@ -7,11 +7,10 @@
 //! to change the time per case, default 3). Needs Debian's `postgresql`.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use messenger_core::{
-    ClientId, HashingCost, MessageBody, Messenger, MessengerConfig, Password, RoomName, Username,
-};
+use messenger_core::testing::posts_per_second;
+use messenger_core::{HashingCost, Messenger, MessengerConfig};
 use messenger_postgres::PostgresStore;
 use messenger_postgres::testing::PgServer;
 
@@ -23,50 +22,13 @@ async fn run(server: &PgServer, posters: usize, batched: bool, seconds: f64) -> 
         max_batch: if batched { 512 } else { 1 },
         ..MessengerConfig::default()
     };
-    let limits = config.limits.clone();
     let store = PostgresStore::connect_with(&url, 32).await.unwrap();
     let m = Messenger::builder()
         .config(config)
         .store(Arc::new(store))
         .build()
         .unwrap();
-    let general = RoomName::general();
-    let mut users = Vec::new();
-    for p in 0..posters {
-        users.push(
-            m.register(
-                Username::parse(&format!("poster{p}"), &limits).unwrap(),
-                Password::parse("password123", &limits).unwrap(),
-            )
-            .await
-            .unwrap(),
-        );
-    }
-    let deadline = Instant::now() + Duration::from_secs_f64(seconds);
-    let start = Instant::now();
-    let mut tasks = Vec::new();
-    for (p, user) in users.into_iter().enumerate() {
-        let (m, general, limits) = (m.clone(), general.clone(), limits.clone());
-        tasks.push(tokio::spawn(async move {
-            let mut n = 0u64;
-            while Instant::now() < deadline {
-                let body = MessageBody::parse(
-                    "a benchmark message of ordinary length, about sixty bytes",
-                    &limits,
-                )
-                .unwrap();
-                let cid = ClientId::parse(&format!("{p}-{n}"), &limits).unwrap();
-                m.post(&user, &general, body, cid).await.unwrap();
-                n += 1;
-            }
-            n
-        }));
-    }
-    let mut total = 0;
-    for t in tasks {
-        total += t.await.unwrap();
-    }
-    total as f64 / start.elapsed().as_secs_f64()
+    posts_per_second(&m, posters, Duration::from_secs_f64(seconds)).await
 }
 
 fn main() {

@@ -16,6 +16,7 @@
 mod broadcast;
 mod lifecycle;
 mod limits;
+mod load;
 mod messages;
 mod moderation;
 mod port;
@@ -26,6 +27,7 @@ mod users;
 
 pub use broadcast::{Nodes, run_broadcast_conformance};
 pub use limits::{FailureNodes, RateNodes, run_limits_conformance};
+pub use load::posts_per_second;
 pub use port::server_port;
 pub use presence::{PresenceNodes, run_presence_conformance};
 
