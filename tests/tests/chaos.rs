@@ -292,7 +292,6 @@ async fn chaos_over_three_nodes_loses_nothing_and_repeats_nothing() {
     // Quiet: wait for the clients' pending sends to settle, then read the
     // store's history and let every client catch up to its head.
     let any = nodes.iter().flatten().next().unwrap();
-    let http = reqwest::Client::new();
     let history: Vec<(u64, String)>;
     let mut head = 0;
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -301,17 +300,13 @@ async fn chaos_over_three_nodes_loses_nothing_and_repeats_nothing() {
         let mut all = Vec::new();
         let mut after = 0;
         loop {
-            let page: Value = http
-                .get(any.url(&format!(
-                    "/api/rooms/general/messages?after={after}&limit=200"
-                )))
-                .bearer_auth(&tokens[0])
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let (status, page) = any
+                .get(
+                    &format!("/api/rooms/general/messages?after={after}&limit=200"),
+                    &tokens[0],
+                )
+                .await;
+            assert_eq!(status, 200, "{page}");
             let ms = page["messages"].as_array().unwrap();
             for m in ms {
                 all.push((

@@ -119,15 +119,10 @@ async fn three_nodes_fan_out_resend_and_log_out_as_one_service() {
         }
     };
     assert_eq!(again["message"]["body"], "0:5");
-    let page: Value = reqwest::Client::new()
-        .get(c.nodes[1].url("/api/rooms/general/messages?limit=1"))
-        .bearer_auth(&tokens[1])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (status, page) = c.nodes[1]
+        .get("/api/rooms/general/messages?limit=1", &tokens[1])
+        .await;
+    assert_eq!(status, 200, "{page}");
     assert_eq!(
         page["messages"][0]["id"].as_u64(),
         Some(total),
@@ -271,15 +266,8 @@ async fn presence_counts_users_across_nodes_and_a_killed_nodes_users_leave() {
             }
         }
     }
-    let online: Value = reqwest::Client::new()
-        .get(c.nodes[0].url("/api/rooms/general"))
-        .bearer_auth(&ann)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (status, online) = c.nodes[0].get("/api/rooms/general", &ann).await;
+    assert_eq!(status, 200, "{online}");
     assert_eq!(online["room"]["name"], "general");
 }
 
@@ -463,15 +451,10 @@ async fn a_postgres_restart_mid_traffic_loses_nothing_acknowledged() {
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     // Nothing acknowledged was lost, and bob has all of it, in order.
-    let page: Value = reqwest::Client::new()
-        .get(c.nodes[1].url("/api/rooms/general/messages?limit=100"))
-        .bearer_auth(&bob)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (status, page) = c.nodes[1]
+        .get("/api/rooms/general/messages?limit=100", &bob)
+        .await;
+    assert_eq!(status, 200, "{page}");
     let stored: Vec<String> = page["messages"]
         .as_array()
         .unwrap()
