@@ -21,13 +21,13 @@ pub(crate) fn find_message(
 pub(crate) fn change(c: &Connection, change: &MessageChange) -> rusqlite::Result<Option<Message>> {
     let room = change.room.as_str();
     let id = change.id.0 as i64;
-    let seq: Option<i64> = c
+    let found: Option<(i64, String)> = c
         .prepare_cached(
-            "SELECT seq FROM messages WHERE room = ?1 AND id = ?2 AND deleted_at IS NULL",
+            "SELECT seq, body FROM messages WHERE room = ?1 AND id = ?2 AND deleted_at IS NULL",
         )?
-        .query_row(params![room, id], |r| r.get(0))
+        .query_row(params![room, id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
-    let Some(seq) = seq else {
+    let Some((seq, old_body)) = found else {
         return Ok(None);
     };
     // The writer is the only one: max + 1 is atomic here.
@@ -36,8 +36,13 @@ pub(crate) fn change(c: &Connection, change: &MessageChange) -> rusqlite::Result
             "SELECT coalesce(max(rev), 0) + 1 FROM messages WHERE room = ?1 AND rev > 0",
         )?
         .query_row([room], |r| r.get(0))?;
-    c.prepare_cached("DELETE FROM messages_fts WHERE rowid = ?1")?
-        .execute([seq])?;
+    // The index keeps no copy of the text, so a plain DELETE could only
+    // leave a tombstone beside the words; given the old text, secure-delete
+    // takes each word's entry out of the index's pages.
+    c.prepare_cached(
+        "INSERT INTO messages_fts (messages_fts, rowid, body) VALUES ('delete', ?1, ?2)",
+    )?
+    .execute(params![seq, old_body])?;
     match &change.kind {
         ChangeKind::Edit(body) => {
             c.prepare_cached(

@@ -126,7 +126,27 @@ const MIGRATIONS: &[&str] = &[
         reason     TEXT    NOT NULL
     );
     "#,
+    // 5: deleted means gone. The index drops `contentless_delete`, which
+    // deletes by tombstone and leaves a deleted row's words in its pages
+    // until a merge, for FTS5's `delete` command given the old text, with
+    // `secure-delete` on: each word's entry leaves the index's pages at
+    // once. Rebuilt from the live bodies, so words of rows deleted before
+    // are gone too; text earlier versions left in free space goes with the
+    // VACUUM that follows this migration (see `ERASING_VERSION`).
+    r#"
+    DROP TABLE messages_fts;
+    CREATE VIRTUAL TABLE messages_fts USING fts5(
+        body, content = '', tokenize = 'unicode61 remove_diacritics 0'
+    );
+    INSERT INTO messages_fts (messages_fts, rank) VALUES ('secure-delete', 1);
+    INSERT INTO messages_fts (rowid, body)
+        SELECT seq, body FROM messages WHERE deleted_at IS NULL;
+    "#,
 ];
+
+/// Databases written before this version may hold erased text in free
+/// space: a VACUUM rewrites them once.
+const ERASING_VERSION: u32 = 5;
 
 /// The schema version this code writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -147,5 +167,10 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<(), SqliteError> {
         tracing::info!(version = i + 1, "applied schema migration");
     }
     tx.commit()?;
+    if found > 0 && found < ERASING_VERSION {
+        tracing::info!("rewriting the database once so erased text leaves its free space");
+        conn.execute_batch("VACUUM")?;
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    }
     Ok(())
 }

@@ -41,6 +41,9 @@ impl std::fmt::Debug for SqliteStore {
 fn configure(conn: &Connection, options: &SqliteOptions) -> rusqlite::Result<()> {
     conn.busy_timeout(options.busy_timeout)?;
     conn.pragma_update(None, "foreign_keys", true)?;
+    // Deleted means gone: freed cells and pages are zeroed, so an edited or
+    // deleted message's text does not linger in free space (or in backups).
+    conn.pragma_update(None, "secure_delete", true)?;
     conn.pragma_update(
         None,
         "synchronous",
@@ -90,7 +93,8 @@ impl SqliteStore {
             readers.push(conn);
         }
         Ok(Self {
-            writer: Writer::spawn(writer, options.max_batch).map_err(SqliteError::Thread)?,
+            writer: Writer::spawn(writer, options.max_batch, options.busy_timeout)
+                .map_err(SqliteError::Thread)?,
             readers: Readers::spawn(readers).map_err(SqliteError::Thread)?,
             path,
         })
@@ -601,7 +605,7 @@ impl MessageStore for SqliteStore {
     async fn change(&self, change: &MessageChange) -> Result<Option<Message>, StoreError> {
         let change = change.clone();
         self.writer
-            .write(move |c| lifecycle::change(c, &change).map_err(backend))
+            .erase(move |c| lifecycle::change(c, &change).map_err(backend))
             .await
     }
 

@@ -334,3 +334,223 @@ async fn a_version_1_database_upgrades_in_place() {
     assert!(find("kangaroo").await.is_empty());
     assert_eq!(messenger.my_rooms(user).await.unwrap()[0].last_id.0, 3);
 }
+
+/// The files under `dir` (database, WAL, shared memory, backups) whose
+/// bytes contain `word`.
+fn files_holding(dir: &std::path::Path, word: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        if bytes.windows(word.len()).any(|w| w == word.as_bytes()) {
+            found.push(path.file_name().unwrap().to_string_lossy().into_owned());
+        }
+    }
+    found
+}
+
+fn fast_config() -> MessengerConfig {
+    MessengerConfig {
+        hashing: HashingCost::INSECURE_FAST,
+        send_rate: None,
+        ..MessengerConfig::default()
+    }
+}
+
+/// Words no other text in these tests contains, so a hit in the files can
+/// only be the erased message (FTS5 keeps terms prefix-compressed, so none
+/// shares a first letter with another word posted here).
+const ERASED: [&str; 3] = ["qjxvwombat", "zyxkfalcon", "jqvxotter"];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleted_and_edited_text_leaves_the_files_and_backups() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("messenger.db");
+    let store = SqliteStore::open(&path, SqliteOptions::default())
+        .await
+        .unwrap();
+    let m = Messenger::builder()
+        .config(fast_config())
+        .store(Arc::new(store))
+        .build()
+        .unwrap();
+    let limits = fast_config().limits;
+    let user = m
+        .register(
+            Username::parse("eraser", &limits).unwrap(),
+            Password::parse("password-123", &limits).unwrap(),
+        )
+        .await
+        .unwrap();
+    let general = RoomName::general();
+    let post = |body: String, cid: String| {
+        let (m, user, general, limits) = (m.clone(), user.clone(), general.clone(), limits.clone());
+        async move {
+            m.post(
+                &user,
+                &general,
+                MessageBody::parse(&body, &limits).unwrap(),
+                ClientId::parse(&cid, &limits).unwrap(),
+            )
+            .await
+            .unwrap()
+            .message
+            .id
+        }
+    };
+    for i in 0..40 {
+        post(format!("ordinary message number {i}"), format!("o{i}")).await;
+    }
+    let deleted = post(
+        format!(
+            "{} said something private, then {} regretted it",
+            ERASED[0], ERASED[1]
+        ),
+        "secret".into(),
+    )
+    .await;
+    let edited = post(format!("typo {} fixed later", ERASED[2]), "typo".into()).await;
+    for i in 40..60 {
+        post(format!("ordinary message number {i}"), format!("o{i}")).await;
+    }
+    for word in ERASED {
+        assert!(
+            !files_holding(dir.path(), word).is_empty(),
+            "the scan finds {word} while it is posted"
+        );
+    }
+
+    m.delete_message(&user, &general, deleted, Default::default())
+        .await
+        .unwrap();
+    m.edit_message(
+        &user,
+        &general,
+        edited,
+        MessageBody::parse("typo fixed", &limits).unwrap(),
+    )
+    .await
+    .unwrap();
+
+    // The writer checkpoints once idle, within a second under load.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let left = loop {
+        let left: Vec<_> = ERASED
+            .iter()
+            .flat_map(|w| files_holding(dir.path(), w))
+            .collect();
+        if left.is_empty() || std::time::Instant::now() > deadline {
+            break left;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_eq!(
+        left,
+        Vec::<String>::new(),
+        "erased words still in the files"
+    );
+
+    let backups = tempfile::tempdir().unwrap();
+    let copy = backups.path().join("backup.db");
+    messenger_sqlite::backup(&path, &copy).unwrap();
+    assert!(files_holding(backups.path(), "ordinary").contains(&"backup.db".to_owned()));
+    for word in ERASED {
+        assert_eq!(files_holding(backups.path(), word), Vec::<String>::new());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upgrading_a_version_4_file_wipes_text_it_left_in_free_space() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v4.db");
+    let limits = fast_config().limits;
+    {
+        let store = SqliteStore::open(&path, SqliteOptions::default())
+            .await
+            .unwrap();
+        let m = Messenger::builder()
+            .config(fast_config())
+            .store(Arc::new(store))
+            .build()
+            .unwrap();
+        let user = m
+            .register(
+                Username::parse("olduser", &limits).unwrap(),
+                Password::parse("password-123", &limits).unwrap(),
+            )
+            .await
+            .unwrap();
+        for (i, body) in [
+            "ordinary words before".to_owned(),
+            format!("{} was said under version 4", ERASED[0]),
+            "ordinary words after".to_owned(),
+        ]
+        .iter()
+        .enumerate()
+        {
+            m.post(
+                &user,
+                &RoomName::general(),
+                MessageBody::parse(body, &limits).unwrap(),
+                ClientId::parse(&format!("v4-{i}"), &limits).unwrap(),
+            )
+            .await
+            .unwrap();
+        }
+    }
+    {
+        // Index and delete as version 4 did: its contentless_delete index,
+        // no secure_delete, then mark the file as version 4.
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.execute_batch(
+            "PRAGMA secure_delete = OFF;
+             DROP TABLE messages_fts;
+             CREATE VIRTUAL TABLE messages_fts USING fts5(
+                 body, content = '', contentless_delete = 1,
+                 tokenize = 'unicode61 remove_diacritics 0'
+             );
+             INSERT INTO messages_fts (rowid, body) SELECT seq, body FROM messages;
+             DELETE FROM messages_fts WHERE rowid = (SELECT seq FROM messages WHERE id = 2);
+             UPDATE messages SET body = '', deleted_at = 1, rev = 1 WHERE id = 2;
+             PRAGMA user_version = 4;",
+        )
+        .unwrap();
+        c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            .unwrap();
+    }
+    assert_eq!(
+        files_holding(dir.path(), ERASED[0]),
+        ["v4.db"],
+        "version 4 left the text in the file"
+    );
+
+    let store = SqliteStore::open(&path, SqliteOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(files_holding(dir.path(), ERASED[0]), Vec::<String>::new());
+    // The index still answers for what is left, and new deletes use it.
+    let m = Messenger::builder()
+        .config(fast_config())
+        .store(Arc::new(store))
+        .build()
+        .unwrap();
+    let session = m
+        .login(
+            &Username::parse("olduser", &limits).unwrap(),
+            &Password::parse("password-123", &limits).unwrap(),
+            false,
+        )
+        .await
+        .unwrap();
+    let hits = m
+        .search(
+            &session.session.user,
+            &messenger_core::SearchQuery::parse("ordinary").unwrap(),
+            None,
+            10,
+        )
+        .await
+        .unwrap()
+        .hits;
+    assert_eq!(hits.len(), 2);
+}
