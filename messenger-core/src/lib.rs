@@ -105,7 +105,9 @@ pub use broadcast::{
     UserEvent,
 };
 pub use clock::{Clock, SystemClock, rfc3339, rfc3339_string};
-pub use config::{FailureLimit, HashingCost, Limits, MessengerConfig, Rate, SessionPolicy};
+pub use config::{
+    ActionLimits, FailureLimit, HashingCost, Limits, MessengerConfig, Rate, SessionPolicy,
+};
 pub use error::{Error, ErrorCode, Result, ValidationError};
 pub use external::{ExternalId, HostIdentity};
 pub use memory::MemoryStore;

@@ -57,6 +57,7 @@ impl MessageBody {
                 format!("must not contain control character U+{:04X}", bad as u32),
             ));
         }
+        crate::text::check_bidi("body", body)?;
         Ok(Self(body.to_owned()))
     }
 

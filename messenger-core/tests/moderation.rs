@@ -199,6 +199,22 @@ async fn roles_rank_who_may_act_on_whom() {
             .await,
     );
     forbidden(m.ban(Actor::User(&root), &n("root"), reason("")).await);
+    // Admins are equals: one cannot demote another over the API.
+    forbidden(
+        m.set_role(Actor::User(&root), &n("root"), Role::Member, reason(""))
+            .await,
+    );
+    assert_eq!(
+        m.standing(
+            m.list_users(messenger_core::UserId(0), 1).await.unwrap()[0]
+                .user
+                .id
+        )
+        .await
+        .unwrap()
+        .role,
+        Role::Admin
+    );
     m.ban(Actor::User(&mona), &n("sam"), reason(""))
         .await
         .unwrap();
@@ -336,4 +352,69 @@ async fn unread_counts_and_mentions_follow_deletes_and_edits() {
     );
     m.mark_read(&bob, &g, c).await.unwrap();
     assert_eq!(mine(m.clone(), bob.clone()).await, (0, 0));
+}
+
+#[tokio::test]
+async fn a_muted_user_cannot_create_rooms_add_members_or_open_direct_conversations() {
+    let World { m, clock } = world(MessengerConfig::default());
+    let (sam, mona, vic) = (
+        user(&m, "sam").await,
+        user(&m, "mona").await,
+        user(&m, "vic").await,
+    );
+    make(&m, "mona", Role::Moderator).await;
+    let new = |n: &str, private: bool| NewRoom {
+        name: RoomName::parse(n, &m.config().limits).unwrap(),
+        title: RoomTitle::parse(n).unwrap(),
+        topic: RoomTopic::parse("").unwrap(),
+        private,
+    };
+    let den = m
+        .create_room(Some(&sam), new("den", true), &[])
+        .await
+        .unwrap()
+        .name;
+    m.mute(
+        Actor::User(&mona),
+        &name(&m, "sam"),
+        Duration::from_secs(600),
+        reason("spam"),
+    )
+    .await
+    .unwrap();
+    let e = m
+        .create_room(Some(&sam), new("lair", false), &[])
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Muted { .. }), "{e}");
+    let e = m
+        .add_member(&sam, &den, &name(&m, "vic"))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Muted { .. }), "{e}");
+    let e = m.open_direct(&sam, &name(&m, "vic")).await.unwrap_err();
+    assert!(matches!(e, Error::Muted { .. }), "{e}");
+    assert_eq!(m.my_rooms(&vic).await.unwrap().len(), 1, "only general");
+
+    // An outsider learns nothing from being muted: the room is not found.
+    m.mute(
+        Actor::User(&mona),
+        &name(&m, "vic"),
+        Duration::from_secs(600),
+        reason(""),
+    )
+    .await
+    .unwrap();
+    let e = m
+        .add_member(&vic, &den, &name(&m, "mona"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::NotFound);
+
+    clock.advance(Duration::from_secs(601));
+    m.add_member(&sam, &den, &name(&m, "vic")).await.unwrap();
+    m.open_direct(&sam, &name(&m, "vic")).await.unwrap();
+    m.create_room(Some(&sam), new("lair", false), &[])
+        .await
+        .unwrap();
 }

@@ -584,3 +584,89 @@ async fn host_users_chat_with_sessions_the_host_opens_and_never_log_in_by_passwo
         .unwrap();
     assert_eq!(page[0].author.username.as_str(), "ada.l");
 }
+
+/// Every action that reaches other people has its own per-user bucket:
+/// edits, deletes, new rooms, added members, direct conversations.
+#[tokio::test]
+async fn edits_deletes_rooms_members_and_direct_conversations_are_rate_limited_per_user() {
+    let two = Some(messenger_core::RateQuota {
+        burst: std::num::NonZeroU32::new(2).unwrap(),
+        period: Duration::from_secs(3600),
+    });
+    let m = messenger_with(MessengerConfig {
+        actions: messenger_core::ActionLimits {
+            edit: two,
+            delete: two,
+            create_room: two,
+            add_member: two,
+            open_direct: two,
+        },
+        ..config()
+    });
+    let (kim, lou) = (user(&m, "kim").await, user(&m, "lou").await);
+    for n in ["amy", "bob", "cat"] {
+        user(&m, n).await;
+    }
+    let general = RoomName::general();
+    fn limited<T>(r: messenger_core::Result<T>) {
+        match r {
+            Err(e) => assert_eq!(e.code(), ErrorCode::RateLimited, "{e}"),
+            Ok(_) => panic!("the third one passed"),
+        }
+    }
+    let mut ids = Vec::new();
+    for i in 0..4 {
+        let posted = m
+            .post(&kim, &general, body(&m, "hello"), cid(&m, &format!("k{i}")))
+            .await
+            .unwrap();
+        ids.push(posted.message.id);
+    }
+    for _ in 0..2 {
+        m.edit_message(&kim, &general, ids[0], body(&m, "again"))
+            .await
+            .unwrap();
+    }
+    limited(
+        m.edit_message(&kim, &general, ids[0], body(&m, "spam"))
+            .await,
+    );
+    for id in &ids[1..3] {
+        m.delete_message(&kim, &general, *id, Default::default())
+            .await
+            .unwrap();
+    }
+    limited(
+        m.delete_message(&kim, &general, ids[3], Default::default())
+            .await,
+    );
+    let new = |n: &str| messenger_core::NewRoom {
+        name: RoomName::parse(n, &m.config().limits).unwrap(),
+        title: messenger_core::RoomTitle::parse(n).unwrap(),
+        topic: messenger_core::RoomTopic::parse("").unwrap(),
+        private: true,
+    };
+    let room = m
+        .create_room(Some(&kim), new("r1"), &[])
+        .await
+        .unwrap()
+        .name;
+    m.create_room(Some(&kim), new("r2"), &[]).await.unwrap();
+    limited(m.create_room(Some(&kim), new("r3"), &[]).await);
+    m.create_room(None, new("host-made"), &[kim.id])
+        .await
+        .expect("host code is not limited");
+    m.add_member(&kim, &room, &uname(&m, "amy")).await.unwrap();
+    m.add_member(&kim, &room, &uname(&m, "bob")).await.unwrap();
+    limited(m.add_member(&kim, &room, &uname(&m, "cat")).await);
+    m.open_direct(&kim, &uname(&m, "amy")).await.unwrap();
+    m.open_direct(&kim, &uname(&m, "bob")).await.unwrap();
+    limited(m.open_direct(&kim, &uname(&m, "cat")).await);
+
+    // Each bucket is the user's own.
+    m.create_room(Some(&lou), new("lous"), &[]).await.unwrap();
+    m.open_direct(&lou, &uname(&m, "cat")).await.unwrap();
+    m.edit_message(&kim, &general, ids[0], body(&m, "still limited"))
+        .await
+        .unwrap_err();
+}

@@ -40,6 +40,8 @@ impl Messenger {
                 "you can only edit your own messages".into(),
             ));
         }
+        self.limit("edit", user, self.inner.config.actions.edit)
+            .await?;
         self.change(room, id, ChangeKind::Edit(body)).await
     }
 
@@ -61,6 +63,8 @@ impl Messenger {
                 "you can only delete your own messages".into(),
             ));
         }
+        self.limit("delete", user, self.inner.config.actions.delete)
+            .await?;
         let deleted = self.change(room, id, ChangeKind::Delete).await?;
         if by_moderator {
             self.inner

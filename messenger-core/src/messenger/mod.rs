@@ -121,7 +121,14 @@ impl Messenger {
         members: &[UserId],
     ) -> Result<Room> {
         let creator = match creator {
-            Some(u) => Some((u, self.inner.moderation.fresh(u.id).await?.role)),
+            Some(u) => {
+                // A new room lands in every member's list: muted users
+                // cannot, and nobody can at a script's pace.
+                self.inner.moderation.may_send(u).await?;
+                self.limit("create_room", u, self.inner.config.actions.create_room)
+                    .await?;
+                Some((u, self.inner.moderation.fresh(u.id).await?.role))
+            }
             None => None,
         };
         self.inner
@@ -163,13 +170,17 @@ impl Messenger {
     }
 
     /// `by`, who may read the room, adds the user named `username` to it;
-    /// answers the members after.
+    /// answers the members after. Muted users cannot add anyone.
     pub async fn add_member(
         &self,
         by: &User,
         room: &RoomName,
         username: &Username,
     ) -> Result<Vec<User>> {
+        self.inner.rooms.readable(room, by).await?;
+        self.inner.moderation.may_send(by).await?;
+        self.limit("add_member", by, self.inner.config.actions.add_member)
+            .await?;
         self.inner.rooms.add_member(by, room, username).await
     }
 
@@ -180,8 +191,11 @@ impl Messenger {
     }
 
     /// The direct conversation of `user` with the user named `with`,
-    /// opened (created on first use) for both.
+    /// opened (created on first use) for both. Muted users cannot open one.
     pub async fn open_direct(&self, user: &User, with: &Username) -> Result<MyRoom> {
+        self.inner.moderation.may_send(user).await?;
+        self.limit("open_direct", user, self.inner.config.actions.open_direct)
+            .await?;
         self.inner
             .rooms
             .open_direct(user, with, self.inner.clock.now())

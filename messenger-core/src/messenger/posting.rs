@@ -41,16 +41,8 @@ impl Messenger {
     ) -> Result<PendingPost> {
         self.inner.rooms.readable(room, author).await?;
         self.inner.moderation.may_send(author).await?;
-        if let Some(rate) = self.inner.config.send_rate {
-            self.inner
-                .rates
-                .take("send", &author.id.0.to_string(), rate.into())
-                .await
-                .map_err(|retry_after| {
-                    metrics::rate_limited("send");
-                    Error::RateLimited { retry_after }
-                })?;
-        }
+        self.limit("send", author, self.inner.config.send_rate.map(Into::into))
+            .await?;
         self.sequencer(room)
             .enqueue(NewMessage {
                 room: room.clone(),
@@ -60,6 +52,28 @@ impl Messenger {
                 sent_at: self.inner.clock.now(),
             })
             .await
+    }
+
+    /// Takes one of `user`'s tokens for `scope`, or refuses with how long to
+    /// wait. Counted by the shared [`RateCounter`](crate::RateCounter), so
+    /// the limit holds across a cluster's nodes.
+    pub(super) async fn limit(
+        &self,
+        scope: &'static str,
+        user: &User,
+        quota: Option<crate::RateQuota>,
+    ) -> Result<()> {
+        let Some(quota) = quota else {
+            return Ok(());
+        };
+        self.inner
+            .rates
+            .take(scope, &user.id.0.to_string(), quota)
+            .await
+            .map_err(|retry_after| {
+                metrics::rate_limited(scope);
+                Error::RateLimited { retry_after }
+            })
     }
 
     pub(super) fn sequencer(&self, room: &RoomName) -> RoomSequencer {

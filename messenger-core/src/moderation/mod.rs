@@ -245,6 +245,15 @@ impl Moderation {
         {
             return Err(Error::Forbidden("you cannot change your own role".into()));
         }
+        // Admins are equals: none can demote another over the API, only
+        // the operator at the command line can.
+        if let Actor::User(_) = actor
+            && self.fresh(target.id).await?.role == Role::Admin
+        {
+            return Err(Error::Forbidden(
+                "an admin's role can only be changed from the command line".into(),
+            ));
+        }
         self.apply(
             actor,
             target,
