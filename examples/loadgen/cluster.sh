@@ -40,7 +40,7 @@ urls=()
 for i in 1 2 3; do
   port=$(free_port)
   RUST_LOG=warn target/release/community-messenger --addr "127.0.0.1:$port" \
-    --database-url "$DB" --redis-url "$RD" --send-limit 0 --register-limit 0 >/dev/null 2>"$work/node$i.log" &
+    --database-url "$DB" --redis-url "$RD" --send-limit 0 --register-limit 0 --max-connections 200000 --max-connections-per-addr 200000 >/dev/null 2>"$work/node$i.log" &
   node_pids+=($!)
   urls+=("http://127.0.0.1:$port")
   # One at a time: the first applies the migrations.
@@ -48,7 +48,7 @@ for i in 1 2 3; do
 done
 single_port=$(free_port)
 RUST_LOG=warn target/release/community-messenger --addr "127.0.0.1:$single_port" \
-  --db "$work/single.db" --send-limit 0 --register-limit 0 >/dev/null 2>"$work/single.log" &
+  --db "$work/single.db" --send-limit 0 --register-limit 0 --max-connections 200000 --max-connections-per-addr 200000 >/dev/null 2>"$work/single.log" &
 single_pid=$!
 until curl -sf "http://127.0.0.1:$single_port/healthz" >/dev/null; do sleep 0.05; done
 

@@ -17,7 +17,7 @@ FLOOR=http://127.0.0.1:19090
 
 start_server() {
   RUST_LOG=warn taskset -c 0 target/release/community-messenger \
-    --addr 127.0.0.1:18080 --db "$work/m.db" --send-limit 0 --register-limit 0 >"$work/server.log" &
+    --addr 127.0.0.1:18080 --db "$work/m.db" --send-limit 0 --register-limit 0 --max-connections 200000 --max-connections-per-addr 200000 >"$work/server.log" &
   server_pid=$!
 }
 wait_healthz() { until curl -sf "$SRV/healthz" >/dev/null; do sleep 0.002; done; }
@@ -56,7 +56,7 @@ kill -TERM "$floor_pid"; wait "$floor_pid" || true
 SRV_M=http://127.0.0.1:18081
 RUST_LOG=warn taskset -c 0 target/release/community-messenger \
   --addr 127.0.0.1:18081 --metrics-addr 127.0.0.1:18082 --db "$work/metrics.db" \
-  --send-limit 0 --register-limit 0 >"$work/server-metrics.log" &
+  --send-limit 0 --register-limit 0 --max-connections 200000 --max-connections-per-addr 200000 >"$work/server-metrics.log" &
 metrics_pid=$!
 until curl -sf "$SRV_M/healthz" >/dev/null; do sleep 0.002; done
 for round in 1 2 3; do

@@ -28,6 +28,7 @@ fn when(t: DateTime<Utc>) -> String {
 
 #[derive(Deserialize)]
 struct LogQuery {
+    #[serde(default, deserialize_with = "crate::ids::opt_store_id")]
     before: Option<u64>,
 }
 

@@ -28,10 +28,13 @@ struct Credentials {
 
 #[derive(Deserialize)]
 struct HistoryParams {
+    #[serde(default, deserialize_with = "crate::ids::opt_store_id")]
     before: Option<u64>,
+    #[serde(default, deserialize_with = "crate::ids::opt_store_id")]
     after: Option<u64>,
     limit: Option<usize>,
     /// A page centred on this id (docs/protocol.md).
+    #[serde(default, deserialize_with = "crate::ids::opt_store_id")]
     around: Option<u64>,
     /// `2`: messages with their edit and delete marks.
     v: Option<u8>,

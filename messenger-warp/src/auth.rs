@@ -201,11 +201,19 @@ pub(crate) fn client_addr(
 ) -> impl Filter<Extract = (IpAddr,), Error = std::convert::Infallible> + Clone + use<> {
     let trusted: std::sync::Arc<[ipnet::IpNet]> = web.config().trusted_proxies.clone().into();
     warp::addr::remote()
+        .and(warp::ext::optional::<crate::server::PeerAddr>())
         .and(warp::header::headers_cloned())
-        .map(move |addr: Option<SocketAddr>, headers: HeaderMap| {
-            let peer = addr.map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |a| a.ip());
-            forwarded_client(peer, &headers, &trusted)
-        })
+        .map(
+            move |addr: Option<SocketAddr>,
+                  ours: Option<crate::server::PeerAddr>,
+                  headers: HeaderMap| {
+                let peer = ours
+                    .map(|p| p.0)
+                    .or(addr)
+                    .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |a| a.ip());
+                forwarded_client(peer, &headers, &trusted)
+            },
+        )
 }
 
 /// Walks `X-Forwarded-For` from the right (the hop nearest us) while the

@@ -45,6 +45,20 @@ pub struct WebConfig {
     /// nearest address in `X-Forwarded-For` that is not. Empty (the
     /// default): the header is ignored, so no client can choose its address.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// A connection must send a request's headers within this time of
+    /// opening, or of its previous response (keep-alive), or it is closed.
+    /// Applies to [`serve`](crate::serve).
+    pub header_read_timeout: Duration,
+    /// Open connections (WebSockets included) in all. Applies to
+    /// [`serve`](crate::serve).
+    pub max_connections: usize,
+    /// Open connections (WebSockets included) per client address; a
+    /// trusted proxy's count only toward `max_connections`. Applies to
+    /// [`serve`](crate::serve).
+    pub max_connections_per_addr: usize,
+    /// Open WebSockets per user on this server; one more is closed at once
+    /// with [`close::TOO_MANY_SOCKETS`](crate::close::TOO_MANY_SOCKETS).
+    pub max_sockets_per_user: usize,
 }
 
 impl Default for WebConfig {
@@ -67,6 +81,12 @@ impl Default for WebConfig {
             trusted_proxies: Vec::new(),
             max_lags: 5,
             lag_window: Duration::from_secs(30),
+            header_read_timeout: Duration::from_secs(10),
+            // About half of what a 20,000-descriptor process holds, so a
+            // flood of connections cannot take the store's files.
+            max_connections: 10_000,
+            max_connections_per_addr: 256,
+            max_sockets_per_user: 32,
         }
     }
 }

@@ -12,8 +12,10 @@ use serde::{Deserialize, Serialize};
 pub(crate) enum ClientFrame {
     Join {
         room: String,
+        #[serde(default, deserialize_with = "crate::ids::opt_store_id")]
         since: Option<u64>,
         /// The room's change number the client has seen (with `since`).
+        #[serde(default, deserialize_with = "crate::ids::opt_store_id")]
         rev: Option<u64>,
     },
     Send {
@@ -26,8 +28,10 @@ pub(crate) enum ClientFrame {
     },
     History {
         room: String,
+        #[serde(default, deserialize_with = "crate::ids::opt_store_id")]
         before: Option<u64>,
         limit: Option<usize>,
+        #[serde(default, deserialize_with = "crate::ids::opt_store_id")]
         around: Option<u64>,
     },
     Leave {
@@ -70,17 +74,20 @@ pub(crate) enum ClientFrame {
     },
     Read {
         room: String,
+        #[serde(deserialize_with = "crate::ids::store_id")]
         id: u64,
     },
     // The message lifecycle (docs/protocol.md, "Editing, deleting, searching").
     Edit {
         room: String,
+        #[serde(deserialize_with = "crate::ids::store_id")]
         id: u64,
         body: String,
         client_id: Option<String>,
     },
     Delete {
         room: String,
+        #[serde(deserialize_with = "crate::ids::store_id")]
         id: u64,
         #[serde(default)]
         reason: String,
@@ -88,6 +95,7 @@ pub(crate) enum ClientFrame {
     },
     Search {
         q: String,
+        #[serde(default, deserialize_with = "crate::ids::opt_store_id")]
         before: Option<u64>,
         limit: Option<usize>,
         client_id: Option<String>,

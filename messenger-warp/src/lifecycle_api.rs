@@ -39,6 +39,7 @@ struct ChangesParams {
 #[derive(Deserialize)]
 struct SearchParams {
     q: String,
+    #[serde(default, deserialize_with = "crate::ids::opt_store_id")]
     before: Option<u64>,
     limit: Option<usize>,
 }

@@ -68,3 +68,10 @@ impl Drop for SocketMetrics {
         self.rooms.decrement(self.joined as f64);
     }
 }
+
+/// Connections closed at accept because a cap was reached.
+pub(crate) const CONNECTIONS_REFUSED: &str = "messenger_connections_refused_total";
+
+pub(crate) fn connection_refused() {
+    counter!(CONNECTIONS_REFUSED).increment(1);
+}

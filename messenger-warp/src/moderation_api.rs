@@ -29,6 +29,7 @@ struct Act {
 
 #[derive(Deserialize)]
 struct LogParams {
+    #[serde(default, deserialize_with = "crate::ids::opt_store_id")]
     before: Option<u64>,
     limit: Option<usize>,
 }

@@ -36,6 +36,7 @@ struct Named {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ReadUpTo {
+    #[serde(deserialize_with = "crate::ids::store_id")]
     id: u64,
 }
 

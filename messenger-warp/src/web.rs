@@ -37,6 +37,7 @@ struct Inner {
 
     shutdown: CancellationToken,
     sockets: TaskTracker,
+    user_sockets: Arc<crate::sockets::UserSockets>,
     authenticator: Option<Arc<dyn Authenticator>>,
 }
 
@@ -85,6 +86,7 @@ impl WebBuilder {
                 config: self.config,
                 shutdown: CancellationToken::new(),
                 sockets: TaskTracker::new(),
+                user_sockets: Arc::default(),
                 authenticator: self.authenticator,
             }),
         }
@@ -138,9 +140,13 @@ impl Web {
         &self.inner.sockets
     }
 
+    pub(crate) fn user_sockets(&self) -> &Arc<crate::sockets::UserSockets> {
+        &self.inner.user_sockets
+    }
+
     /// The JSON API (`/api/...`) and `/healthz`.
     pub fn api(&self) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone + use<> {
-        crate::api::filter(self.clone())
+        crate::api::filter(self.clone()).map(safe_to_keep)
     }
 
     /// The WebSocket endpoint `/ws`.
@@ -172,6 +178,7 @@ impl Web {
             .unify()
             .recover(crate::pages::recover(self.clone()))
             .unify()
+            .map(safe_to_keep)
     }
 
     /// Closes every WebSocket with 1001 (going away) after its in-flight
@@ -288,4 +295,24 @@ pub(crate) fn session_options(remember: bool, headers: &HeaderMap) -> SessionOpt
             .get(warp::http::header::USER_AGENT)
             .and_then(|v| UserAgent::clean(&String::from_utf8_lossy(v.as_bytes()))),
     }
+}
+
+/// Headers every answer carries: never sniffed into another type, and JSON
+/// (personal data, tokens) never kept by a browser or shared cache.
+fn safe_to_keep(mut res: Response) -> Response {
+    let h = res.headers_mut();
+    h.insert(
+        warp::http::header::X_CONTENT_TYPE_OPTIONS,
+        warp::http::HeaderValue::from_static("nosniff"),
+    );
+    let json = h
+        .get(warp::http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if json && !h.contains_key(warp::http::header::CACHE_CONTROL) {
+        h.insert(
+            warp::http::header::CACHE_CONTROL,
+            warp::http::HeaderValue::from_static("no-store"),
+        );
+    }
+    res
 }

@@ -10,6 +10,8 @@ use hyper_util::rt::TokioIo;
 use messenger_core::ErrorCode;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tokio_tungstenite::tungstenite::protocol::frame::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use warp::http::{HeaderMap, HeaderValue, StatusCode, header};
 use warp::reply::Response;
@@ -71,12 +73,27 @@ async fn upgrade(
             .into_response();
     }
     let config = socket_config(web.config().ws_hard_limit);
+    let max = web.config().max_sockets_per_user;
+    let slot = web.user_sockets().admit(authed.user.id, max);
     let tracker = web.sockets().clone();
     tracker.spawn(async move {
         match on_upgrade.await {
             Ok(upgraded) => {
                 let io = CoalescingIo::new(TokioIo::new(upgraded));
-                let socket = WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await;
+                let mut socket =
+                    WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await;
+                // Refused after the upgrade rather than before it: a
+                // browser sees a close code and reason, never an HTTP status.
+                let Some(_slot) = slot else {
+                    let reason = format!("too many open sockets for this account (at most {max})");
+                    let _ = socket
+                        .close(Some(CloseFrame {
+                            code: CloseCode::from(connection::close::TOO_MANY_SOCKETS),
+                            reason: reason.into(),
+                        }))
+                        .await;
+                    return;
+                };
                 connection::run(web, authed, socket, v2).await;
             }
             Err(e) => tracing::debug!(error = %e, "WebSocket upgrade failed"),

@@ -185,6 +185,17 @@ async fn bad_frames_get_errors_and_the_socket_stays_usable() {
             Message::text(r#"{"type":"join","room":"nowhere"}"#),
             "not_found",
         ),
+        // An id past the store's range would wrap to -1 and replay the room.
+        (
+            Message::text(r#"{"type":"join","room":"general","since":18446744073709551615}"#),
+            "invalid",
+        ),
+        (
+            Message::text(
+                r#"{"type":"send","room":"general","body":"see https://example.com/\u202Egnp.exe","client_id":"bidi"}"#,
+            ),
+            "invalid",
+        ),
         (
             Message::text(r#"{"type":"send","room":"general","body":"   ","client_id":"c1"}"#),
             "invalid",

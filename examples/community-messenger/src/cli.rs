@@ -61,6 +61,28 @@ pub struct Args {
     #[arg(long, env = "MESSENGER_SEND_LIMIT", default_value_t = 10)]
     pub send_limit: u32,
 
+    /// Open connections (WebSockets included) in all.
+    #[arg(long, env = "MESSENGER_MAX_CONNECTIONS", default_value_t = 10_000)]
+    pub max_connections: usize,
+
+    /// Open connections (WebSockets included) per client address; a
+    /// trusted proxy's count only toward --max-connections.
+    #[arg(
+        long,
+        env = "MESSENGER_MAX_CONNECTIONS_PER_ADDR",
+        default_value_t = 256
+    )]
+    pub max_connections_per_addr: usize,
+
+    /// Open WebSockets per user on this server.
+    #[arg(long, env = "MESSENGER_MAX_SOCKETS_PER_USER", default_value_t = 32)]
+    pub max_sockets_per_user: usize,
+
+    /// Seconds a connection has to send a request's headers (after opening,
+    /// and between keep-alive requests) before it is closed.
+    #[arg(long, env = "MESSENGER_HEADER_TIMEOUT", default_value_t = 10)]
+    pub header_timeout: u64,
+
     /// Registrations per client address per hour; 0 turns the limit off.
     #[arg(long, env = "MESSENGER_REGISTER_LIMIT", default_value_t = 30)]
     pub register_limit: u32,

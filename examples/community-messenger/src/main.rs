@@ -101,6 +101,10 @@ async fn run() -> anyhow::Result<()> {
             secure_cookies: args.secure_cookies,
             trusted_proxies: args.trusted_proxies.clone(),
             register_per_hour: NonZeroU32::new(args.register_limit),
+            max_connections: args.max_connections,
+            max_connections_per_addr: args.max_connections_per_addr,
+            max_sockets_per_user: args.max_sockets_per_user,
+            header_read_timeout: std::time::Duration::from_secs(args.header_timeout),
             ..WebConfig::default()
         })
         .templates(ui::templates().context("loading the templates")?)
@@ -113,16 +117,11 @@ async fn run() -> anyhow::Result<()> {
     println!("Community Messenger is running at http://{addr}/ (Ctrl-C to stop)");
 
     let routes = web.routes();
-    let stopping = web.clone();
-    warp::serve(routes)
-        .incoming(listener)
-        .graceful(async move {
-            shutdown_signal().await;
-            tracing::info!("shutting down: closing sockets");
-            stopping.shutdown().await;
-        })
-        .run()
-        .await;
+    messenger_warp::serve(&web, routes, listener, async {
+        shutdown_signal().await;
+        tracing::info!("shutting down: closing sockets");
+    })
+    .await;
     tracing::info!("stopped");
     Ok(())
 }

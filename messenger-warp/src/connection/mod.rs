@@ -43,6 +43,9 @@ pub mod close {
     pub const MESSAGE_TOO_BIG: u16 = 1009;
     /// The client cannot keep up with its rooms even after resyncs.
     pub const TRY_AGAIN_LATER: u16 = 1013;
+    /// The user already has as many sockets open as allowed
+    /// ([`WebConfig::max_sockets_per_user`](crate::WebConfig::max_sockets_per_user)).
+    pub const TOO_MANY_SOCKETS: u16 = 4029;
 }
 
 /// An upgraded socket.

@@ -60,15 +60,12 @@ impl Server {
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let w = web.clone();
-        let done = tokio::spawn(
-            warp::serve(web.routes())
-                .incoming(listener)
-                .graceful(async move {
-                    let _ = stopped.await;
-                    w.shutdown().await;
-                })
-                .run(),
-        );
+        let done = tokio::spawn(async move {
+            messenger_warp::serve(&w, w.routes(), listener, async move {
+                let _ = stopped.await;
+            })
+            .await
+        });
         Self {
             addr,
             web,
