@@ -115,14 +115,7 @@ async fn reopening_keeps_users_sessions_and_messages() {
     let password = Password::parse("still-here-123", &limits).unwrap();
     let general = RoomName::general();
     let token = {
-        let store = SqliteStore::open(&path, SqliteOptions::default())
-            .await
-            .unwrap();
-        let m = Messenger::builder()
-            .config(config())
-            .store(Arc::new(store))
-            .build()
-            .unwrap();
+        let m = messenger_at(&path, config()).await;
         let user = m.register(name.clone(), password.clone()).await.unwrap();
         for i in 0..120 {
             let body = MessageBody::parse(&format!("message {i}"), &limits).unwrap();
@@ -131,14 +124,7 @@ async fn reopening_keeps_users_sessions_and_messages() {
         }
         m.login(&name, &password, true).await.unwrap().token
     };
-    let store = SqliteStore::open(&path, SqliteOptions::default())
-        .await
-        .unwrap();
-    let m = Messenger::builder()
-        .config(config())
-        .store(Arc::new(store))
-        .build()
-        .unwrap();
+    let m = messenger_at(&path, config()).await;
     let session = m
         .authenticate(&token)
         .await
@@ -349,6 +335,18 @@ fn files_holding(dir: &std::path::Path, word: &str) -> Vec<String> {
     found
 }
 
+/// A messenger on the SQLite file at `path` (opened, migrated).
+async fn messenger_at(path: &std::path::Path, config: MessengerConfig) -> Messenger {
+    let store = SqliteStore::open(path, SqliteOptions::default())
+        .await
+        .unwrap();
+    Messenger::builder()
+        .config(config)
+        .store(Arc::new(store))
+        .build()
+        .unwrap()
+}
+
 fn fast_config() -> MessengerConfig {
     MessengerConfig {
         hashing: HashingCost::INSECURE_FAST,
@@ -366,14 +364,7 @@ const ERASED: [&str; 3] = ["qjxvwombat", "zyxkfalcon", "jqvxotter"];
 async fn deleted_and_edited_text_leaves_the_files_and_backups() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("messenger.db");
-    let store = SqliteStore::open(&path, SqliteOptions::default())
-        .await
-        .unwrap();
-    let m = Messenger::builder()
-        .config(fast_config())
-        .store(Arc::new(store))
-        .build()
-        .unwrap();
+    let m = messenger_at(&path, fast_config()).await;
     let limits = fast_config().limits;
     let user = m
         .register(
@@ -465,14 +456,7 @@ async fn upgrading_a_version_4_file_wipes_text_it_left_in_free_space() {
     let path = dir.path().join("v4.db");
     let limits = fast_config().limits;
     {
-        let store = SqliteStore::open(&path, SqliteOptions::default())
-            .await
-            .unwrap();
-        let m = Messenger::builder()
-            .config(fast_config())
-            .store(Arc::new(store))
-            .build()
-            .unwrap();
+        let m = messenger_at(&path, fast_config()).await;
         let user = m
             .register(
                 Username::parse("olduser", &limits).unwrap(),

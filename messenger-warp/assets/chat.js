@@ -530,6 +530,10 @@
 
   function renderRooms() {
     if (!roomLists.public) return;
+    // The lists are rebuilt on every change (a message in another room, a
+    // read elsewhere): keep a keyboard user's place in them.
+    const active = document.activeElement;
+    const focused = active && active.classList.contains("room-link") ? active.dataset.room : null;
     for (const ul of Object.values(roomLists)) ul.replaceChildren();
     const sorted = Array.from(rooms.values()).sort((a, b) =>
       (a.name !== "general") - (b.name !== "general") || displayName(a).localeCompare(displayName(b)));
@@ -585,6 +589,10 @@
     if (hint) {
       hint.textContent = total ? String(total) : "";
       hint.classList.toggle("is-empty", !total);
+    }
+    if (focused) {
+      const again = Array.from(document.querySelectorAll(".room-link")).find((a) => a.dataset.room === focused);
+      if (again) again.focus({ preventScroll: true });
     }
   }
 
