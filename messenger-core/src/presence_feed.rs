@@ -18,6 +18,13 @@ struct RoomFeed {
     /// has been told. Snapshots are taken from here so that the diffs that
     /// follow always apply to them.
     published: BTreeMap<UserId, User>,
+    /// The users whose coming (`true`) or going (`false`) this node saw
+    /// since its last flush. With several nodes, `published` can be stale
+    /// (another node published changes this one never flushed), so the
+    /// diff carries these whatever `published` says: a user whose first
+    /// tab opened on another node and whose last tab closes here still
+    /// shows as leaving.
+    pending: BTreeMap<UserId, (User, bool)>,
     flush_scheduled: bool,
     last_flush: Option<Instant>,
 }
@@ -54,11 +61,13 @@ impl PresenceFeed {
         online.into_values().collect()
     }
 
-    /// The room's online set changed; schedules a diff unless one is due.
-    pub(crate) fn changed(self: &Arc<Self>, room: &RoomName) {
+    /// `user` came online in the room (`joined`) or left it; schedules a
+    /// diff unless one is due.
+    pub(crate) fn changed(self: &Arc<Self>, room: &RoomName, user: &User, joined: bool) {
         let delay = {
             let mut rooms = self.rooms.lock().unwrap_or_else(|p| p.into_inner());
             let feed = rooms.entry(room.clone()).or_default();
+            feed.pending.insert(user.id, (user.clone(), joined));
             if feed.flush_scheduled {
                 return;
             }
@@ -94,19 +103,37 @@ impl PresenceFeed {
             let mut rooms = self.rooms.lock().unwrap_or_else(|p| p.into_inner());
             let feed = rooms.entry(room.clone()).or_default();
             let now: BTreeMap<UserId, User> = online.into_iter().map(|u| (u.id, u)).collect();
-            let joined: Vec<User> = now
+            let pending = std::mem::take(&mut feed.pending);
+            // The registry (`now`) decides; what this node saw only adds
+            // what a stale `published` would hide.
+            let mut joined: BTreeMap<UserId, User> = now
                 .values()
                 .filter(|u| !feed.published.contains_key(&u.id))
-                .cloned()
+                .map(|u| (u.id, u.clone()))
                 .collect();
-            let left: Vec<User> = feed
+            let mut left: BTreeMap<UserId, User> = feed
                 .published
                 .values()
                 .filter(|u| !now.contains_key(&u.id))
-                .cloned()
+                .map(|u| (u.id, u.clone()))
                 .collect();
+            for (id, (user, came)) in pending {
+                match (came, now.contains_key(&id)) {
+                    (true, true) => {
+                        joined.insert(id, user);
+                    }
+                    (false, false) => {
+                        left.insert(id, user);
+                    }
+                    // Undone since: the registry's word stands.
+                    _ => {}
+                }
+            }
             feed.published = now;
-            (joined, left)
+            (
+                joined.into_values().collect::<Vec<_>>(),
+                left.into_values().collect::<Vec<_>>(),
+            )
         };
         if joined.is_empty() && left.is_empty() {
             return;

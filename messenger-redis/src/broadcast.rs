@@ -93,13 +93,25 @@ impl RedisBroadcast {
     /// a hung Redis must not hold a post's answer.
     async fn send(&self, payload: String) -> Result<(), BroadcastError> {
         let mut conn = self.inner.publisher.clone();
-        let sent = tokio::time::timeout(
-            TIMEOUT,
-            redis::cmd("PUBLISH")
-                .arg(CHANNEL)
-                .arg(payload)
-                .query_async::<i64>(&mut conn),
-        )
+        let publish = |conn: &mut ConnectionManager, payload: &str| {
+            let mut conn = conn.clone();
+            let cmd = redis::cmd("PUBLISH").arg(CHANNEL).arg(payload).clone();
+            async move { cmd.query_async::<i64>(&mut conn).await }
+        };
+        let sent = tokio::time::timeout(TIMEOUT, async {
+            match publish(&mut conn, &payload).await {
+                // After Redis restarts, the manager answers the first
+                // command on the dead connection with an I/O error and only
+                // then reconnects: once the other nodes have caught up from
+                // the store, a message lost that way would wait for the
+                // next one. Once more on the fresh connection; a duplicate
+                // is harmless (receivers drop ids they have).
+                Err(e) if e.is_io_error() || e.is_unrecoverable_error() => {
+                    publish(&mut conn, &payload).await
+                }
+                other => other,
+            }
+        })
         .await;
         match sent {
             Ok(Ok(_)) => Ok(()),

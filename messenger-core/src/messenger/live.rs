@@ -24,7 +24,7 @@ impl Messenger {
             .await
             .map_err(|e| Error::Internal(format!("subscribing failed: {e}")))?;
         if self.inner.presence.connect(room, user).await? {
-            self.inner.presence_feed.changed(room);
+            self.inner.presence_feed.changed(room, user, true);
         }
         let online = if self.inner.presence_shared {
             // Other nodes' users are in the registry, not in this node's
@@ -57,7 +57,7 @@ impl Messenger {
 
     async fn leave(&self, room: &RoomName, user: &User) -> Result<()> {
         if self.inner.presence.disconnect(room, user).await? {
-            self.inner.presence_feed.changed(room);
+            self.inner.presence_feed.changed(room, user, false);
         }
         Ok(())
     }
