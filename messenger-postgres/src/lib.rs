@@ -30,6 +30,7 @@
 #![warn(missing_docs)]
 
 mod error;
+mod maintenance;
 mod messages;
 mod moderation;
 mod rooms;
@@ -45,6 +46,7 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use messenger_core::StoreError;
 
 pub use error::PostgresError;
+pub use maintenance::{PURGE_STEPS, PurgeStep, purge_erased};
 pub use schema::SCHEMA_VERSION;
 
 /// Connections kept open by default: enough for a node's concurrent

@@ -156,6 +156,23 @@ impl RoomStore for PostgresStore {
         Ok(n > 0)
     }
 
+    async fn set_room_details(
+        &self,
+        name: &RoomName,
+        title: &RoomTitle,
+        topic: &RoomTopic,
+    ) -> Result<bool, StoreError> {
+        let c = self.conn().await?;
+        let n = c
+            .execute_cached(
+                "UPDATE rooms SET title = $2, topic = $3 WHERE name = $1",
+                &[&name.as_str(), &title.as_str(), &topic.as_str()],
+            )
+            .await
+            .map_err(store_err)?;
+        Ok(n > 0)
+    }
+
     async fn remove_member(&self, name: &RoomName, user: UserId) -> Result<bool, StoreError> {
         let c = self.conn().await?;
         let n = c

@@ -124,7 +124,8 @@ impl PgServer {
         let data = self.data();
         let socket_dir = self.dir.path().display().to_string();
         let options = format!(
-            "-p {} -k {socket_dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300",
+            // wal_recycle=off: erased text must leave pg_wal (docs/operations.md).
+            "-p {} -k {socket_dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300 -c wal_recycle=off",
             self.port
         );
         let log = self.dir.path().join("server.log").display().to_string();

@@ -88,3 +88,122 @@ async fn futures_join(url: &str) -> Vec<PostgresStore> {
     }
     out
 }
+
+/// Every file under `dir` (recursively) whose bytes contain `word`.
+fn files_holding(dir: &std::path::Path, word: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut todo = vec![dir.to_owned()];
+    while let Some(d) = todo.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                todo.push(path);
+            } else if let Ok(bytes) = std::fs::read(&path)
+                && bytes.windows(word.len()).any(|w| w == word.as_bytes())
+            {
+                found.push(path.strip_prefix(dir).unwrap().display().to_string());
+            }
+        }
+    }
+    found
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs postgres and redis"]
+async fn purging_leaves_no_byte_of_erased_text_in_the_data_directory() {
+    let server = PgServer::start();
+    let url = server.fresh_database().await;
+    let store = Arc::new(PostgresStore::connect(&url).await.unwrap());
+    let config = messenger_core::MessengerConfig {
+        hashing: messenger_core::HashingCost::INSECURE_FAST,
+        send_rate: None,
+        ..Default::default()
+    };
+    let limits = config.limits.clone();
+    let m = messenger_core::Messenger::builder()
+        .config(config)
+        .store(store)
+        .build()
+        .unwrap();
+    let user = m
+        .register(
+            Username::parse("eraser", &limits).unwrap(),
+            messenger_core::Password::parse("password-123", &limits).unwrap(),
+        )
+        .await
+        .unwrap();
+    let general = RoomName::general();
+    let mut ids = Vec::new();
+    for i in 0..60 {
+        let body = if i == 30 {
+            "qjxvwombat said something private to zyxkfalcon".to_owned()
+        } else if i == 59 {
+            // The newest row of its page: VACUUM alone leaves such bytes.
+            "jqvxotter closes the page".to_owned()
+        } else {
+            format!("ordinary message number {i}")
+        };
+        let posted = m
+            .post(
+                &user,
+                &general,
+                MessageBody::parse(&body, &limits).unwrap(),
+                ClientId::parse(&format!("c{i}"), &limits).unwrap(),
+            )
+            .await
+            .unwrap();
+        ids.push(posted.message.id);
+    }
+    // Statistics that quote the bodies, as autovacuum would gather them.
+    let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    client.batch_execute("ANALYZE messages").await.unwrap();
+    client.batch_execute("CHECKPOINT").await.unwrap();
+    let data = server.path().join("data");
+    for word in ["qjxvwombat", "jqvxotter"] {
+        assert!(
+            !files_holding(&data, word).is_empty(),
+            "the scan finds {word} while it is posted"
+        );
+    }
+
+    m.delete_message(&user, &general, ids[30], Default::default())
+        .await
+        .unwrap();
+    m.edit_message(
+        &user,
+        &general,
+        ids[59],
+        MessageBody::parse("closes the page", &limits).unwrap(),
+    )
+    .await
+    .unwrap();
+    let steps = messenger_postgres::purge_erased(&url).await.unwrap();
+    for step in &steps {
+        assert!(step.error.is_none(), "{step:?}");
+    }
+    for word in ["qjxvwombat", "zyxkfalcon", "jqvxotter"] {
+        assert_eq!(files_holding(&data, word), Vec::<String>::new(), "{word}");
+    }
+    // What is left is still found; what was erased is not.
+    let find = |q: &'static str| {
+        let (m, user) = (m.clone(), user.clone());
+        async move {
+            m.search(
+                &user,
+                &messenger_core::SearchQuery::parse(q).unwrap(),
+                None,
+                50,
+            )
+            .await
+            .unwrap()
+            .hits
+            .len()
+        }
+    };
+    assert_eq!(find("ordinary").await, 50);
+    assert_eq!(find("qjxvwombat").await, 0);
+    assert_eq!(find("closes").await, 1);
+}

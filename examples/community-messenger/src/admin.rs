@@ -31,6 +31,7 @@ pub async fn run(command: Command, db: &Path, url: Option<&str>) -> anyhow::Resu
             println!("Backed up to {}", file.display());
             Ok(0)
         }
+        Command::PurgeErased => purge_erased(url).await,
         Command::Check => {
             let path = db.to_owned();
             let problems = tokio::task::spawn_blocking(move || messenger_sqlite::check(path))
@@ -176,4 +177,27 @@ fn read_password(prompt: &str) -> anyhow::Result<String> {
         bail!("no password on standard input");
     }
     Ok(password)
+}
+
+/// `purge-erased`: the PostgreSQL steps that take erased text out of the
+/// files, each reported with its time.
+async fn purge_erased(url: Option<&str>) -> anyhow::Result<i32> {
+    let Some(url) = url else {
+        println!("Nothing to do: SQLite erases deleted text from its files at once.");
+        return Ok(0);
+    };
+    let steps = messenger_postgres::purge_erased(url)
+        .await
+        .context("connecting to PostgreSQL (--database-url)")?;
+    let mut failed = false;
+    for step in &steps {
+        match &step.error {
+            None => println!("{:<28} {:>8.2} s", step.sql, step.took.as_secs_f64()),
+            Some(e) => {
+                failed = true;
+                println!("{:<28} failed: {e}", step.sql);
+            }
+        }
+    }
+    Ok(i32::from(failed))
 }
