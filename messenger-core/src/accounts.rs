@@ -18,8 +18,12 @@ use crate::moderation::Moderation;
 use crate::password::PasswordHasher;
 use crate::ratelimit::FailureCounter;
 
-/// The scope of failed logins per username in the [`FailureCounter`].
+/// The scope of failed logins per username in the [`FailureCounter`]: the
+/// lockout of every client without a valid device token for the user.
 const USER_SCOPE: &str = "login-user";
+/// The scope of failed logins per device token: each browser that logged
+/// in before has a lockout of its own.
+const DEVICE_SCOPE: &str = "login-device";
 use crate::room::RoomName;
 use crate::session::{
     LoginOutcome, Session, SessionInfo, SessionOptions, SessionRecord, SessionToken, TokenHash,
@@ -124,35 +128,40 @@ impl Accounts {
 
     /// Checks credentials and opens a new session. Unknown user and wrong
     /// password answer the same [`Error::Unauthorized`] after the same work.
-    /// Failed attempts per username are limited.
+    ///
+    /// Failed attempts are limited per username for clients without a
+    /// device token of that user, and per device token for those with one
+    /// (see [`DeviceToken`](crate::DeviceToken)): strangers guessing lock
+    /// out strangers, while the user's own browsers still get in.
     pub(crate) async fn login(
         &self,
         username: &Username,
         password: &Password,
-        options: SessionOptions,
+        mut options: SessionOptions,
     ) -> Result<LoginOutcome> {
-        let key = username.canonical();
+        let record =
+            store_call("find_user_by_name", self.users.find_user_by_name(username)).await?;
+        let hash = record.as_ref().and_then(|r| r.password_hash.as_deref());
+        let (scope, key) = match (options.device.take(), hash) {
+            (Some(device), Some(hash)) => match device.verify(hash) {
+                Some(nonce) => (DEVICE_SCOPE, nonce),
+                None => (USER_SCOPE, username.canonical()),
+            },
+            _ => (USER_SCOPE, username.canonical()),
+        };
         self.failures
-            .check(USER_SCOPE, &key, self.failure_limit)
+            .check(scope, &key, self.failure_limit)
             .await
             .map_err(|retry_after| {
                 metrics::rate_limited("login");
                 Error::RateLimited { retry_after }
             })?;
-        let record =
-            store_call("find_user_by_name", self.users.find_user_by_name(username)).await?;
-        let ok = self
-            .hasher
-            .verify(
-                password,
-                record.as_ref().and_then(|r| r.password_hash.as_deref()),
-            )
-            .await?;
+        let ok = self.hasher.verify(password, hash).await?;
         // A user from the host app has no password: it verified against
         // the dummy and is refused like an unknown name.
         let Some(record) = record.filter(|_| ok) else {
             self.failures
-                .record_failure(USER_SCOPE, &key, self.failure_limit)
+                .record_failure(scope, &key, self.failure_limit)
                 .await;
             ::metrics::counter!(metrics::LOGIN_FAILURES).increment(1);
             return Err(Error::Unauthorized("invalid username or password"));
@@ -160,7 +169,13 @@ impl Accounts {
         // Only after the password proved who is asking: a ban is not
         // something to tell a stranger.
         self.moderation.not_banned(record.user.id).await?;
-        self.open_session(record.user, options).await
+        let device = record
+            .password_hash
+            .as_deref()
+            .map(crate::DeviceToken::issue);
+        let mut outcome = self.open_session(record.user, options).await?;
+        outcome.device = device;
+        Ok(outcome)
     }
 
     /// Opens a new session for `user` without any credential check: for a
@@ -193,6 +208,7 @@ impl Accounts {
         Ok(LoginOutcome {
             token,
             session: Session { record, user },
+            device: None,
         })
     }
 

@@ -75,6 +75,7 @@ mod accounts;
 mod broadcast;
 mod clock;
 mod config;
+mod device;
 mod error;
 mod external;
 mod memory;
@@ -108,6 +109,7 @@ pub use clock::{Clock, SystemClock, rfc3339, rfc3339_string};
 pub use config::{
     ActionLimits, FailureLimit, HashingCost, Limits, MessengerConfig, Rate, SessionPolicy,
 };
+pub use device::DeviceToken;
 pub use error::{Error, ErrorCode, Result, ValidationError};
 pub use external::{ExternalId, HostIdentity};
 pub use memory::MemoryStore;

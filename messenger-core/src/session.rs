@@ -123,6 +123,10 @@ pub struct SessionOptions {
     pub remember: bool,
     /// The client's `User-Agent`.
     pub user_agent: Option<UserAgent>,
+    /// The device token the client presented (its device cookie), if any:
+    /// a valid one counts failed logins on its own lockout, so strangers'
+    /// failures never lock this browser out.
+    pub device: Option<crate::DeviceToken>,
 }
 
 impl TokenHash {
@@ -177,6 +181,9 @@ pub struct LoginOutcome {
     pub token: SessionToken,
     /// The session it opens.
     pub session: Session,
+    /// A device token to keep for the next login (a password login gives
+    /// one; a host's session none).
+    pub device: Option<crate::DeviceToken>,
 }
 
 #[cfg(test)]

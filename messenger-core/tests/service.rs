@@ -10,7 +10,7 @@ use messenger_core::testing::ManualClock;
 use messenger_core::{
     ClientId, Delivery, ErrorCode, EventKind, FailureLimit, HashingCost, HistoryQuery,
     LocalBroadcast, MemoryStore, MessageBody, MessageId, Messenger, MessengerConfig, Password,
-    Revocation, RoomName, User, Username,
+    Revocation, RoomName, SessionOptions, User, Username,
 };
 
 fn config() -> MessengerConfig {
@@ -100,6 +100,111 @@ async fn wrong_password_and_unknown_user_look_the_same() {
     assert_eq!(wrong.code(), ErrorCode::Unauthorized);
     assert_eq!(unknown.code(), ErrorCode::Unauthorized);
     assert_eq!(wrong.to_string(), unknown.to_string());
+}
+
+/// OWASP's device cookies: a stranger's failures lock out strangers (the
+/// right password included), never a browser that logged in before.
+#[tokio::test]
+async fn strangers_failed_logins_do_not_lock_out_the_owners_devices() {
+    let m = messenger_with(MessengerConfig {
+        login_failures_per_user: FailureLimit {
+            max: 3,
+            window: Duration::from_secs(60),
+        },
+        ..config()
+    });
+    user(&m, "carol").await;
+    user(&m, "mallory").await;
+    let with_device = |device: Option<messenger_core::DeviceToken>| SessionOptions {
+        device,
+        ..SessionOptions::default()
+    };
+    let carols = m
+        .login_with(
+            &uname(&m, "carol"),
+            &pw(&m, "password123"),
+            with_device(None),
+        )
+        .await
+        .unwrap()
+        .device
+        .expect("a password login leaves a device token");
+    // A stranger guesses until the account is locked for strangers.
+    for _ in 0..3 {
+        let e = m
+            .login(&uname(&m, "carol"), &pw(&m, "guess-guess"), false)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), ErrorCode::Unauthorized);
+    }
+    let held = m
+        .login(&uname(&m, "carol"), &pw(&m, "password123"), false)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        held.code(),
+        ErrorCode::RateLimited,
+        "untrusted clients are held"
+    );
+    // Carol's browser still gets in, and gets a new token.
+    let again = m
+        .login_with(
+            &uname(&m, "carol"),
+            &pw(&m, "password123"),
+            with_device(Some(carols.clone())),
+        )
+        .await
+        .expect("the owner's device is not locked out");
+    assert!(again.device.is_some());
+    // Another user's token, or a forged one, counts as no token.
+    let mallorys = m
+        .login_with(
+            &uname(&m, "mallory"),
+            &pw(&m, "password123"),
+            with_device(None),
+        )
+        .await
+        .unwrap()
+        .device
+        .unwrap();
+    let forged = messenger_core::DeviceToken::parse(&format!("{}A", carols.as_str())).unwrap();
+    for token in [mallorys, forged] {
+        let e = m
+            .login_with(
+                &uname(&m, "carol"),
+                &pw(&m, "password123"),
+                with_device(Some(token)),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), ErrorCode::RateLimited);
+    }
+    // A device that guesses wrong is locked out on its own.
+    for _ in 0..3 {
+        m.login_with(
+            &uname(&m, "carol"),
+            &pw(&m, "wrong-wrong"),
+            with_device(Some(carols.clone())),
+        )
+        .await
+        .unwrap_err();
+    }
+    let e = m
+        .login_with(
+            &uname(&m, "carol"),
+            &pw(&m, "password123"),
+            with_device(Some(carols)),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::RateLimited);
+    m.login_with(
+        &uname(&m, "carol"),
+        &pw(&m, "password123"),
+        with_device(Some(again.device.unwrap())),
+    )
+    .await
+    .expect("the owner's other device still gets in");
 }
 
 #[tokio::test]

@@ -231,7 +231,7 @@ async fn login(
         "expires_at": messenger_core::rfc3339_string(outcome.session.record.expires_at),
     });
     let res = json_reply(StatusCode::OK, &body);
-    Ok(cookies::attach(res, &[web.session_cookie(&outcome)]))
+    Ok(cookies::attach(res, &web.login_cookies(&outcome)))
 }
 
 async fn history(

@@ -232,7 +232,7 @@ impl Web {
             Password::parse(password, limits),
         ) {
             (Ok(u), Ok(p)) => {
-                let options = session_options(remember, headers);
+                let options = self.session_options(remember, headers);
                 self.messenger().login_with(&u, &p, options).await
             }
             _ => Err(Error::Unauthorized("invalid username or password")),
@@ -255,22 +255,51 @@ impl Web {
         }
     }
 
-    /// The `Set-Cookie` value for a new session: persistent with "remember
-    /// me", a browser-session cookie otherwise.
-    pub(crate) fn session_cookie(&self, outcome: &LoginOutcome) -> String {
+    /// The `Set-Cookie` values of a login: the session's (persistent with
+    /// "remember me", a browser-session cookie otherwise) and, after a
+    /// password login, the device cookie that exempts this browser from
+    /// strangers' lockouts of the account (a year, HttpOnly).
+    pub(crate) fn login_cookies(&self, outcome: &LoginOutcome) -> Vec<String> {
         let c = self.config();
         let max_age = outcome
             .session
             .record
             .remember
             .then(|| self.messenger().config().sessions.remember_lifetime);
-        cookies::build(
+        let mut set = vec![cookies::build(
             &c.cookie_name,
             outcome.token.expose(),
             cookie::SameSite::Lax,
             c.secure_cookies,
             max_age,
-        )
+        )];
+        if let Some(device) = &outcome.device {
+            set.push(cookies::build(
+                &c.device_cookie_name,
+                device.as_str(),
+                cookie::SameSite::Strict,
+                c.secure_cookies,
+                Some(std::time::Duration::from_secs(365 * 24 * 3600)),
+            ));
+        }
+        set
+    }
+
+    /// How a login from a request with `headers` opens its session: with
+    /// the client's `User-Agent` (for the account settings' list of
+    /// sessions) and its device cookie.
+    pub(crate) fn session_options(&self, remember: bool, headers: &HeaderMap) -> SessionOptions {
+        let cookie_header = headers
+            .get(warp::http::header::COOKIE)
+            .and_then(|v| v.to_str().ok());
+        SessionOptions {
+            remember,
+            user_agent: headers
+                .get(warp::http::header::USER_AGENT)
+                .and_then(|v| UserAgent::clean(&String::from_utf8_lossy(v.as_bytes()))),
+            device: cookies::get(cookie_header, &self.config().device_cookie_name)
+                .and_then(|t| messenger_core::DeviceToken::parse(&t)),
+        }
     }
 }
 
@@ -285,17 +314,6 @@ impl std::fmt::Debug for Web {
 /// The scope of failed logins per client address in the messenger's
 /// [`FailureCounter`](messenger_core::FailureCounter).
 const ADDR_SCOPE: &str = "login-addr";
-
-/// How a login from a request with `headers` opens its session: with the
-/// client's `User-Agent`, for the account settings' list of sessions.
-pub(crate) fn session_options(remember: bool, headers: &HeaderMap) -> SessionOptions {
-    SessionOptions {
-        remember,
-        user_agent: headers
-            .get(warp::http::header::USER_AGENT)
-            .and_then(|v| UserAgent::clean(&String::from_utf8_lossy(v.as_bytes()))),
-    }
-}
 
 /// Headers every answer carries: never sniffed into another type, and JSON
 /// (personal data, tokens) never kept by a browser or shared cache.

@@ -251,6 +251,42 @@ async fn failed_logins_are_rate_limited_with_retry_after() {
 }
 
 #[tokio::test]
+async fn a_browser_that_logged_in_before_is_not_locked_out_by_strangers() {
+    let s = Server::start().await;
+    s.register("carol", "password123").await;
+    let owner = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let login = |c: &reqwest::Client, password: &str| {
+        c.post(s.url("/api/login"))
+            .json(&json!({ "username": "carol", "password": password }))
+            .send()
+    };
+    let r = login(&owner, "password123").await.unwrap();
+    assert_eq!(r.status(), 200);
+    let device = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("cm_device="))
+        .expect("a device cookie");
+    assert!(
+        device.contains("HttpOnly") && device.contains("SameSite=Strict"),
+        "{device}"
+    );
+    assert!(device.contains("Max-Age=31536000"), "{device}");
+    // A stranger (no cookies) uses up the account's lockout for strangers.
+    for _ in 0..10 {
+        assert_eq!(login(&s.http, "guess-guess").await.unwrap().status(), 401);
+    }
+    assert_eq!(login(&s.http, "password123").await.unwrap().status(), 429);
+    // The owner's browser still gets in.
+    assert_eq!(login(&owner, "password123").await.unwrap().status(), 200);
+}
+
+#[tokio::test]
 async fn registrations_are_limited_per_address() {
     let s = Server::with(
         common::messenger_config(),
