@@ -14,7 +14,7 @@ use crate::message::{
 };
 use crate::moderation::{ModAction, NewModAction, Standing, StandingChange};
 use crate::room::RoomName;
-use crate::rooms::{Membership, ReadState, Room, RoomKind};
+use crate::rooms::{Membership, ReadState, Room, RoomKind, RoomTitle, RoomTopic};
 use crate::search::SearchQuery;
 use crate::session::{SessionRecord, TokenHash};
 use crate::store::{
@@ -546,6 +546,22 @@ impl RoomStore for MemoryStore {
 
     async fn find_room(&self, name: &RoomName) -> Result<Option<Room>, StoreError> {
         Ok(self.state().room_defs.get(name).cloned())
+    }
+
+    async fn set_room_details(
+        &self,
+        name: &RoomName,
+        title: &RoomTitle,
+        topic: &RoomTopic,
+    ) -> Result<bool, StoreError> {
+        Ok(match self.state().room_defs.get_mut(name) {
+            Some(room) => {
+                room.title = title.clone();
+                room.topic = topic.clone();
+                true
+            }
+            None => false,
+        })
     }
 
     async fn public_rooms(&self, limit: usize) -> Result<Vec<(Room, u64)>, StoreError> {

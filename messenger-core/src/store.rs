@@ -9,7 +9,7 @@ use crate::message::{
 };
 use crate::moderation::{ModAction, NewModAction, Standing, StandingChange};
 use crate::room::RoomName;
-use crate::rooms::{Membership, ReadState, Room};
+use crate::rooms::{Membership, ReadState, Room, RoomTitle, RoomTopic};
 use crate::session::{SessionRecord, TokenHash};
 use crate::user::{User, UserId, Username};
 
@@ -276,6 +276,15 @@ pub trait RoomStore: Send + Sync + 'static {
 
     /// A room by name.
     async fn find_room(&self, name: &RoomName) -> Result<Option<Room>, StoreError>;
+
+    /// Replaces a room's title and topic; `false` (nothing changed) if there
+    /// is no such room.
+    async fn set_room_details(
+        &self,
+        name: &RoomName,
+        title: &RoomTitle,
+        topic: &RoomTopic,
+    ) -> Result<bool, StoreError>;
 
     /// Public rooms with their member counts, in name order, at most `limit`.
     async fn public_rooms(&self, limit: usize) -> Result<Vec<(Room, u64)>, StoreError>;

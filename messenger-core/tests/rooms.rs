@@ -453,3 +453,177 @@ async fn mentions_signal_readers_only_and_count_until_read() {
     let state = m.mark_read(&bob, &general, id).await.unwrap();
     assert_eq!(state.mentions, 0);
 }
+
+#[tokio::test]
+async fn the_owner_and_moderators_remove_members_and_history_closes_to_them() {
+    let m = messenger();
+    let (ada, bob, cy, mod_) = (
+        user(&m, "ada").await,
+        user(&m, "bob").await,
+        user(&m, "cyd").await,
+        user(&m, "mona").await,
+    );
+    let eve = user(&m, "eve").await;
+    m.set_role(
+        messenger_core::Actor::Operator,
+        &name(&m, "mona"),
+        messenger_core::Role::Moderator,
+        Default::default(),
+    )
+    .await
+    .unwrap();
+    let team = m
+        .create_room(Some(&ada), new_room(&m, "team", true), &[])
+        .await
+        .unwrap()
+        .name;
+    for who in ["bob", "cyd"] {
+        m.add_member(&ada, &team, &name(&m, who)).await.unwrap();
+    }
+    say(&m, &ada, &team, "team plans", "t1").await;
+    let mut bobs = m.user_events(&bob).await.unwrap();
+
+    // A member who is not the owner cannot; an outsider learns nothing.
+    let e = m
+        .remove_member(&bob, &team, &name(&m, "cyd"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Forbidden);
+    let e = m
+        .remove_member(&eve, &team, &name(&m, "cyd"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::NotFound);
+
+    // The owner removes bob: he is told, and the room is closed to him.
+    let members = m
+        .remove_member(&ada, &team, &name(&m, "bob"))
+        .await
+        .unwrap();
+    assert!(members.iter().all(|u| u.id != bob.id));
+    loop {
+        let ev = tokio::time::timeout(std::time::Duration::from_secs(5), bobs.next())
+            .await
+            .expect("bob hears of it")
+            .unwrap();
+        if let Delivery::Event(ev) = ev
+            && let EventKind::User(UserEvent::RoomRemoved(r)) = ev.kind()
+        {
+            assert_eq!(r, &team);
+            break;
+        }
+    }
+    let e = m
+        .history(&bob, &team, HistoryQuery::latest(10))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::NotFound);
+    assert!(
+        m.my_rooms(&bob)
+            .await
+            .unwrap()
+            .iter()
+            .all(|r| r.room.name != team)
+    );
+
+    // A moderator may too, even without being in the room's membership
+    // list by creation.
+    m.add_member(&ada, &team, &name(&m, "mona")).await.unwrap();
+    m.remove_member(&mod_, &team, &name(&m, "cyd"))
+        .await
+        .unwrap();
+    assert!(
+        m.history(&cy, &team, HistoryQuery::latest(10))
+            .await
+            .is_err()
+    );
+
+    // Nobody is removed from the community room or a direct conversation.
+    let e = m
+        .remove_member(&mod_, &RoomName::general(), &name(&m, "ada"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Invalid);
+    let dm = m
+        .open_direct(&ada, &name(&m, "eve"))
+        .await
+        .unwrap()
+        .room
+        .name;
+    let e = m
+        .remove_member(&ada, &dm, &name(&m, "eve"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Invalid);
+}
+
+#[tokio::test]
+async fn the_owner_and_moderators_rename_a_room_and_members_are_told() {
+    let m = messenger();
+    let (ada, bob, eve) = (
+        user(&m, "ada").await,
+        user(&m, "bob").await,
+        user(&m, "eve").await,
+    );
+    let mona = user(&m, "mona").await;
+    m.set_role(
+        messenger_core::Actor::Operator,
+        &name(&m, "mona"),
+        messenger_core::Role::Moderator,
+        Default::default(),
+    )
+    .await
+    .unwrap();
+    let team = m
+        .create_room(Some(&ada), new_room(&m, "team", true), &[])
+        .await
+        .unwrap()
+        .name;
+    m.add_member(&ada, &team, &name(&m, "bob")).await.unwrap();
+    let mut bobs = m.user_events(&bob).await.unwrap();
+    let title = |t: &str| RoomTitle::parse(t).unwrap();
+    let topic = |t: &str| RoomTopic::parse(t).unwrap();
+
+    let e = m
+        .set_room_details(&bob, &team, title("Bob's now"), topic(""))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Forbidden);
+    let e = m
+        .set_room_details(&eve, &team, title("Eve's now"), topic(""))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::NotFound);
+
+    let room = m
+        .set_room_details(&ada, &team, title("Launch crew"), topic("Tuesday 10:00"))
+        .await
+        .unwrap();
+    assert_eq!(
+        (room.title.as_str(), room.topic.as_str()),
+        ("Launch crew", "Tuesday 10:00")
+    );
+    let Some(Delivery::Event(ev)) = bobs.next().await else {
+        panic!()
+    };
+    assert!(matches!(ev.kind(), EventKind::User(UserEvent::RoomAdded(r)) if *r == team));
+    let info = m.room_info(&bob, &team).await.unwrap();
+    assert_eq!(info.room.title.as_str(), "Launch crew");
+
+    // A moderator may; nobody renames a direct conversation.
+    m.add_member(&ada, &team, &name(&m, "mona")).await.unwrap();
+    m.set_room_details(&mona, &team, title("Crew"), topic(""))
+        .await
+        .unwrap();
+    let dm = m
+        .open_direct(&ada, &name(&m, "bob"))
+        .await
+        .unwrap()
+        .room
+        .name;
+    let e = m
+        .set_room_details(&ada, &dm, title("Ours"), topic(""))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Invalid);
+}

@@ -161,6 +161,27 @@ impl RoomStore for SqliteStore {
             .await
     }
 
+    async fn set_room_details(
+        &self,
+        name: &RoomName,
+        title: &RoomTitle,
+        topic: &RoomTopic,
+    ) -> Result<bool, StoreError> {
+        let (name, title, topic) = (
+            name.as_str().to_owned(),
+            title.as_str().to_owned(),
+            topic.as_str().to_owned(),
+        );
+        self.writer
+            .erase(move |c| {
+                c.prepare_cached("UPDATE rooms SET title = ?2, topic = ?3 WHERE name = ?1")
+                    .and_then(|mut s| s.execute(params![name, title, topic]))
+                    .map(|n| n > 0)
+                    .map_err(backend)
+            })
+            .await
+    }
+
     async fn remove_member(&self, room: &RoomName, user: UserId) -> Result<bool, StoreError> {
         let room = room.as_str().to_owned();
         self.writer

@@ -68,6 +68,18 @@ pub(crate) enum ClientFrame {
         username: String,
         client_id: Option<String>,
     },
+    RemoveMember {
+        room: String,
+        username: String,
+        client_id: Option<String>,
+    },
+    SetRoom {
+        room: String,
+        title: String,
+        #[serde(default)]
+        topic: String,
+        client_id: Option<String>,
+    },
     OpenDm {
         username: String,
         client_id: Option<String>,

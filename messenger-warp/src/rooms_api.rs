@@ -40,6 +40,15 @@ struct ReadUpTo {
     id: u64,
 }
 
+/// `PATCH /api/rooms/{room}`: the new title and topic.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RoomDetails {
+    title: String,
+    #[serde(default)]
+    topic: String,
+}
+
 /// What a room route does once it knows who asks (and, for a state
 /// change, that the origin is allowed).
 enum Op {
@@ -51,6 +60,8 @@ enum Op {
     Exit(String),
     Members(String),
     AddMember(String, Named),
+    RemoveMember(String, String),
+    SetRoom(String, RoomDetails),
     OpenDm(Named),
     Read(String, ReadUpTo),
 }
@@ -90,6 +101,13 @@ pub(crate) fn filter(web: Web) -> BoxedFilter<(Response,)> {
         .and(warp::post())
         .and(json_body::<Named>(limit))
         .map(Op::AddMember);
+    let remove = warp::path!("rooms" / String / "members" / String)
+        .and(warp::delete())
+        .map(Op::RemoveMember);
+    let set = warp::path!("rooms" / String)
+        .and(warp::patch())
+        .and(json_body::<RoomDetails>(limit))
+        .map(Op::SetRoom);
     let dm = warp::path!("dms")
         .and(warp::post())
         .and(json_body::<Named>(limit))
@@ -112,6 +130,10 @@ pub(crate) fn filter(web: Web) -> BoxedFilter<(Response,)> {
         .or(members)
         .unify()
         .or(add)
+        .unify()
+        .or(remove)
+        .unify()
+        .or(set)
         .unify()
         .or(dm)
         .unify()
@@ -179,6 +201,20 @@ async fn answer(web: &Web, user: &User, op: Op) -> Result<Response, ApiError> {
             let room = room_name(web, &raw)?;
             let username = Username::parse(&who.username, limits)?;
             json!({ "room": room, "members": m.add_member(user, &room, &username).await? })
+        }
+        Op::RemoveMember(raw, who) => {
+            let room = room_name(web, &raw)?;
+            let username = Username::parse(&who, limits)?;
+            json!({ "room": room, "members": m.remove_member(user, &room, &username).await? })
+        }
+        Op::SetRoom(raw, details) => {
+            let room = room_name(web, &raw)?;
+            let (title, topic) = (
+                RoomTitle::parse(&details.title)?,
+                RoomTopic::parse(&details.topic)?,
+            );
+            m.set_room_details(user, &room, title, topic).await?;
+            json!({ "room": m.room_info(user, &room).await? })
         }
         Op::OpenDm(who) => {
             let username = Username::parse(&who.username, limits)?;

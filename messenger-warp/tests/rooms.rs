@@ -339,6 +339,8 @@ async fn an_outsider_socket_gets_not_found_at_every_door_of_a_private_room() {
         json!({ "type": "leave", "room": "vault" }),
         json!({ "type": "members", "room": "vault" }),
         json!({ "type": "add_member", "room": "vault", "username": "eve" }),
+        json!({ "type": "remove_member", "room": "vault", "username": "ada" }),
+        json!({ "type": "set_room", "room": "vault", "title": "Mine" }),
         json!({ "type": "enter", "room": "vault" }),
         json!({ "type": "exit", "room": "vault" }),
         json!({ "type": "read", "room": "vault", "id": 1 }),
@@ -376,4 +378,121 @@ async fn a_v1_socket_sees_no_new_frames() {
     let (history, presence) = v1.join(None).await;
     assert_eq!(history["messages"][0]["body"], "@bob hello");
     assert_eq!(presence["type"], "presence");
+}
+
+#[tokio::test]
+async fn the_owner_removes_a_member_whose_socket_loses_the_room_at_once() {
+    let s = Server::start().await;
+    let (ada, _) = s.user("ada").await;
+    let (bob, _) = s.user("bob").await;
+    let (cy, _) = s.user("cyd").await;
+    let r = s
+        .post_json(
+            "/api/rooms",
+            json!({ "name": "crew", "title": "Crew", "private": true }),
+            Some(&ada),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    for who in ["bob", "cyd"] {
+        let r = s
+            .post_json(
+                "/api/rooms/crew/members",
+                json!({ "username": who }),
+                Some(&ada),
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+    }
+    let (mut bobs, _) = ws_v2(&s, &bob).await;
+    bobs.send(json!({ "type": "join", "room": "crew" })).await;
+    bobs.until("history").await;
+
+    // A member who does not own the room cannot remove anyone.
+    let (mut cys, _) = ws_v2(&s, &cy).await;
+    cys.send(
+        json!({ "type": "remove_member", "room": "crew", "username": "bob", "client_id": "x" }),
+    )
+    .await;
+    let e = cys.until("error").await;
+    assert_eq!(
+        (e["code"].as_str(), e["client_id"].as_str()),
+        (Some("forbidden"), Some("x"))
+    );
+
+    // The owner does, over the socket: bob's socket drops the room now.
+    let (mut adas, _) = ws_v2(&s, &ada).await;
+    adas.send(
+        json!({ "type": "remove_member", "room": "crew", "username": "bob", "client_id": "rm" }),
+    )
+    .await;
+    let members = adas.until("members").await;
+    assert_eq!(members["client_id"], "rm");
+    assert!(!members.to_string().contains("\"bob\""), "{members}");
+    let removed = bobs.until("room_removed").await;
+    assert_eq!(removed["room"], "crew");
+    bobs.send(json!({ "type": "history", "room": "crew" }))
+        .await;
+    assert_eq!(bobs.until("error").await["code"], "not_found");
+
+    // And over HTTP.
+    let r = s
+        .http
+        .delete(s.url("/api/rooms/crew/members/cyd"))
+        .bearer_auth(&ada)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = get(&s, "/api/rooms/crew/messages", &cy).await;
+    assert_eq!(status_and_code(r).await, (404, json!("not_found")));
+}
+
+#[tokio::test]
+async fn the_owner_renames_a_room_and_members_sockets_get_it_again() {
+    let s = Server::start().await;
+    let (ada, _) = s.user("ada").await;
+    let (bob, _) = s.user("bob").await;
+    let r = s
+        .post_json(
+            "/api/rooms",
+            json!({ "name": "deck", "title": "Deck", "private": true }),
+            Some(&ada),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let r = s
+        .post_json(
+            "/api/rooms/deck/members",
+            json!({ "username": "bob" }),
+            Some(&ada),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let (mut bobs, _) = ws_v2(&s, &bob).await;
+    let patch = |token: &str, body: Value| {
+        s.http
+            .patch(s.url("/api/rooms/deck"))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+    };
+    let r = patch(&bob, json!({ "title": "Bob's" })).await.unwrap();
+    assert_eq!(status_and_code(r).await, (403, json!("forbidden")));
+    let r = patch(&ada, json!({ "title": "Upper deck", "topic": "Sundays" }))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let body = r.json::<Value>().await.unwrap();
+    assert_eq!(body["room"]["title"], "Upper deck");
+    let room = bobs.until("room").await;
+    assert_eq!(
+        (
+            room["room"]["title"].as_str(),
+            room["room"]["topic"].as_str()
+        ),
+        (Some("Upper deck"), Some("Sundays"))
+    );
+    let r = patch(&ada, json!({ "title": "  " })).await.unwrap();
+    assert_eq!(status_and_code(r).await, (400, json!("invalid")));
 }

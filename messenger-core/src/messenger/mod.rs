@@ -30,7 +30,7 @@ use crate::moderation::Moderation;
 use crate::presence::Presence;
 use crate::presence_feed::PresenceFeed;
 use crate::room::RoomName;
-use crate::rooms::{DirectoryEntry, MyRoom, NewRoom, ReadState, Room, Rooms};
+use crate::rooms::{DirectoryEntry, MyRoom, NewRoom, ReadState, Room, RoomTitle, RoomTopic, Rooms};
 use crate::sequencer::RoomSequencer;
 use crate::session::{LoginOutcome, Session, SessionOptions, SessionToken};
 use crate::store::{MessageStore, UserRecord};
@@ -184,10 +184,51 @@ impl Messenger {
         self.inner.rooms.add_member(by, room, username).await
     }
 
+    /// `by` removes the user named `username` from `room`: the room's
+    /// creator or a moderator may (not in `general` or a direct
+    /// conversation). The removed user's sockets drop the room at once and
+    /// a members-only room's history is closed to them. Answers the members
+    /// after.
+    pub async fn remove_member(
+        &self,
+        by: &User,
+        room: &RoomName,
+        username: &Username,
+    ) -> Result<Vec<User>> {
+        let role = self.inner.moderation.fresh(by.id).await?.role;
+        self.inner
+            .rooms
+            .remove_member(by, role, room, username)
+            .await
+    }
+
+    /// `by` sets `room`'s title and topic: the room's creator or a
+    /// moderator may (not in a direct conversation). Members' v2 sockets
+    /// get the room again. Answers the room after.
+    pub async fn set_room_details(
+        &self,
+        by: &User,
+        room: &RoomName,
+        title: RoomTitle,
+        topic: RoomTopic,
+    ) -> Result<Room> {
+        let role = self.inner.moderation.fresh(by.id).await?.role;
+        self.inner
+            .rooms
+            .set_details(by, role, room, title, topic)
+            .await
+    }
+
     /// Adds users to a room from host code, without any access check (the
     /// host decides who belongs): answers how many were new.
     pub async fn set_members(&self, room: &RoomName, users: &[UserId]) -> Result<usize> {
         self.inner.rooms.add_members_as_host(room, users).await
+    }
+
+    /// The direct conversation of `user` with the user named `with`, if
+    /// there is one and `user` is in it. Changes nothing.
+    pub async fn find_direct(&self, user: &User, with: &Username) -> Result<Option<MyRoom>> {
+        self.inner.rooms.find_direct(user, with).await
     }
 
     /// The direct conversation of `user` with the user named `with`,
@@ -233,7 +274,7 @@ impl Messenger {
     ) -> Result<LoginOutcome> {
         let options = SessionOptions {
             remember,
-            user_agent: None,
+            ..SessionOptions::default()
         };
         self.login_with(username, password, options).await
     }
@@ -256,7 +297,7 @@ impl Messenger {
     pub async fn open_session(&self, user: User, remember: bool) -> Result<LoginOutcome> {
         let options = SessionOptions {
             remember,
-            user_agent: None,
+            ..SessionOptions::default()
         };
         self.inner.accounts.open_session(user, options).await
     }

@@ -490,6 +490,81 @@ impl Rooms {
         Ok(self.store.members(name).await?)
     }
 
+    /// `by` removes `username` from a room: the room's creator (owner) or a
+    /// moderator may, in any room but the community room and direct
+    /// conversations. The removed user is told at once (their sockets drop
+    /// the room) and, in a members-only room, loses its history. Answers
+    /// the members after.
+    pub(crate) async fn remove_member(
+        &self,
+        by: &User,
+        by_role: Role,
+        name: &RoomName,
+        username: &Username,
+    ) -> Result<Vec<User>> {
+        let kind = self.readable(name, by).await?;
+        if kind == RoomKind::Direct || *name == RoomName::general() {
+            return Err(Error::Invalid(crate::ValidationError::new(
+                "room",
+                "nobody is removed from this room: people leave it themselves",
+            )));
+        }
+        let room = self
+            .find(name)
+            .await?
+            .ok_or_else(|| Self::not_found(name))?;
+        if room.created_by != Some(by.id) && !by_role.moderates() {
+            return Err(Error::Forbidden(
+                "only the room's owner and moderators remove members".into(),
+            ));
+        }
+        let removed = self.user_named(username).await?;
+        if self.store.remove_member(name, removed.id).await? {
+            self.tell(removed.id, UserEvent::RoomRemoved(name.clone()))
+                .await;
+        }
+        Ok(self.store.members(name).await?)
+    }
+
+    /// `by` sets a room's title and topic: its creator (owner) or a
+    /// moderator, in any room but direct conversations. Every member's
+    /// sockets are told (a `RoomAdded` event makes them fetch the room
+    /// again). Answers the room after.
+    pub(crate) async fn set_details(
+        &self,
+        by: &User,
+        by_role: Role,
+        name: &RoomName,
+        title: RoomTitle,
+        topic: RoomTopic,
+    ) -> Result<Room> {
+        if self.readable(name, by).await? == RoomKind::Direct {
+            return Err(Error::Invalid(crate::ValidationError::new(
+                "room",
+                "a direct conversation is named after its two people",
+            )));
+        }
+        let room = self
+            .find(name)
+            .await?
+            .ok_or_else(|| Self::not_found(name))?;
+        if room.created_by != Some(by.id) && !by_role.moderates() {
+            return Err(Error::Forbidden(
+                "only the room's owner and moderators change its title and topic".into(),
+            ));
+        }
+        self.store.set_room_details(name, &title, &topic).await?;
+        for member in self.store.members(name).await? {
+            self.tell(member.id, UserEvent::RoomAdded(name.clone()))
+                .await;
+        }
+        Ok(Room {
+            title,
+            topic,
+            ..room
+        })
+    }
+
     /// Adds users to a room on the host's word (no access check); answers
     /// how many were new.
     pub(crate) async fn add_members_as_host(
@@ -509,6 +584,21 @@ impl Rooms {
             }
         }
         Ok(added)
+    }
+
+    /// The direct conversation of `user` and `with` if it exists and `user`
+    /// is in it; opens nothing.
+    pub(crate) async fn find_direct(&self, user: &User, with: &Username) -> Result<Option<MyRoom>> {
+        let peer = self.user_named(with).await?;
+        let name = RoomName::direct(user.id, peer.id);
+        if peer.id == user.id || self.find(&name).await?.is_none() {
+            return Ok(None);
+        }
+        match self.info(user, &name).await {
+            Ok(info) => Ok(Some(info)),
+            Err(Error::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// The direct conversation of `user` and `with`: the same one however

@@ -48,6 +48,27 @@ pub(super) async fn rooms_round_trip(s: Stores) {
         Some(open.clone()),
         "a refused create changes nothing"
     );
+    // Title and topic change in place; nothing else does.
+    let renamed = RoomTitle::parse("Open plan").unwrap();
+    let topic = RoomTopic::parse("").unwrap();
+    assert!(
+        s.rooms
+            .set_room_details(&room("secret"), &renamed, &topic)
+            .await
+            .unwrap()
+    );
+    let after = s.rooms.find_room(&room("secret")).await.unwrap().unwrap();
+    assert_eq!((&after.title, &after.topic), (&renamed, &topic));
+    assert_eq!(
+        (after.kind, after.created_by, after.created_at),
+        (secret.kind, secret.created_by, secret.created_at)
+    );
+    assert!(
+        !s.rooms
+            .set_room_details(&room("nope"), &renamed, &topic)
+            .await
+            .unwrap()
+    );
     let mut zed = a_room("zed", RoomKind::Public, None);
     zed.topic = RoomTopic::default();
     s.rooms.create_room(&zed, &[], MessageId(0)).await.unwrap();

@@ -220,6 +220,28 @@ impl Conn {
                 let members = m.add_member(&user, &room, &username).await?;
                 self.answer_members(&room, &members, client_id.as_deref());
             }
+            ClientFrame::RemoveMember {
+                room,
+                username,
+                client_id,
+            } => {
+                let room = self.room(&room).await?;
+                let username = Username::parse(&username, &limits)?;
+                let members = m.remove_member(&user, &room, &username).await?;
+                self.answer_members(&room, &members, client_id.as_deref());
+            }
+            ClientFrame::SetRoom {
+                room,
+                title,
+                topic,
+                client_id,
+            } => {
+                let room = self.room(&room).await?;
+                let (title, topic) = (RoomTitle::parse(&title)?, RoomTopic::parse(&topic)?);
+                m.set_room_details(&user, &room, title, topic).await?;
+                let info = m.room_info(&user, &room).await?;
+                self.answer_room(&info, client_id.as_deref());
+            }
             ClientFrame::OpenDm {
                 username,
                 client_id,
