@@ -177,21 +177,29 @@ pub(crate) fn origin_allowed(headers: &HeaderMap, config: &WebConfig) -> bool {
     let Some(origin) = headers.get(ORIGIN).and_then(|v| v.to_str().ok()) else {
         return true;
     };
-    if config
-        .allowed_origins
-        .iter()
-        .any(|o| o.eq_ignore_ascii_case(origin))
-    {
+    let listed = |list: &[String]| {
+        list.iter()
+            .any(|o| o.trim_end_matches('/').eq_ignore_ascii_case(origin))
+    };
+    if listed(&config.allowed_origins) {
         return true;
+    }
+    if !config.public_origins.is_empty() {
+        // The Host header is the client's to write: a page on a rebound
+        // DNS name sends its own name in both headers.
+        return listed(&config.public_origins);
     }
     let Some(host) = headers.get(HOST).and_then(|v| v.to_str().ok()) else {
         return false;
     };
-    ["http://", "https://"].iter().any(|scheme| {
-        origin
-            .strip_prefix(scheme)
-            .is_some_and(|rest| rest.eq_ignore_ascii_case(host))
-    })
+    let scheme = if config.secure_cookies {
+        "https://"
+    } else {
+        "http://"
+    };
+    origin
+        .strip_prefix(scheme)
+        .is_some_and(|rest| rest.eq_ignore_ascii_case(host))
 }
 
 /// The client's address, for per-address limits (see

@@ -13,11 +13,22 @@ pub struct WebConfig {
     pub cookie_name: String,
     /// Name of the CSRF cookie of the HTML forms.
     pub csrf_cookie_name: String,
+    /// Name of the device cookie a password login leaves (see
+    /// [`DeviceToken`](messenger_core::DeviceToken)): a browser that has it
+    /// is not locked out by strangers' failed logins of its user.
+    pub device_cookie_name: String,
     /// Mark cookies `Secure` (set this behind TLS).
     pub secure_cookies: bool,
     /// Origins (`scheme://host[:port]`) allowed besides the server's own,
     /// for WebSocket upgrades and cookie-authenticated POSTs.
     pub allowed_origins: Vec<String>,
+    /// The origins people reach this server at (`https://chat.example.com`),
+    /// as a browser sends them: no path, default port left out. When set,
+    /// they are the server's own origins and the `Host` header is not
+    /// consulted (a DNS-rebinding page writes its own name in both). When
+    /// empty, the server's own origin is `Host` with the scheme `https` if
+    /// `secure_cookies`, else `http`.
+    pub public_origins: Vec<String>,
     /// Largest JSON or form body accepted, in bytes.
     pub body_limit: u64,
     /// Registrations per client address per hour; `None` turns it off.
@@ -66,8 +77,10 @@ impl Default for WebConfig {
         Self {
             cookie_name: "cm_session".into(),
             csrf_cookie_name: "cm_csrf".into(),
+            device_cookie_name: "cm_device".into(),
             secure_cookies: false,
             allowed_origins: Vec::new(),
+            public_origins: Vec::new(),
             body_limit: 64 * 1024,
             register_per_hour: NonZeroU32::new(30),
             login_failures_per_addr: FailureLimit {

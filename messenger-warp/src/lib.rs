@@ -46,6 +46,12 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! On a public address, serve with [`serve`] instead of `warp::serve`: it
+//! adds what warp's server lacks (a header-read timeout, which also ends
+//! silent and slow connections, and caps on open connections in all and
+//! per client address, from [`WebConfig`]) and closes chat's sockets when
+//! it stops. It takes routes that never reject, such as `host.or(web.routes())`.
 #![warn(missing_docs)]
 
 mod account_api;

@@ -24,10 +24,26 @@ const FLASH_COOKIE: &str = "cm_flash";
 
 pub(crate) type Form = HashMap<String, String>;
 
+/// A signed-in browser's CSRF token: derived from its session token, so it
+/// is bound to the session (a token planted with a cookie from a sibling
+/// site cannot match one, and it is worthless once the session ends).
+/// Before login the token is a random cookie, submitted twice.
+fn session_csrf(session_token: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::new()
+        .chain_update(b"community-messenger csrf\0")
+        .chain_update(session_token.as_bytes())
+        .finalize();
+    URL_SAFE_NO_PAD.encode(digest)
+}
+
 /// What every page needs from the request: its CSRF token (and the cookie
 /// that sets it, when new) and a pending flash notice.
 pub(crate) struct PageCtx {
     csrf: String,
+    /// Whether `csrf` is new to this request (a form posted with it was not
+    /// rendered for this browser).
+    fresh: bool,
     pub(crate) set_cookies: Vec<String>,
     flash: Option<String>,
 }
@@ -37,10 +53,15 @@ impl PageCtx {
         let header = headers.get(COOKIE).and_then(|v| v.to_str().ok());
         let secure = web.config().secure_cookies;
         let mut set_cookies = Vec::new();
-        let csrf =
-            match cookies::get(header, &web.config().csrf_cookie_name).filter(|t| t.len() >= 32) {
-                Some(t) => t,
-                None => {
+        let session = cookies::get(header, &web.config().cookie_name).filter(|t| !t.is_empty());
+        let cookie = cookies::get(header, &web.config().csrf_cookie_name).filter(|t| t.len() >= 32);
+        let mut fresh = false;
+        let csrf = match (session, cookie) {
+            (Some(session), _) => session_csrf(&session),
+            (None, Some(t)) => t,
+            (None, None) => {
+                fresh = true;
+                {
                     let mut bytes = [0u8; 32];
                     rand::rngs::OsRng.fill_bytes(&mut bytes);
                     let t = URL_SAFE_NO_PAD.encode(bytes);
@@ -53,7 +74,8 @@ impl PageCtx {
                     ));
                     t
                 }
-            };
+            }
+        };
         let flash = cookies::get(header, FLASH_COOKIE).and_then(|v| {
             set_cookies.push(cookies::removal(FLASH_COOKIE, secure));
             URL_SAFE_NO_PAD
@@ -63,6 +85,7 @@ impl PageCtx {
         });
         Self {
             csrf,
+            fresh,
             set_cookies,
             flash,
         }
@@ -74,10 +97,8 @@ impl PageCtx {
             .get("csrf_token")
             .map(String::as_bytes)
             .unwrap_or_default();
-        // Only a token that came from the cookie counts, never a fresh one.
-        self.set_cookies
-            .iter()
-            .all(|c| !c.starts_with(&web.config().csrf_cookie_name))
+        // Only a token this browser already had counts, never a fresh one.
+        !self.fresh
             && constant_time_eq(sent, self.csrf.as_bytes())
             && auth::origin_allowed(headers, web.config())
     }
@@ -307,6 +328,15 @@ pub(crate) fn filter(web: Web) -> warp::filters::BoxedFilter<(Response,)> {
             async move { dm_page(web, name, h).await }
         });
     let w = web.clone();
+    let dm_post = warp::path!("dm" / String)
+        .and(warp::post())
+        .and(headers())
+        .and(form_body(web.config().body_limit))
+        .then(move |name: String, h: HeaderMap, f: Form| {
+            let web = w.clone();
+            async move { dm_open(web, name, h, f).await }
+        });
+    let w = web.clone();
     let chat = warp::path!("chat")
         .map(|| None)
         .or(warp::path!("chat" / String).map(Some))
@@ -335,43 +365,84 @@ pub(crate) fn filter(web: Web) -> warp::filters::BoxedFilter<(Response,)> {
         .unify()
         .or(dm)
         .unify()
+        .or(dm_post)
+        .unify()
         .or(crate::account_pages::filter(web))
         .unify()
         .boxed()
 }
 
-/// `/dm/{username}`: opens (on first use, creates) the direct conversation
-/// with that user and shows it; what a linked `@mention` leads to.
+/// `GET /dm/{username}`: the direct conversation with that user, if there
+/// is one; what a linked `@mention` leads to. A GET changes nothing (a link
+/// on another site must not open conversations in a visitor's name), so
+/// without a conversation yet it asks, with a form that POSTs here.
 async fn dm_page(web: Web, name: String, h: HeaderMap) -> Response {
     let page = PageCtx::new(&web, &h);
     let Some(authed) = current_user(&web, &h).await else {
         return redirect("/login", &page.set_cookies);
     };
     let m = web.messenger();
+    let existing = match Username::parse(&name, &m.config().limits) {
+        Ok(u) => m.find_direct(&authed.user, &u).await,
+        Err(e) => Err(e.into()),
+    };
+    match existing {
+        Ok(Some(info)) => to_room(&info.room.name, &page.set_cookies),
+        Ok(None) => {
+            let ctx = page.context(
+                &format!("Message {name}"),
+                Some(&authed.user),
+                json!({ "peer": name }),
+            );
+            render(&web, "direct", StatusCode::OK, &ctx, &page.set_cookies)
+        }
+        Err(e) => dm_error(&web, e),
+    }
+}
+
+/// `POST /dm/{username}`: opens (on first use, creates) the direct
+/// conversation with that user and shows it.
+async fn dm_open(web: Web, name: String, h: HeaderMap, form: Form) -> Response {
+    let page = PageCtx::new(&web, &h);
+    let Some(authed) = current_user(&web, &h).await else {
+        return redirect("/login", &page.set_cookies);
+    };
+    if !page.form_ok(&web, &h, &form) {
+        return error_page(
+            &web,
+            StatusCode::FORBIDDEN,
+            "This form has expired. Go back, reload the page and try again.",
+        );
+    }
+    let m = web.messenger();
     let opened = match Username::parse(&name, &m.config().limits) {
         Ok(u) => m.open_direct(&authed.user, &u).await,
         Err(e) => Err(e.into()),
     };
     match opened {
-        Ok(info) => {
-            let mut res =
-                warp::reply::with_status(warp::reply(), StatusCode::SEE_OTHER).into_response();
-            let to = format!("/chat/{}", info.room.name);
-            if let Ok(v) = HeaderValue::from_str(&to) {
-                res.headers_mut().insert(LOCATION, v);
-            }
-            harden(cookies::attach(res, &page.set_cookies))
-        }
-        Err(e) => {
-            let e = ApiError::from(e);
-            let status = if e.status == StatusCode::BAD_REQUEST {
-                StatusCode::NOT_FOUND
-            } else {
-                e.status
-            };
-            error_page(&web, status, &e.message)
-        }
+        Ok(info) => to_room(&info.room.name, &page.set_cookies),
+        Err(e) => dm_error(&web, e),
     }
+}
+
+/// A 303 to a room's page.
+fn to_room(room: &messenger_core::RoomName, set_cookies: &[String]) -> Response {
+    let mut res = warp::reply::with_status(warp::reply(), StatusCode::SEE_OTHER).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!("/chat/{room}")) {
+        res.headers_mut().insert(LOCATION, v);
+    }
+    harden(cookies::attach(res, set_cookies))
+}
+
+/// A bad name is a page that is not there, like an unknown user's.
+fn dm_error(web: &Web, e: messenger_core::Error) -> Response {
+    let e = ApiError::from(e);
+    let status = if e.status == StatusCode::BAD_REQUEST {
+        StatusCode::NOT_FOUND
+    } else {
+        e.status
+    };
+    error_page(web, status, &e.message)
 }
 
 /// `/chat` (the community room) and `/chat/{room}`: the page of a room the
@@ -452,7 +523,7 @@ async fn login_post(web: Web, addr: IpAddr, h: HeaderMap, form: Form) -> Respons
         Ok(outcome) => {
             web.revoke_presented(&h).await;
             let mut set = page.set_cookies.clone();
-            set.push(web.session_cookie(&outcome));
+            set.extend(web.login_cookies(&outcome));
             redirect("/chat", &set)
         }
         Err(e) => fail(e.status, &e.message),
@@ -510,12 +581,12 @@ async fn register_post(web: Web, addr: IpAddr, h: HeaderMap, form: Form) -> Resp
             return fail(e.status, Some(&e.message), &errors);
         }
     }
-    let options = crate::web::session_options(false, &h);
+    let options = web.session_options(false, &h);
     match m.login_with(&username, &password, options).await {
         Ok(outcome) => {
             web.revoke_presented(&h).await;
             let mut set = page.set_cookies.clone();
-            set.push(web.session_cookie(&outcome));
+            set.extend(web.login_cookies(&outcome));
             set.push(flash_cookie(
                 &web,
                 &format!("Welcome, {}! Say hello to the community.", username),

@@ -17,8 +17,8 @@ pub enum TemplateError {
 
 /// The templates the pages render. HTML escaping is on for every `{{ }}`.
 ///
-/// A set must register `login`, `register`, `chat`, `error`, `settings`
-/// and `moderation` (see [`Templates::REQUIRED`]). Each page gets `title`,
+/// A set must register `login`, `register`, `chat`, `error`, `settings`,
+/// `moderation` and `direct` (see [`Templates::REQUIRED`]). Each page gets `title`,
 /// `csrf_token`, `flash` (a one-time notice, or null) and `user` (`{id,
 /// username}` when logged in; on `chat`, `settings` and `moderation` also
 /// `role`, `is_moderator` and `is_admin`); `login` and `register` also get
@@ -28,7 +28,9 @@ pub enum TemplateError {
 /// `{id, created, last_seen, user_agent, current}`), `own_sessions`,
 /// `muted_until` and `error`; `moderation` gets `entries` (each `{at,
 /// actor, target, action, detail, reason}`), `older` (the `before` of the
-/// next page) and `paged`; `error` gets `status` and `message`.
+/// next page) and `paged`; `direct` (asking before a direct conversation
+/// is opened: its form POSTs to `/dm/{peer}`) gets `peer`; `error` gets
+/// `status` and `message`.
 #[derive(Clone)]
 pub struct Templates {
     registry: Arc<Handlebars<'static>>,
@@ -49,6 +51,7 @@ impl Templates {
         "error",
         "settings",
         "moderation",
+        "direct",
     ];
 
     /// Uses `registry`, checking it has every required template.
@@ -82,6 +85,7 @@ impl Templates {
             ("error", include_str!("../templates/error.hbs")),
             ("settings", include_str!("../templates/settings.hbs")),
             ("moderation", include_str!("../templates/moderation.hbs")),
+            ("direct", include_str!("../templates/direct.hbs")),
         ];
         for (name, src) in sources {
             hb.register_template_string(name, src)

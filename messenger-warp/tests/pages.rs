@@ -277,3 +277,140 @@ async fn static_assets_are_served_with_etags() {
         404
     );
 }
+
+/// A browser logged in through the forms as `name`.
+async fn logged_in(s: &Server, name: &str) -> reqwest::Client {
+    s.register(name, "password123").await;
+    let c = browser();
+    let csrf = form_page(&c, s, "/login").await;
+    let r = c
+        .post(s.url("/login"))
+        .form(&[
+            ("username", name),
+            ("password", "password123"),
+            ("csrf_token", &csrf),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    c
+}
+
+#[tokio::test]
+async fn a_link_to_a_direct_conversation_asks_before_opening_it() {
+    let s = Server::start().await;
+    let c = logged_in(&s, "dmasker").await;
+    s.register("dmpeer", "password123").await;
+    // A GET (a link or an image on any site) opens nothing.
+    let r = c.get(s.url("/dm/dmpeer")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap();
+    assert!(page.contains(r#"action="/dm/dmpeer""#), "{page}");
+    let (peer_token, _) = s.user("dmpeer2").await;
+    let rooms = |token: String| {
+        let s = &s;
+        async move {
+            s.http
+                .get(s.url("/api/rooms"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .json::<serde_json::Value>()
+                .await
+                .unwrap()["rooms"]
+                .as_array()
+                .unwrap()
+                .len()
+        }
+    };
+    let before = rooms(peer_token.clone()).await;
+    c.get(s.url("/dm/dmpeer2")).send().await.unwrap();
+    assert_eq!(rooms(peer_token.clone()).await, before, "a GET opened a DM");
+
+    // The form without its token is refused; with it, the DM opens.
+    let r = c
+        .post(s.url("/dm/dmpeer2"))
+        .form(&[("csrf_token", "forged")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let csrf = csrf_of(&page);
+    let r = c
+        .post(s.url("/dm/dmpeer2"))
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let room = location(&r).to_owned();
+    assert!(room.starts_with("/chat/dm-"), "{room}");
+    assert_eq!(rooms(peer_token).await, before + 1);
+    // Once it exists, the link leads straight to it.
+    let r = c.get(s.url("/dm/dmpeer2")).send().await.unwrap();
+    assert_eq!((r.status().as_u16(), location(&r)), (303, room.as_str()));
+    let r = c.get(s.url("/dm/nobody_here")).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+}
+
+#[tokio::test]
+async fn a_signed_in_forms_token_is_bound_to_its_session() {
+    let s = Server::start().await;
+    let alice = logged_in(&s, "boundalice").await;
+    let mallory = logged_in(&s, "boundmallory").await;
+    let settings = |c: reqwest::Client| {
+        let url = s.url("/settings");
+        async move { csrf_of(&c.get(url).send().await.unwrap().text().await.unwrap()) }
+    };
+    let alices = settings(alice.clone()).await;
+    let mallorys = settings(mallory.clone()).await;
+    assert_ne!(alices, mallorys);
+    // Mallory's own valid token is worthless in Alice's session.
+    let r = alice
+        .post(s.url("/settings/logout-everywhere"))
+        .form(&[("csrf_token", mallorys.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let r = alice
+        .post(s.url("/settings/logout-everywhere"))
+        .form(&[("csrf_token", alices.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+}
+
+#[tokio::test]
+async fn the_origin_must_be_ours_by_scheme_and_by_configured_public_origin() {
+    let s = Server::start().await;
+    let (t, _) = s.user("originuser").await;
+    let own = format!("http://{}", s.addr);
+    let wrong_scheme = format!("https://{}", s.addr);
+    assert!(s.try_ws(Some(&t), Some(&own)).await.is_ok());
+    assert_eq!(
+        s.try_ws(Some(&t), Some(&wrong_scheme)).await.err(),
+        Some(403)
+    );
+
+    let s = Server::with(
+        common::messenger_config(),
+        messenger_warp::WebConfig {
+            public_origins: vec!["https://chat.example.com".into()],
+            ..common::web_config()
+        },
+    )
+    .await;
+    let (t, _) = s.user("originuser").await;
+    // A rebound DNS name sends its own name as both Host and Origin.
+    let rebound = format!("http://{}", s.addr);
+    assert_eq!(s.try_ws(Some(&t), Some(&rebound)).await.err(), Some(403));
+    assert!(
+        s.try_ws(Some(&t), Some("https://chat.example.com"))
+            .await
+            .is_ok()
+    );
+}

@@ -57,6 +57,16 @@ pub struct Args {
     #[arg(long = "trusted-proxy", env = "MESSENGER_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_proxy)]
     pub trusted_proxies: Vec<ipnet::IpNet>,
 
+    /// The origin people reach the server at (`https://chat.example.com`);
+    /// when given, browsers' requests must come from it, whatever their
+    /// Host header says. Repeat it, or comma-separate in the variable.
+    #[arg(
+        long = "public-origin",
+        env = "MESSENGER_PUBLIC_ORIGINS",
+        value_delimiter = ','
+    )]
+    pub public_origins: Vec<String>,
+
     /// Messages per user per second, with a burst of three seconds' worth; 0 turns the limit off.
     #[arg(long, env = "MESSENGER_SEND_LIMIT", default_value_t = 10)]
     pub send_limit: u32,
@@ -133,6 +143,11 @@ pub enum Command {
     },
     /// Check the database's integrity; exits 1 if it finds problems.
     Check,
+    /// PostgreSQL: make deleted and edited-away text leave the database's
+    /// files (rewrites the messages table, locking it meanwhile; needs a
+    /// superuser and `wal_recycle = off`: docs/operations.md, "Erasure").
+    /// Exits 1 if a step failed. SQLite needs no such step.
+    PurgeErased,
 }
 
 /// `user` subcommands. Passwords are read from standard input (prompted

@@ -100,6 +100,7 @@ async fn run() -> anyhow::Result<()> {
         .config(WebConfig {
             secure_cookies: args.secure_cookies,
             trusted_proxies: args.trusted_proxies.clone(),
+            public_origins: args.public_origins.clone(),
             register_per_hour: NonZeroU32::new(args.register_limit),
             max_connections: args.max_connections,
             max_connections_per_addr: args.max_connections_per_addr,

@@ -28,6 +28,7 @@ pub fn templates() -> Result<Templates, TemplateError> {
         ("error", include_str!("../templates/error.hbs")),
         ("settings", include_str!("../templates/settings.hbs")),
         ("moderation", include_str!("../templates/moderation.hbs")),
+        ("direct", include_str!("../templates/direct.hbs")),
     ];
     for (name, source) in sources {
         hb.register_template_string(name, source)

@@ -37,13 +37,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "Acme intranet with chat at http://{}/",
         listener.local_addr()?
     );
-    warp::serve(app)
-        .incoming(listener)
-        .graceful(async move {
-            let _ = tokio::signal::ctrl_c().await;
-            chat.shutdown().await;
-        })
-        .run()
-        .await;
+    // Served with chat's limits: header timeout, connection caps
+    // (messenger_warp::serve closes chat's sockets on the way out).
+    messenger_warp::serve(&chat, app, listener, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await;
     Ok(())
 }

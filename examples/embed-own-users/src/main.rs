@@ -13,13 +13,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         "Acme shop with customer chat at http://{}/",
         listener.local_addr()?
     );
-    warp::serve(routes)
-        .incoming(listener)
-        .graceful(async move {
-            let _ = tokio::signal::ctrl_c().await;
-            chat.shutdown().await;
-        })
-        .run()
-        .await;
+    // Served with chat's limits: header timeout, connection caps
+    // (messenger_warp::serve closes chat's sockets on the way out).
+    messenger_warp::serve(&chat, routes, listener, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await;
     Ok(())
 }
