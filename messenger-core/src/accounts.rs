@@ -112,10 +112,24 @@ impl Accounts {
         }
     }
 
-    /// Registers a user. A name taken in any letter case is [`Error::Conflict`].
+    /// Registers a user. A name taken in any letter case, or one that looks
+    /// like a taken one (the same [`Username::skeleton`]), is
+    /// [`Error::Conflict`].
     pub(crate) async fn register(&self, username: Username, password: Password) -> Result<User> {
         if self.users.find_user_by_name(&username).await?.is_some() {
             return Err(Error::Conflict("username is taken".into()));
+        }
+        // A lookalike of a taken name (`aIice` beside `alice`) would let
+        // one person pass for another.
+        if let Some(other) = self
+            .users
+            .find_user_by_skeleton(&username.skeleton())
+            .await?
+        {
+            return Err(Error::Conflict(format!(
+                "username is too much like '{}', who is already here",
+                other.username
+            )));
         }
         let hash = self.hasher.hash(&password).await?;
         let user = self

@@ -47,6 +47,8 @@ struct State {
     revs: HashMap<RoomName, u64>,
     standings: HashMap<UserId, Standing>,
     mod_log: Vec<NewModAction>,
+    /// (who blocks, whom).
+    blocks: BTreeSet<(UserId, UserId)>,
 }
 
 impl MemoryStore {
@@ -120,6 +122,46 @@ impl State {
 
 #[async_trait]
 impl UserStore for MemoryStore {
+    async fn set_block(
+        &self,
+        user: UserId,
+        other: UserId,
+        blocked: bool,
+        _at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut s = self.state();
+        Ok(if blocked {
+            s.blocks.insert((user, other))
+        } else {
+            s.blocks.remove(&(user, other))
+        })
+    }
+
+    async fn find_user_by_skeleton(&self, skeleton: &str) -> Result<Option<User>, StoreError> {
+        Ok(self
+            .state()
+            .users
+            .iter()
+            .find(|r| r.user.username.skeleton() == skeleton)
+            .map(|r| r.user.clone()))
+    }
+
+    async fn blocks(&self, user: UserId, other: UserId) -> Result<bool, StoreError> {
+        Ok(self.state().blocks.contains(&(user, other)))
+    }
+
+    async fn blocked_users(&self, user: UserId) -> Result<Vec<User>, StoreError> {
+        let s = self.state();
+        let mut users: Vec<User> = s
+            .blocks
+            .iter()
+            .filter(|(by, _)| *by == user)
+            .filter_map(|(_, other)| s.user(*other).cloned())
+            .collect();
+        users.sort_by_key(|u| u.username.canonical());
+        Ok(users)
+    }
+
     async fn create_user(
         &self,
         username: &Username,

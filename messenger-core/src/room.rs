@@ -67,6 +67,15 @@ impl RoomName {
         Self(format!("{}{}-{}", Self::DIRECT_PREFIX, lo.0, hi.0).into())
     }
 
+    /// The two people of a direct conversation's name, lower id first.
+    pub fn direct_pair(&self) -> Option<(crate::UserId, crate::UserId)> {
+        let (lo, hi) = self.0.strip_prefix(Self::DIRECT_PREFIX)?.split_once('-')?;
+        Some((
+            crate::UserId(lo.parse().ok()?),
+            crate::UserId(hi.parse().ok()?),
+        ))
+    }
+
     const DIRECT_PREFIX: &'static str = "dm-";
 
     /// The community room.

@@ -70,6 +70,11 @@ pub trait UserStore: Send + Sync + 'static {
     /// Finds a user by id.
     async fn find_user(&self, id: UserId) -> Result<Option<User>, StoreError>;
 
+    /// A user whose name has this confusable skeleton
+    /// ([`Username::skeleton`]), if any. Stores keep every user's skeleton
+    /// (computed with [`Username::skeleton`] when a name is written).
+    async fn find_user_by_skeleton(&self, skeleton: &str) -> Result<Option<User>, StoreError>;
+
     /// Users in id order, those after `after`, at most `limit`.
     async fn list_users(&self, after: UserId, limit: usize) -> Result<Vec<UserRecord>, StoreError>;
 
@@ -96,6 +101,22 @@ pub trait UserStore: Send + Sync + 'static {
         username: &Username,
         now: DateTime<Utc>,
     ) -> Result<User, StoreError>;
+
+    /// `user` blocks (`blocked: true`) or unblocks `other`; `false` (nothing
+    /// changed) if that was already so.
+    async fn set_block(
+        &self,
+        user: UserId,
+        other: UserId,
+        blocked: bool,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// Whether `user` blocks `other`.
+    async fn blocks(&self, user: UserId, other: UserId) -> Result<bool, StoreError>;
+
+    /// The users `user` blocks, by name.
+    async fn blocked_users(&self, user: UserId) -> Result<Vec<User>, StoreError>;
 
     /// Whether the backend answers. Used by health checks.
     async fn health(&self) -> Result<(), StoreError> {

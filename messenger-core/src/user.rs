@@ -64,6 +64,16 @@ impl Username {
     pub fn canonical(&self) -> String {
         self.0.to_ascii_lowercase()
     }
+
+    /// The name's confusable skeleton (Unicode TR39): names that look
+    /// alike share it (`aIice` and `alice`, `rnallory` and `mallory`,
+    /// `PAUL0` and `paulo`). Taken before and after lowercasing, so that a
+    /// capital that looks like another letter (`I` like `l`) counts, and
+    /// case alone never separates two names.
+    pub fn skeleton(&self) -> String {
+        let first: String = unicode_security::skeleton(&self.0).collect();
+        unicode_security::skeleton(&first.to_lowercase()).collect()
+    }
 }
 
 impl fmt::Display for Username {
@@ -120,6 +130,19 @@ impl fmt::Debug for Password {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lookalike_names_share_a_skeleton() {
+        let limits = Limits::default();
+        let sk = |s: &str| Username::parse(s, &limits).unwrap().skeleton();
+        assert_eq!(sk("aIice"), sk("alice"));
+        assert_eq!(sk("AIice"), sk("alice"));
+        assert_eq!(sk("rnallory"), sk("mallory"));
+        assert_eq!(sk("Mallory"), sk("rnallory"));
+        assert_eq!(sk("paul0"), sk("PAULO"));
+        assert_ne!(sk("alice"), sk("alina"));
+        assert_ne!(sk("bob"), sk("rob"));
+    }
 
     fn limits() -> Limits {
         Limits::default()

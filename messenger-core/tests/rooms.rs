@@ -627,3 +627,98 @@ async fn the_owner_and_moderators_rename_a_room_and_members_are_told() {
         .unwrap_err();
     assert_eq!(e.code(), ErrorCode::Invalid);
 }
+
+#[tokio::test]
+async fn a_blocked_user_cannot_message_or_add_the_one_who_blocked_them() {
+    let m = messenger();
+    let (ada, eve) = (user(&m, "ada").await, user(&m, "eve").await);
+    let dm = m
+        .open_direct(&eve, &name(&m, "ada"))
+        .await
+        .unwrap()
+        .room
+        .name;
+    say(&m, &eve, &dm, "hi ada", "e1").await;
+    let den = m
+        .create_room(Some(&eve), new_room(&m, "den", true), &[])
+        .await
+        .unwrap()
+        .name;
+
+    let blocked = m.block(&ada, &name(&m, "eve"), true).await.unwrap();
+    assert_eq!(blocked, std::slice::from_ref(&eve));
+    assert_eq!(m.blocked(&ada).await.unwrap(), std::slice::from_ref(&eve));
+    let l = &m.config().limits;
+    let e = m
+        .post(
+            &eve,
+            &dm,
+            MessageBody::parse("are you there", l).unwrap(),
+            ClientId::parse("e2", l).unwrap(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Forbidden);
+    let e = m.open_direct(&eve, &name(&m, "ada")).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Forbidden);
+    let e = m
+        .add_member(&eve, &den, &name(&m, "ada"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Forbidden);
+    assert!(
+        m.my_rooms(&ada)
+            .await
+            .unwrap()
+            .iter()
+            .all(|r| r.room.name != den)
+    );
+    // Ada may still write to her; opening a new one asks her to unblock.
+    say(&m, &ada, &dm, "one last word", "a1").await;
+    let e = m.open_direct(&ada, &name(&m, "eve")).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Forbidden);
+    let e = m.block(&ada, &name(&m, "ada"), true).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Invalid);
+
+    assert!(
+        m.block(&ada, &name(&m, "eve"), false)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    say(&m, &eve, &dm, "thanks", "e3").await;
+    m.add_member(&eve, &den, &name(&m, "ada")).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_direct_conversation_left_comes_back_with_the_next_message() {
+    let m = messenger();
+    let (ada, bob) = (user(&m, "ada").await, user(&m, "bob").await);
+    let dm = m
+        .open_direct(&ada, &name(&m, "bob"))
+        .await
+        .unwrap()
+        .room
+        .name;
+    say(&m, &ada, &dm, "hello", "a1").await;
+    m.exit_room(&bob, &dm).await.unwrap();
+    assert!(
+        m.my_rooms(&bob)
+            .await
+            .unwrap()
+            .iter()
+            .all(|r| r.room.name != dm)
+    );
+    let mut bobs = m.user_events(&bob).await.unwrap();
+    say(&m, &ada, &dm, "still there?", "a2").await;
+    let back = m.my_rooms(&bob).await.unwrap();
+    let back = back
+        .iter()
+        .find(|r| r.room.name == dm)
+        .expect("back in the list");
+    assert_eq!(back.unread, 1, "the new message is unread");
+    let Some(Delivery::Event(ev)) = bobs.next().await else {
+        panic!()
+    };
+    assert!(matches!(ev.kind(), EventKind::User(UserEvent::RoomAdded(r)) if *r == dm));
+}

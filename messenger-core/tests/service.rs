@@ -86,6 +86,22 @@ async fn usernames_are_unique_in_any_case() {
 }
 
 #[tokio::test]
+async fn lookalikes_of_taken_names_are_refused() {
+    let m = messenger();
+    user(&m, "alice").await;
+    user(&m, "mallory").await;
+    for lookalike in ["aIice", "AIice", "rnallory"] {
+        let e = m
+            .register(uname(&m, lookalike), pw(&m, "password123"))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), ErrorCode::Conflict, "{lookalike}");
+        assert!(e.to_string().contains("too much like"), "{e}");
+    }
+    user(&m, "alina").await;
+}
+
+#[tokio::test]
 async fn wrong_password_and_unknown_user_look_the_same() {
     let m = messenger();
     user(&m, "bob").await;

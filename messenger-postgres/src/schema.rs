@@ -109,6 +109,21 @@ const MIGRATIONS: &[&str] = &[
         reason     TEXT   NOT NULL
     );
     "#,
+    // 2: blocks: whom each user blocks (no direct conversations, no adds).
+    r#"
+    CREATE TABLE blocks (
+        user_id    BIGINT NOT NULL REFERENCES users(id),
+        blocked_id BIGINT NOT NULL REFERENCES users(id),
+        at         BIGINT NOT NULL,
+        PRIMARY KEY (user_id, blocked_id)
+    );
+    "#,
+    // 3: each name's confusable skeleton, so a lookalike of a taken name
+    // is refused at registration; filled for older rows after migrating.
+    r#"
+    ALTER TABLE users ADD COLUMN skeleton TEXT;
+    CREATE INDEX users_by_skeleton ON users(skeleton);
+    "#,
 ];
 
 /// The schema version this code writes.
@@ -140,6 +155,20 @@ pub(crate) async fn migrate(client: &mut Client) -> Result<(), PostgresError> {
         tx.execute("UPDATE schema_version SET version = $1", &[&(i as i32 + 1)])
             .await?;
         tracing::info!(version = i + 1, "applied schema migration");
+    }
+    // Skeletons are Unicode TR39's mapping, computed in Rust: users
+    // written before version 3 get theirs here, under the same lock.
+    let missing = tx
+        .query("SELECT id, username FROM users WHERE skeleton IS NULL", &[])
+        .await?;
+    for row in missing {
+        let (id, name): (i64, String) = (row.get(0), row.get(1));
+        let skeleton = messenger_core::Username::from_trusted(name).skeleton();
+        tx.execute(
+            "UPDATE users SET skeleton = $2 WHERE id = $1",
+            &[&id, &skeleton],
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(())

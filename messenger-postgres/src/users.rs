@@ -41,9 +41,15 @@ impl UserStore for PostgresStore {
         let c = self.conn().await?;
         let row = c
             .query_one_cached(
-                "INSERT INTO users (username, password_hash, created_at) VALUES ($1, $2, $3)
+                "INSERT INTO users (username, password_hash, created_at, skeleton)
+                 VALUES ($1, $2, $3, $4)
                  RETURNING id, username",
-                &[&username.as_str(), &password_hash, &ms(created_at)],
+                &[
+                    &username.as_str(),
+                    &password_hash,
+                    &ms(created_at),
+                    &username.skeleton(),
+                ],
             )
             .await
             .map_err(taken)?;
@@ -91,6 +97,70 @@ impl UserStore for PostgresStore {
         Ok(rows.iter().map(record).collect())
     }
 
+    async fn set_block(
+        &self,
+        user: UserId,
+        other: UserId,
+        blocked: bool,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let c = self.conn().await?;
+        let (u, o) = (user.0 as i64, other.0 as i64);
+        let n = if blocked {
+            c.execute_cached(
+                "INSERT INTO blocks (user_id, blocked_id, at) VALUES ($1, $2, $3)
+                 ON CONFLICT DO NOTHING",
+                &[&u, &o, &ms(at)],
+            )
+            .await
+        } else {
+            c.execute_cached(
+                "DELETE FROM blocks WHERE user_id = $1 AND blocked_id = $2",
+                &[&u, &o],
+            )
+            .await
+        }
+        .map_err(store_err)?;
+        Ok(n > 0)
+    }
+
+    async fn find_user_by_skeleton(&self, skeleton: &str) -> Result<Option<User>, StoreError> {
+        let c = self.conn().await?;
+        let row = c
+            .query_opt_cached(
+                "SELECT id, username FROM users WHERE skeleton = $1 LIMIT 1",
+                &[&skeleton],
+            )
+            .await
+            .map_err(store_err)?;
+        Ok(row.map(|r| user_of(&r, 0, 1)))
+    }
+
+    async fn blocks(&self, user: UserId, other: UserId) -> Result<bool, StoreError> {
+        let c = self.conn().await?;
+        let row = c
+            .query_opt_cached(
+                "SELECT 1 FROM blocks WHERE user_id = $1 AND blocked_id = $2",
+                &[&(user.0 as i64), &(other.0 as i64)],
+            )
+            .await
+            .map_err(store_err)?;
+        Ok(row.is_some())
+    }
+
+    async fn blocked_users(&self, user: UserId) -> Result<Vec<User>, StoreError> {
+        let c = self.conn().await?;
+        let rows = c
+            .query_cached(
+                "SELECT u.id, u.username FROM blocks b JOIN users u ON u.id = b.blocked_id
+                 WHERE b.user_id = $1 ORDER BY lower(u.username) COLLATE \"C\"",
+                &[&(user.0 as i64)],
+            )
+            .await
+            .map_err(store_err)?;
+        Ok(rows.iter().map(|r| user_of(r, 0, 1)).collect())
+    }
+
     async fn set_password_hash(
         &self,
         user: UserId,
@@ -133,11 +203,17 @@ impl UserStore for PostgresStore {
         // held by another user fails the unique index and changes nothing.
         let row = c
             .query_one_cached(
-                "INSERT INTO users (username, password_hash, created_at, external_id)
-                 VALUES ($1, NULL, $2, $3)
-                 ON CONFLICT (external_id) DO UPDATE SET username = EXCLUDED.username
+                "INSERT INTO users (username, password_hash, created_at, external_id, skeleton)
+                 VALUES ($1, NULL, $2, $3, $4)
+                 ON CONFLICT (external_id) DO UPDATE
+                     SET username = EXCLUDED.username, skeleton = EXCLUDED.skeleton
                  RETURNING id, username",
-                &[&username.as_str(), &ms(now), &external.as_str()],
+                &[
+                    &username.as_str(),
+                    &ms(now),
+                    &external.as_str(),
+                    &username.skeleton(),
+                ],
             )
             .await
             .map_err(taken)?;

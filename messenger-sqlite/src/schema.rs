@@ -142,6 +142,21 @@ const MIGRATIONS: &[&str] = &[
     INSERT INTO messages_fts (rowid, body)
         SELECT seq, body FROM messages WHERE deleted_at IS NULL;
     "#,
+    // 6: blocks: whom each user blocks (no direct conversations, no adds).
+    r#"
+    CREATE TABLE blocks (
+        user_id    INTEGER NOT NULL REFERENCES users(id),
+        blocked_id INTEGER NOT NULL REFERENCES users(id),
+        at         INTEGER NOT NULL,
+        PRIMARY KEY (user_id, blocked_id)
+    ) WITHOUT ROWID;
+    "#,
+    // 7: each name's confusable skeleton, so a lookalike of a taken name
+    // is refused at registration; filled for older rows after migrating.
+    r#"
+    ALTER TABLE users ADD COLUMN skeleton TEXT;
+    CREATE INDEX users_by_skeleton ON users(skeleton);
+    "#,
 ];
 
 /// Databases written before this version may hold erased text in free
@@ -167,10 +182,33 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<(), SqliteError> {
         tracing::info!(version = i + 1, "applied schema migration");
     }
     tx.commit()?;
+    fill_skeletons(conn)?;
     if found > 0 && found < ERASING_VERSION {
         tracing::info!("rewriting the database once so erased text leaves its free space");
         conn.execute_batch("VACUUM")?;
         conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
     }
+    Ok(())
+}
+
+/// Computes the skeleton of users written before version 7 (SQL cannot:
+/// it is Unicode TR39's mapping, in Rust).
+fn fill_skeletons(conn: &mut Connection) -> Result<(), SqliteError> {
+    let missing: Vec<(i64, String)> = conn
+        .prepare("SELECT id, username FROM users WHERE skeleton IS NULL")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let tx = conn.transaction()?;
+    {
+        let mut update = tx.prepare("UPDATE users SET skeleton = ?2 WHERE id = ?1")?;
+        for (id, name) in missing {
+            let skeleton = messenger_core::Username::from_trusted(name).skeleton();
+            update.execute(rusqlite::params![id, skeleton])?;
+        }
+    }
+    tx.commit()?;
     Ok(())
 }

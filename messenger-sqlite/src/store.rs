@@ -188,8 +188,8 @@ impl UserStore for SqliteStore {
         self.writer
             .write(move |c| {
                 let inserted = c
-                    .prepare_cached("INSERT INTO users (username, password_hash, created_at) VALUES (?1, ?2, ?3)")
-                    .and_then(|mut s| s.execute(params![username.as_str(), hash, ms(created_at)]));
+                    .prepare_cached("INSERT INTO users (username, password_hash, created_at, skeleton) VALUES (?1, ?2, ?3, ?4)")
+                    .and_then(|mut s| s.execute(params![username.as_str(), hash, ms(created_at), username.skeleton()]));
                 match inserted {
                     Ok(_) => Ok(User {
                         id: UserId(c.last_insert_rowid() as u64),
@@ -252,6 +252,66 @@ impl UserStore for SqliteStore {
             .await
     }
 
+    async fn set_block(
+        &self,
+        user: UserId,
+        other: UserId,
+        blocked: bool,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.writer
+            .write(move |c| {
+                let (u, o) = (user.0 as i64, other.0 as i64);
+                if blocked {
+                    c.prepare_cached(
+                        "INSERT INTO blocks (user_id, blocked_id, at) VALUES (?1, ?2, ?3)
+                         ON CONFLICT DO NOTHING",
+                    )
+                    .and_then(|mut s| s.execute(params![u, o, ms(at)]))
+                } else {
+                    c.prepare_cached("DELETE FROM blocks WHERE user_id = ?1 AND blocked_id = ?2")
+                        .and_then(|mut s| s.execute(params![u, o]))
+                }
+                .map(|n| n > 0)
+                .map_err(backend)
+            })
+            .await
+    }
+
+    async fn find_user_by_skeleton(&self, skeleton: &str) -> Result<Option<User>, StoreError> {
+        let skeleton = skeleton.to_owned();
+        self.readers
+            .read(move |c| {
+                c.prepare_cached("SELECT id, username FROM users WHERE skeleton = ?1 LIMIT 1")
+                    .and_then(|mut s| s.query_row([skeleton], user_row).optional())
+                    .map_err(backend)
+            })
+            .await
+    }
+
+    async fn blocks(&self, user: UserId, other: UserId) -> Result<bool, StoreError> {
+        self.readers
+            .read(move |c| {
+                c.prepare_cached("SELECT 1 FROM blocks WHERE user_id = ?1 AND blocked_id = ?2")
+                    .and_then(|mut s| s.exists(params![user.0 as i64, other.0 as i64]))
+                    .map_err(backend)
+            })
+            .await
+    }
+
+    async fn blocked_users(&self, user: UserId) -> Result<Vec<User>, StoreError> {
+        self.readers
+            .read(move |c| {
+                c.prepare_cached(
+                    "SELECT u.id, u.username FROM blocks b JOIN users u ON u.id = b.blocked_id
+                     WHERE b.user_id = ?1 ORDER BY u.username COLLATE NOCASE",
+                )
+                .and_then(|mut s| s.query_map([user.0 as i64], user_row)?.collect())
+                .map_err(backend)
+            })
+            .await
+    }
+
     async fn set_password_hash(
         &self,
         user: UserId,
@@ -298,13 +358,17 @@ impl UserStore for SqliteStore {
                 let written = match &known {
                     Some(user) if user.username == username => return Ok(user.clone()),
                     Some(user) => c
-                        .prepare_cached("UPDATE users SET username = ?1 WHERE id = ?2")
-                        .and_then(|mut s| s.execute(params![username.as_str(), user.id.0 as i64])),
+                        .prepare_cached("UPDATE users SET username = ?1, skeleton = ?3 WHERE id = ?2")
+                        .and_then(|mut s| {
+                            s.execute(params![username.as_str(), user.id.0 as i64, username.skeleton()])
+                        }),
                     None => c
                         .prepare_cached(
-                            "INSERT INTO users (username, password_hash, created_at, external_id) VALUES (?1, '', ?2, ?3)",
+                            "INSERT INTO users (username, password_hash, created_at, external_id, skeleton) VALUES (?1, '', ?2, ?3, ?4)",
                         )
-                        .and_then(|mut s| s.execute(params![username.as_str(), ms(now), external])),
+                        .and_then(|mut s| {
+                            s.execute(params![username.as_str(), ms(now), external, username.skeleton()])
+                        }),
                 };
                 match written {
                     Ok(_) => Ok(User {

@@ -483,11 +483,15 @@ async fn upgrading_a_version_4_file_wipes_text_it_left_in_free_space() {
         }
     }
     {
-        // Index and delete as version 4 did: its contentless_delete index,
-        // no secure_delete, then mark the file as version 4.
+        // Undo what later versions added, index and delete as version 4
+        // did (its contentless_delete index, no secure_delete), then mark
+        // the file as version 4.
         let c = rusqlite::Connection::open(&path).unwrap();
         c.execute_batch(
             "PRAGMA secure_delete = OFF;
+             DROP TABLE blocks;
+             DROP INDEX users_by_skeleton;
+             ALTER TABLE users DROP COLUMN skeleton;
              DROP TABLE messages_fts;
              CREATE VIRTUAL TABLE messages_fts USING fts5(
                  body, content = '', contentless_delete = 1,

@@ -84,6 +84,17 @@ pub(crate) enum ClientFrame {
         username: String,
         client_id: Option<String>,
     },
+    Block {
+        username: String,
+        client_id: Option<String>,
+    },
+    Unblock {
+        username: String,
+        client_id: Option<String>,
+    },
+    Blocked {
+        client_id: Option<String>,
+    },
     Read {
         room: String,
         #[serde(deserialize_with = "crate::ids::store_id")]
@@ -146,6 +157,11 @@ pub(crate) enum ServerFrame<'a> {
     Members {
         room: &'a RoomName,
         members: &'a [User],
+        #[serde(skip_serializing_if = "Option::is_none")]
+        client_id: Option<&'a str>,
+    },
+    Blocked {
+        users: &'a [User],
         #[serde(skip_serializing_if = "Option::is_none")]
         client_id: Option<&'a str>,
     },

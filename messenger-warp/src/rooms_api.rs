@@ -62,6 +62,9 @@ enum Op {
     AddMember(String, Named),
     RemoveMember(String, String),
     SetRoom(String, RoomDetails),
+    Blocked,
+    Block(Named),
+    Unblock(String),
     OpenDm(Named),
     Read(String, ReadUpTo),
 }
@@ -70,7 +73,7 @@ impl Op {
     fn changes_state(&self) -> bool {
         !matches!(
             self,
-            Op::List | Op::Directory | Op::Info(_) | Op::Members(_)
+            Op::List | Op::Directory | Op::Info(_) | Op::Members(_) | Op::Blocked
         )
     }
 }
@@ -108,6 +111,14 @@ pub(crate) fn filter(web: Web) -> BoxedFilter<(Response,)> {
         .and(warp::patch())
         .and(json_body::<RoomDetails>(limit))
         .map(Op::SetRoom);
+    let blocked = warp::path!("blocks").and(warp::get()).map(|| Op::Blocked);
+    let block = warp::path!("blocks")
+        .and(warp::post())
+        .and(json_body::<Named>(limit))
+        .map(Op::Block);
+    let unblock = warp::path!("blocks" / String)
+        .and(warp::delete())
+        .map(Op::Unblock);
     let dm = warp::path!("dms")
         .and(warp::post())
         .and(json_body::<Named>(limit))
@@ -134,6 +145,12 @@ pub(crate) fn filter(web: Web) -> BoxedFilter<(Response,)> {
         .or(remove)
         .unify()
         .or(set)
+        .unify()
+        .or(blocked)
+        .unify()
+        .or(block)
+        .unify()
+        .or(unblock)
         .unify()
         .or(dm)
         .unify()
@@ -215,6 +232,15 @@ async fn answer(web: &Web, user: &User, op: Op) -> Result<Response, ApiError> {
             );
             m.set_room_details(user, &room, title, topic).await?;
             json!({ "room": m.room_info(user, &room).await? })
+        }
+        Op::Blocked => json!({ "blocked": m.blocked(user).await? }),
+        Op::Block(who) => {
+            let username = Username::parse(&who.username, limits)?;
+            json!({ "blocked": m.block(user, &username, true).await? })
+        }
+        Op::Unblock(who) => {
+            let username = Username::parse(&who, limits)?;
+            json!({ "blocked": m.block(user, &username, false).await? })
         }
         Op::OpenDm(who) => {
             let username = Username::parse(&who.username, limits)?;

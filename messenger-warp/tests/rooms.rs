@@ -496,3 +496,49 @@ async fn the_owner_renames_a_room_and_members_sockets_get_it_again() {
     let r = patch(&ada, json!({ "title": "  " })).await.unwrap();
     assert_eq!(status_and_code(r).await, (400, json!("invalid")));
 }
+
+#[tokio::test]
+async fn blocks_over_http_and_the_socket() {
+    let s = Server::start().await;
+    let (ada, _) = s.user("ada").await;
+    let (eve, _) = s.user("eve").await;
+    let r = s
+        .post_json("/api/blocks", json!({ "username": "eve" }), Some(&ada))
+        .await;
+    assert_eq!(r.status(), 200);
+    let body = r.json::<Value>().await.unwrap();
+    assert_eq!(body["blocked"][0]["username"], "eve");
+    let r = s
+        .post_json("/api/dms", json!({ "username": "ada" }), Some(&eve))
+        .await;
+    assert_eq!(status_and_code(r).await, (403, json!("forbidden")));
+    let r = get(&s, "/api/blocks", &ada).await;
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["blocked"][0]["username"],
+        "eve"
+    );
+    let r = s
+        .http
+        .delete(s.url("/api/blocks/eve"))
+        .bearer_auth(&ada)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Value>().await.unwrap()["blocked"], json!([]));
+
+    let (mut ws, _) = ws_v2(&s, &ada).await;
+    ws.send(json!({ "type": "block", "username": "eve", "client_id": "b1" }))
+        .await;
+    let f = ws.until("blocked").await;
+    assert_eq!(
+        (f["client_id"].as_str(), f["users"][0]["username"].as_str()),
+        (Some("b1"), Some("eve"))
+    );
+    ws.send(json!({ "type": "unblock", "username": "eve" }))
+        .await;
+    assert_eq!(ws.until("blocked").await["users"], json!([]));
+    ws.send(json!({ "type": "block", "username": "nobody_here" }))
+        .await;
+    assert_eq!(ws.until("error").await["code"], "not_found");
+}

@@ -3,7 +3,8 @@
 //!
 //! Scenarios: [`fanout`] (delivery throughput, loss, order, latency),
 //! [`connect`] (idle sockets and server memory), [`login`] (a login storm
-//! against chat latency) and [`bare`] (the floor: a broadcast server with
+//! against chat latency), [`stall`] (a reader that stops reading, and what
+//! it costs the server) and [`bare`] (the floor: a broadcast server with
 //! no auth and no storage).
 
 pub mod bare;
@@ -14,4 +15,5 @@ pub mod fanout;
 pub mod login;
 pub mod process;
 pub mod report;
+pub mod stall;
 pub mod users;

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use loadgen::fanout::FanoutOptions;
-use loadgen::{bare, connect, crowd, fanout, login, process, users};
+use loadgen::{bare, connect, crowd, fanout, login, process, stall, users};
 
 #[derive(Parser)]
 #[command(version, about)]
@@ -128,6 +128,22 @@ enum Command {
         concurrency: usize,
         #[command(flatten)]
         chat: Chat,
+    },
+    /// One socket stops reading while M messages of B bytes are posted:
+    /// the server's RSS, against the same traffic with no stalled socket
+    /// (each run in a room of its own).
+    Stall {
+        #[command(flatten)]
+        target: Target,
+        /// Messages.
+        #[arg(long, short = 'm', default_value_t = 6000)]
+        messages: usize,
+        /// Bytes per message body.
+        #[arg(long, short = 'b', default_value_t = 3900)]
+        bytes: usize,
+        /// The server's pid, to read its RSS from /proc.
+        #[arg(long)]
+        server_pid: u32,
     },
     /// Serve the floor: broadcast only, no auth, no storage.
     Bare {
@@ -323,6 +339,50 @@ async fn main() -> anyhow::Result<()> {
                 r.chat_p99_during_ms,
                 r.chat_p99_ratio
             );
+        }
+        Command::Stall {
+            target,
+            messages,
+            bytes,
+            server_pid,
+        } => {
+            let base = target.url.trim_end_matches('/').to_owned();
+            let users = users::ensure(&base, 2, Some(&target.users_file)).await?;
+            let http = reqwest::Client::new();
+            for (stalled, room) in [(false, "stall-control"), (true, "stall-stalled")] {
+                // A room of its own, so each run fills its own broadcast ring.
+                let _ = http
+                    .post(format!("{base}/api/rooms"))
+                    .bearer_auth(&users[0].token)
+                    .json(&serde_json::json!({ "name": room, "title": room }))
+                    .send()
+                    .await?;
+                let opts = stall::StallOptions {
+                    base: base.clone(),
+                    room: room.to_owned(),
+                    messages,
+                    bytes,
+                    stalled,
+                    server_pid,
+                };
+                let r = stall::run(&opts, &users).await?;
+                println!("{}", serde_json::to_string(&r)?);
+                eprintln!(
+                    "stall {}: {:.1} MiB posted; server RSS {:.1} -> peak {:.1} -> {:.1} MiB; stalled socket closed: {}",
+                    if stalled {
+                        "with a stalled reader"
+                    } else {
+                        "control, no stalled reader"
+                    },
+                    r.posted_bytes as f64 / 1048576.0,
+                    r.rss_before_kib as f64 / 1024.0,
+                    r.rss_peak_kib as f64 / 1024.0,
+                    r.rss_after_kib as f64 / 1024.0,
+                    r.closed_after_s.map_or("no".to_owned(), |s| format!(
+                        "seen {s:.1} s after the last post"
+                    )),
+                );
+            }
         }
         Command::Bare { addr } => {
             let socket = tokio::net::TcpSocket::new_v4()?;

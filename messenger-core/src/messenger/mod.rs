@@ -225,6 +225,25 @@ impl Messenger {
         self.inner.rooms.add_members_as_host(room, users).await
     }
 
+    /// `user` blocks the user named `username` (`blocked: true`) or
+    /// unblocks them. A blocked user cannot open a direct conversation with
+    /// `user`, write in one (a conversation `user` left stays hidden), or
+    /// add `user` to a room; `user` sees nothing else change. Answers whom
+    /// `user` blocks after.
+    pub async fn block(
+        &self,
+        user: &User,
+        username: &Username,
+        blocked: bool,
+    ) -> Result<Vec<User>> {
+        self.inner.rooms.block(user, username, blocked).await
+    }
+
+    /// The users `user` blocks, by name.
+    pub async fn blocked(&self, user: &User) -> Result<Vec<User>> {
+        self.inner.rooms.blocked(user).await
+    }
+
     /// The direct conversation of `user` with the user named `with`, if
     /// there is one and `user` is in it. Changes nothing.
     pub async fn find_direct(&self, user: &User, with: &Username) -> Result<Option<MyRoom>> {

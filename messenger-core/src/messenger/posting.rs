@@ -39,8 +39,11 @@ impl Messenger {
         body: MessageBody,
         client_id: ClientId,
     ) -> Result<PendingPost> {
-        self.inner.rooms.readable(room, author).await?;
+        let kind = self.inner.rooms.readable(room, author).await?;
         self.inner.moderation.may_send(author).await?;
+        if kind == crate::RoomKind::Direct {
+            self.inner.rooms.before_direct_message(room, author).await?;
+        }
         self.limit("send", author, self.inner.config.send_rate.map(Into::into))
             .await?;
         self.sequencer(room)

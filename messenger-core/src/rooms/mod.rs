@@ -478,6 +478,11 @@ impl Rooms {
             )));
         }
         let added = self.user_named(username).await?;
+        if self.users.blocks(added.id, by.id).await? {
+            return Err(Error::Forbidden(
+                "this person does not accept being added by you".into(),
+            ));
+        }
         let last = self.last_id(name).await?;
         if self
             .store
@@ -488,6 +493,29 @@ impl Rooms {
                 .await;
         }
         Ok(self.store.members(name).await?)
+    }
+
+    /// The room `by` manages: one they may read (else `not_found`), not a
+    /// direct conversation (its two people own it alike: `invalid`), and
+    /// created by them or `by_role` a moderator's (else `forbidden`, saying
+    /// that only they may `what`).
+    async fn managed(&self, by: &User, by_role: Role, name: &RoomName, what: &str) -> Result<Room> {
+        if self.readable(name, by).await? == RoomKind::Direct {
+            return Err(Error::Invalid(crate::ValidationError::new(
+                "room",
+                "a direct conversation belongs to its two people alike",
+            )));
+        }
+        let room = self
+            .find(name)
+            .await?
+            .ok_or_else(|| Self::not_found(name))?;
+        if room.created_by != Some(by.id) && !by_role.moderates() {
+            return Err(Error::Forbidden(format!(
+                "only the room's owner and moderators {what}"
+            )));
+        }
+        Ok(room)
     }
 
     /// `by` removes `username` from a room: the room's creator (owner) or a
@@ -502,21 +530,12 @@ impl Rooms {
         name: &RoomName,
         username: &Username,
     ) -> Result<Vec<User>> {
-        let kind = self.readable(name, by).await?;
-        if kind == RoomKind::Direct || *name == RoomName::general() {
+        let room = self.managed(by, by_role, name, "remove members").await?;
+        if room.name == RoomName::general() {
             return Err(Error::Invalid(crate::ValidationError::new(
                 "room",
-                "nobody is removed from this room: people leave it themselves",
+                "nobody is removed from the community room",
             )));
-        }
-        let room = self
-            .find(name)
-            .await?
-            .ok_or_else(|| Self::not_found(name))?;
-        if room.created_by != Some(by.id) && !by_role.moderates() {
-            return Err(Error::Forbidden(
-                "only the room's owner and moderators remove members".into(),
-            ));
         }
         let removed = self.user_named(username).await?;
         if self.store.remove_member(name, removed.id).await? {
@@ -538,21 +557,9 @@ impl Rooms {
         title: RoomTitle,
         topic: RoomTopic,
     ) -> Result<Room> {
-        if self.readable(name, by).await? == RoomKind::Direct {
-            return Err(Error::Invalid(crate::ValidationError::new(
-                "room",
-                "a direct conversation is named after its two people",
-            )));
-        }
         let room = self
-            .find(name)
-            .await?
-            .ok_or_else(|| Self::not_found(name))?;
-        if room.created_by != Some(by.id) && !by_role.moderates() {
-            return Err(Error::Forbidden(
-                "only the room's owner and moderators change its title and topic".into(),
-            ));
-        }
+            .managed(by, by_role, name, "change its title and topic")
+            .await?;
         self.store.set_room_details(name, &title, &topic).await?;
         for member in self.store.members(name).await? {
             self.tell(member.id, UserEvent::RoomAdded(name.clone()))
@@ -586,6 +593,55 @@ impl Rooms {
         Ok(added)
     }
 
+    /// What a message in a direct conversation needs: the other person
+    /// does not block its author, and if they left the conversation it
+    /// comes back to their list (leaving hides it until a new message).
+    pub(crate) async fn before_direct_message(&self, name: &RoomName, author: &User) -> Result<()> {
+        let Some((a, b)) = name.direct_pair() else {
+            return Ok(());
+        };
+        let peer = if a == author.id { b } else { a };
+        if self.users.blocks(peer, author.id).await? {
+            return Err(Error::Forbidden(
+                "this person does not take direct messages from you".into(),
+            ));
+        }
+        if self.store.read_state(name, peer).await?.is_none() {
+            let last = self.last_id(name).await?;
+            if self.store.add_member(name, peer, last, Utc::now()).await? {
+                self.tell(peer, UserEvent::RoomAdded(name.clone())).await;
+            }
+        }
+        Ok(())
+    }
+
+    /// `user` blocks (`blocked`) or unblocks the user named `username`: a
+    /// blocked user cannot open a direct conversation with them, write in
+    /// one, or add them to a room. Answers whom `user` blocks after.
+    pub(crate) async fn block(
+        &self,
+        user: &User,
+        username: &Username,
+        blocked: bool,
+    ) -> Result<Vec<User>> {
+        let other = self.user_named(username).await?;
+        if other.id == user.id {
+            return Err(Error::Invalid(crate::ValidationError::new(
+                "username",
+                "you cannot block yourself",
+            )));
+        }
+        self.users
+            .set_block(user.id, other.id, blocked, Utc::now())
+            .await?;
+        Ok(self.users.blocked_users(user.id).await?)
+    }
+
+    /// The users `user` blocks.
+    pub(crate) async fn blocked(&self, user: &User) -> Result<Vec<User>> {
+        Ok(self.users.blocked_users(user.id).await?)
+    }
+
     /// The direct conversation of `user` and `with` if it exists and `user`
     /// is in it; opens nothing.
     pub(crate) async fn find_direct(&self, user: &User, with: &Username) -> Result<Option<MyRoom>> {
@@ -614,6 +670,17 @@ impl Rooms {
             return Err(Error::Invalid(crate::ValidationError::new(
                 "username",
                 "a direct conversation needs someone else",
+            )));
+        }
+        if self.users.blocks(peer.id, user.id).await? {
+            return Err(Error::Forbidden(
+                "this person does not take direct messages from you".into(),
+            ));
+        }
+        if self.users.blocks(user.id, peer.id).await? {
+            return Err(Error::Forbidden(format!(
+                "you blocked {}: unblock them first",
+                peer.username
             )));
         }
         let name = RoomName::direct(user.id, peer.id);

@@ -153,6 +153,8 @@ where
     case!(users::users_are_listed_and_passwords_replaced);
     case!(users::external_users_are_created_once_and_renamed);
     case!(users::external_user_names_share_the_namespace);
+    case!(users::blocks_are_one_way_and_listed);
+    case!(users::lookalike_names_are_found_by_skeleton);
     case!(sessions::sessions_round_trip);
     case!(sessions::deleting_a_users_sessions_spares_others);
     case!(sessions::expired_sessions_are_purged);

@@ -214,3 +214,70 @@ pub(super) async fn external_user_names_share_the_namespace(s: Stores) {
         Some(registered)
     );
 }
+
+pub(super) async fn blocks_are_one_way_and_listed(s: Stores) {
+    let mut made = Vec::new();
+    for n in ["ada", "Zed", "bob"] {
+        made.push(s.users.create_user(&name(n), "h", t(0)).await.unwrap());
+    }
+    let (ada, zed, bob) = (made[0].clone(), made[1].clone(), made[2].clone());
+    assert!(!s.users.blocks(ada.id, bob.id).await.unwrap());
+    assert!(s.users.set_block(ada.id, zed.id, true, t(1)).await.unwrap());
+    assert!(s.users.set_block(ada.id, bob.id, true, t(1)).await.unwrap());
+    assert!(
+        !s.users.set_block(ada.id, bob.id, true, t(2)).await.unwrap(),
+        "blocking twice changes nothing"
+    );
+    assert!(s.users.blocks(ada.id, bob.id).await.unwrap());
+    assert!(!s.users.blocks(bob.id, ada.id).await.unwrap(), "one way");
+    assert_eq!(
+        s.users.blocked_users(ada.id).await.unwrap(),
+        [bob.clone(), zed]
+    );
+    assert!(s.users.blocked_users(bob.id).await.unwrap().is_empty());
+    assert!(
+        s.users
+            .set_block(ada.id, bob.id, false, t(3))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.users
+            .set_block(ada.id, bob.id, false, t(3))
+            .await
+            .unwrap()
+    );
+    assert!(!s.users.blocks(ada.id, bob.id).await.unwrap());
+}
+
+pub(super) async fn lookalike_names_are_found_by_skeleton(s: Stores) {
+    let alice = s
+        .users
+        .create_user(&name("alice"), "h", t(0))
+        .await
+        .unwrap();
+    let host = s
+        .users
+        .upsert_external_user(&ExternalId::parse("h-1").unwrap(), &name("Mallory"), t(0))
+        .await
+        .unwrap();
+    let find = |n: &'static str| {
+        let users = s.users.clone();
+        async move {
+            users
+                .find_user_by_skeleton(&name(n).skeleton())
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(find("aIice").await, Some(alice));
+    assert_eq!(find("rnallory").await, Some(host.clone()));
+    assert_eq!(find("bob").await, None);
+    // A host rename moves the skeleton with the name.
+    s.users
+        .upsert_external_user(&ExternalId::parse("h-1").unwrap(), &name("oscar"), t(1))
+        .await
+        .unwrap();
+    assert_eq!(find("rnallory").await, None);
+    assert_eq!(find("0scar").await.map(|u| u.id), Some(host.id));
+}

@@ -250,6 +250,18 @@ impl Conn {
                 let info = m.open_direct(&user, &username).await?;
                 self.answer_room(&info, client_id.as_deref());
             }
+            ClientFrame::Block {
+                username,
+                client_id,
+            } => self.block(&username, true, client_id).await?,
+            ClientFrame::Unblock {
+                username,
+                client_id,
+            } => self.block(&username, false, client_id).await?,
+            ClientFrame::Blocked { client_id } => {
+                let users = m.blocked(&user).await?;
+                self.answer_blocked(&users, client_id.as_deref());
+            }
             ClientFrame::Read { room, id } => {
                 let room = self.room(&room).await?;
                 // Every connection of the user hears of it as a `read` frame.
@@ -273,6 +285,24 @@ impl Conn {
             client_id,
         }
         .encode();
+        self.push(frame);
+    }
+
+    async fn block(
+        &mut self,
+        username: &str,
+        blocked: bool,
+        client_id: Option<String>,
+    ) -> Result<(), Error> {
+        let m = self.web.messenger().clone();
+        let username = Username::parse(username, &m.config().limits)?;
+        let users = m.block(&self.authed.user, &username, blocked).await?;
+        self.answer_blocked(&users, client_id.as_deref());
+        Ok(())
+    }
+
+    fn answer_blocked(&mut self, users: &[messenger_core::User], client_id: Option<&str>) {
+        let frame = ServerFrame::Blocked { users, client_id }.encode();
         self.push(frame);
     }
 
