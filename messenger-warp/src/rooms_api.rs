@@ -127,7 +127,9 @@ pub(crate) fn filter(web: Web) -> BoxedFilter<(Response,)> {
         .and(warp::post())
         .and(json_body::<ReadUpTo>(limit))
         .map(Op::Read);
-    let ops = list
+    // Boxed in groups: a long `.or()` chain nests its type once per route,
+    // and type-checking it grows far faster than the chain (minutes).
+    let rooms = list
         .or(create)
         .unify()
         .or(directory)
@@ -138,16 +140,16 @@ pub(crate) fn filter(web: Web) -> BoxedFilter<(Response,)> {
         .unify()
         .or(exit)
         .unify()
-        .or(members)
-        .unify()
+        .boxed();
+    let members = members
         .or(add)
         .unify()
         .or(remove)
         .unify()
         .or(set)
         .unify()
-        .or(blocked)
-        .unify()
+        .boxed();
+    let people = blocked
         .or(block)
         .unify()
         .or(unblock)
@@ -155,7 +157,9 @@ pub(crate) fn filter(web: Web) -> BoxedFilter<(Response,)> {
         .or(dm)
         .unify()
         .or(read)
-        .unify();
+        .unify()
+        .boxed();
+    let ops = rooms.or(members).unify().or(people).unify();
     ops.and(auth::required(web.clone()))
         .and(warp::header::headers_cloned())
         .and_then(move |op: Op, authed: Authed, headers: HeaderMap| {
