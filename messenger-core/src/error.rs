@@ -155,6 +155,12 @@ impl From<StoreError> for Error {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Conflict(what) => Self::Conflict(what),
+            StoreError::Closed { room, erased: true } => {
+                Self::NotFound(format!("no room named '{room}'"))
+            }
+            StoreError::Closed { room, .. } => {
+                Self::Forbidden(format!("#{room} is archived: it is read-only"))
+            }
             other => Self::Storage(other),
         }
     }

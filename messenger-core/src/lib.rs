@@ -78,6 +78,7 @@ mod config;
 mod device;
 mod error;
 mod external;
+mod holds;
 mod memory;
 mod message;
 mod messenger;
@@ -112,6 +113,7 @@ pub use config::{
 pub use device::DeviceToken;
 pub use error::{Error, ErrorCode, Result, ValidationError};
 pub use external::{ExternalId, HostIdentity};
+pub use holds::{HoldCounter, LocalHolds};
 pub use memory::MemoryStore;
 pub use message::{
     Appended, ChangeKind, ClientId, HistoryQuery, Message, MessageBody, MessageChange, MessageId,
@@ -125,8 +127,9 @@ pub use presence::{LocalPresence, Presence};
 pub use ratelimit::{FailureCounter, LocalFailures, LocalRates, RateCounter, RateQuota};
 pub use room::RoomName;
 pub use rooms::{
-    DirectoryEntry, MAX_MENTIONS, Membership, MyRoom, NewRoom, ReadState, Room, RoomCreation,
-    RoomKind, RoomTitle, RoomTopic, mentioned,
+    CreatedInvite, DirectoryEntry, Invite, InviteCode, InviteTerms, MAX_MENTIONS, Membership,
+    MyRoom, NewInvite, NewRoom, ReadState, Room, RoomCreation, RoomKind, RoomTitle, RoomTopic,
+    mentioned,
 };
 pub use search::{SearchHit, SearchPage, SearchQuery};
 pub use sequencer::PendingPost;

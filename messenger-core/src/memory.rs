@@ -1,7 +1,7 @@
 //! An in-memory implementation of every store trait: for tests, examples and
 //! embedders who need no persistence.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
@@ -14,7 +14,9 @@ use crate::message::{
 };
 use crate::moderation::{ModAction, NewModAction, Standing, StandingChange};
 use crate::room::RoomName;
-use crate::rooms::{Membership, ReadState, Room, RoomKind, RoomTitle, RoomTopic};
+use crate::rooms::{
+    Invite, Membership, NewInvite, ReadState, Room, RoomKind, RoomTitle, RoomTopic,
+};
 use crate::search::SearchQuery;
 use crate::session::{SessionRecord, TokenHash};
 use crate::store::{
@@ -49,6 +51,12 @@ struct State {
     mod_log: Vec<NewModAction>,
     /// (who blocks, whom).
     blocks: BTreeSet<(UserId, UserId)>,
+    /// Rooms closed to posts: `true` once erased (for good).
+    closed: HashMap<RoomName, bool>,
+    /// Deleted rooms, whose names stay taken.
+    deleted_rooms: BTreeSet<RoomName>,
+    /// Invites by id (ids from 1), with their code hashes.
+    invites: BTreeMap<u64, (TokenHash, NewInvite, u32)>,
 }
 
 impl MemoryStore {
@@ -317,6 +325,12 @@ impl SessionStore for MemoryStore {
 impl MessageStore for MemoryStore {
     async fn append(&self, batch: Vec<NewMessage>) -> Result<Vec<Appended>, StoreError> {
         let mut s = self.state();
+        if let Some(new) = batch.iter().find(|n| s.closed.contains_key(&n.room)) {
+            return Err(StoreError::Closed {
+                room: new.room.clone(),
+                erased: s.closed[&new.room],
+            });
+        }
         let mut out = Vec::with_capacity(batch.len());
         for new in batch {
             let key = (new.author.id, new.client_id.clone());
@@ -344,6 +358,30 @@ impl MessageStore for MemoryStore {
             });
         }
         Ok(out)
+    }
+
+    async fn close_room(&self, room: &RoomName, closed: bool) -> Result<(), StoreError> {
+        let mut s = self.state();
+        match (closed, s.closed.get(room)) {
+            (_, Some(true)) => {}
+            (true, _) => {
+                s.closed.insert(room.clone(), false);
+            }
+            (false, _) => {
+                s.closed.remove(room);
+            }
+        }
+        Ok(())
+    }
+
+    async fn erase_room(&self, room: &RoomName) -> Result<u64, StoreError> {
+        let mut s = self.state();
+        s.closed.insert(room.clone(), true);
+        s.revs.remove(room);
+        s.by_client_id.retain(|_, (r, _)| r != room);
+        // `order` keeps its places (search cursors are indexes into it);
+        // search skips what no longer resolves.
+        Ok(s.rooms.remove(room).map_or(0, |list| list.len() as u64))
     }
 
     async fn history(
@@ -503,6 +541,18 @@ impl State {
     fn user_of(&self, id: UserId) -> Option<User> {
         self.user(id).cloned()
     }
+
+    fn invite(&self, id: u64, (_, invite, uses): &(TokenHash, NewInvite, u32)) -> Option<Invite> {
+        Some(Invite {
+            id,
+            room: invite.room.clone(),
+            created_by: self.user_of(invite.created_by)?,
+            created_at: invite.created_at,
+            expires_at: invite.expires_at,
+            max_uses: invite.max_uses,
+            uses: *uses,
+        })
+    }
 }
 
 #[async_trait]
@@ -557,7 +607,10 @@ impl ModerationStore for MemoryStore {
                     id: i as u64 + 1,
                     at: e.at,
                     actor: e.actor.and_then(|a| s.user_of(a)),
-                    target: s.user_of(e.target)?,
+                    target: match e.target {
+                        Some(t) => Some(s.user_of(t)?),
+                        None => None,
+                    },
                     kind: e.kind.clone(),
                     reason: e.reason.clone(),
                 })
@@ -575,7 +628,7 @@ impl RoomStore for MemoryStore {
         last_read: MessageId,
     ) -> Result<(), StoreError> {
         let mut s = self.state();
-        if s.room_defs.contains_key(&room.name) {
+        if s.room_defs.contains_key(&room.name) || s.deleted_rooms.contains(&room.name) {
             return Err(StoreError::Conflict("room name is taken".into()));
         }
         s.room_defs.insert(room.name.clone(), room.clone());
@@ -728,5 +781,89 @@ impl RoomStore for MemoryStore {
             s.mentions.entry((*u, room.clone())).or_default().insert(id);
         }
         Ok(())
+    }
+
+    async fn set_archived(
+        &self,
+        name: &RoomName,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<bool, StoreError> {
+        Ok(match self.state().room_defs.get_mut(name) {
+            Some(room) => {
+                room.archived_at = at;
+                true
+            }
+            None => false,
+        })
+    }
+
+    async fn delete_room(&self, name: &RoomName) -> Result<bool, StoreError> {
+        let mut s = self.state();
+        if s.room_defs.remove(name).is_none() {
+            return Ok(false);
+        }
+        s.deleted_rooms.insert(name.clone());
+        s.members.remove(name);
+        s.mentions.retain(|(_, room), _| room != name);
+        s.invites.retain(|_, (_, invite, _)| invite.room != *name);
+        Ok(true)
+    }
+
+    async fn create_invite(&self, invite: &NewInvite) -> Result<u64, StoreError> {
+        let mut s = self.state();
+        let id = s.invites.keys().next_back().map_or(1, |last| last + 1);
+        s.invites.insert(id, (invite.hash, invite.clone(), 0));
+        Ok(id)
+    }
+
+    async fn invites(&self, room: &RoomName) -> Result<Vec<Invite>, StoreError> {
+        let s = self.state();
+        Ok(s.invites
+            .iter()
+            .rev()
+            .filter(|(_, (_, invite, _))| invite.room == *room)
+            .filter_map(|(id, record)| s.invite(*id, record))
+            .collect())
+    }
+
+    async fn find_invite(&self, hash: &TokenHash) -> Result<Option<Invite>, StoreError> {
+        let s = self.state();
+        Ok(s.invites
+            .iter()
+            .find(|(_, (h, _, _))| h == hash)
+            .and_then(|(id, record)| s.invite(*id, record)))
+    }
+
+    async fn use_invite(
+        &self,
+        id: u64,
+        user: UserId,
+        last_read: MessageId,
+        _at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut s = self.state();
+        let Some((_, invite, uses)) = s.invites.get_mut(&id) else {
+            return Ok(false);
+        };
+        if invite.max_uses.is_some_and(|max| *uses >= max) {
+            return Ok(false);
+        }
+        *uses += 1;
+        let room = invite.room.clone();
+        s.members
+            .entry(room)
+            .or_default()
+            .entry(user)
+            .or_insert(last_read);
+        Ok(true)
+    }
+
+    async fn delete_invite(&self, room: &RoomName, id: u64) -> Result<bool, StoreError> {
+        let mut s = self.state();
+        if s.invites.get(&id).is_none_or(|(_, i, _)| i.room != *room) {
+            return Ok(false);
+        }
+        s.invites.remove(&id);
+        Ok(true)
     }
 }

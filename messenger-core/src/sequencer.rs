@@ -184,6 +184,16 @@ async fn append(
                     let _ = reply.send(Ok(appended));
                 }
             }
+            // Archived or deleted: a refusal, not a failure.
+            Err(StoreError::Closed { room, erased }) => {
+                for reply in replies {
+                    let closed = StoreError::Closed {
+                        room: room.clone(),
+                        erased,
+                    };
+                    let _ = reply.send(Err(Error::from(closed)));
+                }
+            }
             Err(e) => {
                 tracing::error!(room = %room, error = ?e, "storing a batch of messages failed");
                 let shared = Arc::new(e);

@@ -9,7 +9,7 @@ use crate::message::{
 };
 use crate::moderation::{ModAction, NewModAction, Standing, StandingChange};
 use crate::room::RoomName;
-use crate::rooms::{Membership, ReadState, Room, RoomTitle, RoomTopic};
+use crate::rooms::{Invite, Membership, NewInvite, ReadState, Room, RoomTitle, RoomTopic};
 use crate::session::{SessionRecord, TokenHash};
 use crate::user::{User, UserId, Username};
 
@@ -28,6 +28,15 @@ pub enum StoreError {
     /// Any other backend failure.
     #[error("store failed")]
     Backend(#[source] BoxError),
+    /// The room takes no new messages ([`MessageStore::close_room`]): it
+    /// was archived, or (`erased`) deleted.
+    #[error("room {room} is closed")]
+    Closed {
+        /// The room.
+        room: RoomName,
+        /// Whether it was deleted ([`MessageStore::erase_room`]).
+        erased: bool,
+    },
 }
 
 impl StoreError {
@@ -235,6 +244,17 @@ pub trait MessageStore: Send + Sync + 'static {
         limit: usize,
     ) -> Result<Vec<(u64, Message)>, StoreError>;
 
+    /// Closes a room to new messages (`closed`) or opens it again. While
+    /// it is closed, [`append`](Self::append) of a batch for it fails with
+    /// [`StoreError::Closed`] and stores nothing: the rule holds in the
+    /// store, so every node keeps it whatever it last knew of the room.
+    async fn close_room(&self, room: &RoomName, closed: bool) -> Result<(), StoreError>;
+
+    /// Erases every message of a room, their text from the search index
+    /// included, and closes the room for good (opening it again does
+    /// nothing). Answers how many messages it erased.
+    async fn erase_room(&self, room: &RoomName) -> Result<u64, StoreError>;
+
     /// Whether the backend answers. Used by health checks.
     async fn health(&self) -> Result<(), StoreError> {
         Ok(())
@@ -361,4 +381,42 @@ pub trait RoomStore: Send + Sync + 'static {
         id: MessageId,
         users: &[UserId],
     ) -> Result<(), StoreError>;
+
+    /// Sets (`Some`) or clears when a room was archived; `false` if there
+    /// is no such room.
+    async fn set_archived(
+        &self,
+        name: &RoomName,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<bool, StoreError>;
+
+    /// Deletes a room: its members, read states, mentions and invites go,
+    /// its title and topic are erased, and [`find_room`](Self::find_room)
+    /// no longer finds it. The name stays taken, so that no later room
+    /// answers to the links made for this one. `false` if there was no
+    /// such room.
+    async fn delete_room(&self, name: &RoomName) -> Result<bool, StoreError>;
+
+    /// Stores an invite and answers its id.
+    async fn create_invite(&self, invite: &NewInvite) -> Result<u64, StoreError>;
+
+    /// A room's invites, newest first, used up and expired ones included.
+    async fn invites(&self, room: &RoomName) -> Result<Vec<Invite>, StoreError>;
+
+    /// The invite whose code hashes to `hash`.
+    async fn find_invite(&self, hash: &TokenHash) -> Result<Option<Invite>, StoreError>;
+
+    /// In one step: counts a use of invite `id`, if it has uses left, and
+    /// makes `user` a member of its room with read position `last_read`.
+    /// `false` (and nothing changed) if the invite is gone or used up.
+    async fn use_invite(
+        &self,
+        id: u64,
+        user: UserId,
+        last_read: MessageId,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// Revokes invite `id` of `room`; `false` if there was none.
+    async fn delete_invite(&self, room: &RoomName, id: u64) -> Result<bool, StoreError>;
 }

@@ -49,3 +49,14 @@ async fn local_limits_conform() {
     )
     .await;
 }
+
+/// `LocalHolds` passes the holds conformance suite.
+#[tokio::test]
+async fn local_holds_conform() {
+    use messenger_core::{HoldCounter, LocalHolds};
+    messenger_core::testing::run_holds_conformance(|| async {
+        let h: Arc<dyn HoldCounter> = Arc::new(LocalHolds::new());
+        (h.clone(), h)
+    })
+    .await;
+}

@@ -19,8 +19,10 @@ pub const PURGE_STEPS: &[&str] = &[
     // Rewrites the table, its TOAST table and every index (the search
     // index included) without dead rows; holds the table's lock meanwhile.
     "VACUUM FULL messages",
+    // A deleted room's title and topic, likewise (a small table).
+    "VACUUM FULL rooms",
     // New statistics replace rows that may quote erased text ...
-    "ANALYZE messages",
+    "ANALYZE messages, rooms",
     // ... and the replaced rows leave the catalog's files.
     "VACUUM FULL pg_statistic",
     // The WAL written before now goes to a finished segment, which the

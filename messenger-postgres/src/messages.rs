@@ -112,21 +112,12 @@ impl PostgresStore {
         for &i in &fresh {
             *per_room.entry(batch[i].room.as_str()).or_default() += 1;
         }
-        let bump = tx
-            .prepare_cached(
-                "INSERT INTO room_counters (room, last_id) VALUES ($1, $2)
-                 ON CONFLICT (room) DO UPDATE SET last_id = room_counters.last_id + EXCLUDED.last_id
-                 RETURNING last_id",
-            )
-            .await
-            .map_err(store_err)?;
+        let bump = tx.prepare_cached(BUMP).await.map_err(store_err)?;
         let mut next_id: HashMap<&str, i64> = HashMap::new();
         for (room, n) in &per_room {
-            let last: i64 = tx
-                .query_one(&bump, &[room, n])
-                .await
-                .map_err(store_err)?
-                .get(0);
+            let row = tx.query_one(&bump, &[room, n]).await.map_err(store_err)?;
+            refuse_closed(&row, room)?;
+            let last: i64 = row.get(0);
             next_id.insert(room, last - n + 1);
         }
         let mut rooms = Vec::with_capacity(fresh.len());
@@ -204,16 +195,12 @@ impl PostgresStore {
             }
             // The room's row lock, held to commit, numbers the message:
             // writers of one room on every node take turns here.
-            let id: i64 = tx
-                .query_one_cached(
-                    "INSERT INTO room_counters (room, last_id) VALUES ($1, 1)
-                     ON CONFLICT (room) DO UPDATE SET last_id = room_counters.last_id + 1
-                     RETURNING last_id",
-                    &[&new.room.as_str()],
-                )
+            let row = tx
+                .query_one_cached(BUMP, &[&new.room.as_str(), &1i64])
                 .await
-                .map_err(store_err)?
-                .get(0);
+                .map_err(store_err)?;
+            refuse_closed(&row, new.room.as_str())?;
+            let id: i64 = row.get(0);
             let inserted = tx
                 .execute_cached(
                     "INSERT INTO messages (room, id, author_id, body, sent_at, client_id)
@@ -255,6 +242,25 @@ impl PostgresStore {
         }
         tx.commit().await.map_err(store_err)?;
         Ok(out)
+    }
+}
+
+/// Numbers `$2` new messages of room `$1` under its row lock, unless the
+/// room is closed (then nothing moves and `closed` says why).
+const BUMP: &str = "INSERT INTO room_counters (room, last_id) VALUES ($1, $2)
+     ON CONFLICT (room) DO UPDATE SET last_id = room_counters.last_id
+         + CASE WHEN room_counters.closed IS NULL THEN EXCLUDED.last_id ELSE 0 END
+     RETURNING last_id, closed";
+
+/// [`StoreError::Closed`] if [`BUMP`] found the room closed. The caller's
+/// transaction is dropped unfinished, so nothing of the batch is stored.
+fn refuse_closed(row: &tokio_postgres::Row, room: &str) -> Result<(), StoreError> {
+    match row.get::<_, Option<&str>>(1) {
+        None => Ok(()),
+        Some(why) => Err(StoreError::Closed {
+            room: RoomName::from_trusted(room.to_owned()),
+            erased: why == "erased",
+        }),
     }
 }
 
@@ -412,6 +418,40 @@ impl MessageStore for PostgresStore {
             .await
             .map_err(store_err)?;
         Ok(rows.iter().map(message).collect())
+    }
+
+    async fn close_room(&self, room: &RoomName, closed: bool) -> Result<(), StoreError> {
+        let c = self.conn().await?;
+        c.execute_cached(
+            "INSERT INTO room_counters (room, closed) VALUES ($1, $2)
+             ON CONFLICT (room) DO UPDATE SET closed = CASE
+                 WHEN room_counters.closed = 'erased' THEN 'erased' ELSE EXCLUDED.closed END",
+            &[&room.as_str(), &closed.then_some("archived")],
+        )
+        .await
+        .map_err(store_err)?;
+        Ok(())
+    }
+
+    async fn erase_room(&self, room: &RoomName) -> Result<u64, StoreError> {
+        let mut c = self.conn().await?;
+        let tx = c.transaction().await.map_err(store_err)?;
+        // The room's row lock first: a post being numbered on another node
+        // commits before this (and is erased with the rest) or waits and
+        // then finds the room closed.
+        tx.execute_cached(
+            "INSERT INTO room_counters (room, closed) VALUES ($1, 'erased')
+             ON CONFLICT (room) DO UPDATE SET closed = 'erased'",
+            &[&room.as_str()],
+        )
+        .await
+        .map_err(store_err)?;
+        let n = tx
+            .execute_cached("DELETE FROM messages WHERE room = $1", &[&room.as_str()])
+            .await
+            .map_err(store_err)?;
+        tx.commit().await.map_err(store_err)?;
+        Ok(n)
     }
 
     async fn deleted_after(&self, rooms: &[(RoomName, MessageId)]) -> Result<Vec<u64>, StoreError> {

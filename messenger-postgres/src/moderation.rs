@@ -6,7 +6,7 @@ use deadpool_postgres::GenericClient;
 use messenger_core::moderation::{
     Ban, ModAction, ModActionKind, NewModAction, Reason, Role, Standing, StandingChange,
 };
-use messenger_core::{MessageId, ModerationStore, RoomName, StoreError, UserId};
+use messenger_core::{MessageId, ModerationStore, StoreError, UserId};
 use tokio_postgres::Row;
 
 use crate::users::user_of;
@@ -17,38 +17,19 @@ fn role(s: &str) -> Role {
 }
 
 async fn log(c: &impl GenericClient, e: &NewModAction) -> Result<(), StoreError> {
-    let (action, role, until, room, message_id): (
-        _,
-        Option<&str>,
-        Option<i64>,
-        Option<&str>,
-        Option<i64>,
-    ) = match &e.kind {
-        ModActionKind::Role { role } => ("role", Some(role.as_str()), None, None, None),
-        ModActionKind::Mute { until } => ("mute", None, Some(ms(*until)), None, None),
-        ModActionKind::Unmute => ("unmute", None, None, None, None),
-        ModActionKind::Ban => ("ban", None, None, None, None),
-        ModActionKind::Unban => ("unban", None, None, None, None),
-        ModActionKind::DeleteMessage { room, message_id } => (
-            "delete_message",
-            None,
-            None,
-            Some(room.as_str()),
-            Some(message_id.0 as i64),
-        ),
-    };
+    let cols = e.kind.to_columns();
     c.execute_cached(
         "INSERT INTO mod_log (at, actor_id, target_id, action, role, until, room, message_id, reason)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         &[
             &ms(e.at),
             &e.actor.map(|a| a.0 as i64),
-            &(e.target.0 as i64),
-            &action,
-            &role,
-            &until,
-            &room,
-            &message_id,
+            &e.target.map(|t| t.0 as i64),
+            &cols.action,
+            &cols.role,
+            &cols.until.map(ms),
+            &cols.room.as_ref().map(|r| r.as_str()),
+            &cols.message_id.map(|m| m.0 as i64),
             &e.reason.as_str(),
         ],
     )
@@ -57,30 +38,24 @@ async fn log(c: &impl GenericClient, e: &NewModAction) -> Result<(), StoreError>
     Ok(())
 }
 
-fn action(r: &Row) -> ModAction {
-    let kind = match r.get::<_, &str>(3) {
-        "role" => ModActionKind::Role {
-            role: role(r.get::<_, Option<&str>>(4).unwrap_or_default()),
-        },
-        "mute" => ModActionKind::Mute {
-            until: from_ms(r.get::<_, Option<i64>>(5).unwrap_or_default()),
-        },
-        "unmute" => ModActionKind::Unmute,
-        "ban" => ModActionKind::Ban,
-        "unban" => ModActionKind::Unban,
-        _ => ModActionKind::DeleteMessage {
-            room: RoomName::from_trusted(r.get::<_, Option<String>>(6).unwrap_or_default()),
-            message_id: MessageId(r.get::<_, Option<i64>>(7).unwrap_or_default() as u64),
-        },
-    };
-    ModAction {
+fn action(r: &Row) -> Result<ModAction, StoreError> {
+    let name: &str = r.get(3);
+    let kind = ModActionKind::from_columns(
+        name,
+        r.get(4),
+        r.get::<_, Option<i64>>(5).map(from_ms),
+        r.get(6),
+        r.get::<_, Option<i64>>(7).map(|m| MessageId(m as u64)),
+    )
+    .ok_or_else(|| StoreError::backend(format!("unknown moderation action {name:?}")))?;
+    Ok(ModAction {
         id: r.get::<_, i64>(0) as u64,
         at: from_ms(r.get(1)),
         actor: r.get::<_, Option<i64>>(9).map(|_| user_of(r, 9, 10)),
-        target: user_of(r, 2, 11),
+        target: r.get::<_, Option<i64>>(2).map(|_| user_of(r, 2, 11)),
         kind,
         reason: Reason::from_trusted(r.get(8)),
-    }
+    })
 }
 
 #[async_trait]
@@ -164,13 +139,13 @@ impl ModerationStore for PostgresStore {
             .query_cached(
                 "SELECT l.id, l.at, l.target_id, l.action, l.role, l.until, l.room, l.message_id,
                         l.reason, l.actor_id, a.username, t.username
-                 FROM mod_log l JOIN users t ON t.id = l.target_id
+                 FROM mod_log l LEFT JOIN users t ON t.id = l.target_id
                  LEFT JOIN users a ON a.id = l.actor_id
                  WHERE l.id < $1 ORDER BY l.id DESC LIMIT $2",
                 &[&before.map_or(i64::MAX, |b| b as i64), &(limit as i64)],
             )
             .await
             .map_err(store_err)?;
-        Ok(rows.iter().map(action).collect())
+        rows.iter().map(action).collect()
     }
 }

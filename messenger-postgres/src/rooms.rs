@@ -5,30 +5,21 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::GenericClient;
 use messenger_core::{
-    Membership, MessageId, ReadState, Room, RoomKind, RoomName, RoomStore, RoomTitle, RoomTopic,
-    StoreError, User, UserId,
+    Invite, Membership, MessageId, NewInvite, ReadState, Room, RoomKind, RoomName, RoomStore,
+    RoomTitle, RoomTopic, StoreError, TokenHash, User, UserId,
 };
 use tokio_postgres::Row;
 
 use crate::users::user_of;
 use crate::{PostgresStore, from_ms, ms, store_err};
 
-const ROOM_COLUMNS: &str = "r.name, r.title, r.topic, r.kind, r.created_by, r.created_at";
-
-fn kind_str(kind: RoomKind) -> &'static str {
-    match kind {
-        RoomKind::Public => "public",
-        RoomKind::Private => "private",
-        RoomKind::Direct => "direct",
-    }
-}
+/// A room's columns: [`room`] reads them, later ones start at 7.
+const ROOM_COLUMNS: &str =
+    "r.name, r.title, r.topic, r.kind, r.created_by, r.created_at, r.archived_at";
 
 fn room(r: &Row) -> Room {
-    let kind = match r.get::<_, &str>(3) {
-        "private" => RoomKind::Private,
-        "direct" => RoomKind::Direct,
-        _ => RoomKind::Public,
-    };
+    // Members-only unless it says otherwise: an unknown kind never opens a room.
+    let kind = RoomKind::from_name(r.get(3)).unwrap_or(RoomKind::Private);
     Room {
         name: RoomName::from_trusted(r.get(0)),
         title: RoomTitle::from_trusted(r.get(1)),
@@ -36,6 +27,23 @@ fn room(r: &Row) -> Room {
         kind,
         created_by: r.get::<_, Option<i64>>(4).map(|id| UserId(id as u64)),
         created_at: from_ms(r.get(5)),
+        archived_at: r.get::<_, Option<i64>>(6).map(from_ms),
+    }
+}
+
+const INVITE_SELECT: &str = "SELECT i.id, i.room, i.created_by, u.username, i.created_at,
+        i.expires_at, i.max_uses, i.uses
+     FROM invites i JOIN users u ON u.id = i.created_by";
+
+fn invite(r: &Row) -> Invite {
+    Invite {
+        id: r.get::<_, i64>(0) as u64,
+        room: RoomName::from_trusted(r.get(1)),
+        created_by: user_of(r, 2, 3),
+        created_at: from_ms(r.get(4)),
+        expires_at: r.get::<_, Option<i64>>(5).map(from_ms),
+        max_uses: r.get::<_, Option<i32>>(6).map(|n| n as u32),
+        uses: r.get::<_, i32>(7) as u32,
     }
 }
 
@@ -75,7 +83,7 @@ impl RoomStore for PostgresStore {
                     &new.name.as_str(),
                     &new.title.as_str(),
                     &new.topic.as_str(),
-                    &kind_str(new.kind),
+                    &new.kind.as_str(),
                     &new.created_by.map(|u| u.0 as i64),
                     &ms(new.created_at),
                 ],
@@ -105,7 +113,9 @@ impl RoomStore for PostgresStore {
     async fn find_room(&self, name: &RoomName) -> Result<Option<Room>, StoreError> {
         let c = self.conn().await?;
         Ok(c.query_opt_cached(
-            &format!("SELECT {ROOM_COLUMNS} FROM rooms r WHERE r.name = $1"),
+            &format!(
+                "SELECT {ROOM_COLUMNS} FROM rooms r WHERE r.name = $1 AND r.deleted_at IS NULL"
+            ),
             &[&name.as_str()],
         )
         .await
@@ -120,7 +130,8 @@ impl RoomStore for PostgresStore {
             .query_cached(
                 &format!(
                     "SELECT {ROOM_COLUMNS}, (SELECT count(*) FROM room_members m WHERE m.room = r.name)
-                     FROM rooms r WHERE r.kind = 'public' ORDER BY r.name COLLATE \"C\" LIMIT $1"
+                     FROM rooms r WHERE r.kind = 'public' AND r.deleted_at IS NULL
+                     ORDER BY r.name COLLATE \"C\" LIMIT $1"
                 ),
                 &[&(limit.min(i64::MAX as usize) as i64)],
             )
@@ -128,7 +139,7 @@ impl RoomStore for PostgresStore {
             .map_err(store_err)?;
         Ok(rows
             .iter()
-            .map(|r| (room(r), r.get::<_, i64>(6) as u64))
+            .map(|r| (room(r), r.get::<_, i64>(7) as u64))
             .collect())
     }
 
@@ -217,8 +228,8 @@ impl RoomStore for PostgresStore {
             .map(|r| Membership {
                 room: room(r),
                 read: ReadState {
-                    last_read: MessageId(r.get::<_, i64>(6) as u64),
-                    mentions: r.get::<_, i64>(7) as u64,
+                    last_read: MessageId(r.get::<_, i64>(7) as u64),
+                    mentions: r.get::<_, i64>(8) as u64,
                 },
             })
             .collect())
@@ -287,5 +298,140 @@ impl RoomStore for PostgresStore {
         .await
         .map_err(store_err)?;
         Ok(())
+    }
+
+    async fn set_archived(
+        &self,
+        name: &RoomName,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<bool, StoreError> {
+        let c = self.conn().await?;
+        let n = c
+            .execute_cached(
+                "UPDATE rooms SET archived_at = $2 WHERE name = $1 AND deleted_at IS NULL",
+                &[&name.as_str(), &at.map(ms)],
+            )
+            .await
+            .map_err(store_err)?;
+        Ok(n > 0)
+    }
+
+    async fn delete_room(&self, name: &RoomName) -> Result<bool, StoreError> {
+        let mut c = self.conn().await?;
+        let tx = c.transaction().await.map_err(store_err)?;
+        let n = tx
+            .execute_cached(
+                "UPDATE rooms SET title = '', topic = '',
+                     deleted_at = (extract(epoch FROM clock_timestamp()) * 1000)::bigint
+                 WHERE name = $1 AND deleted_at IS NULL",
+                &[&name.as_str()],
+            )
+            .await
+            .map_err(store_err)?;
+        if n == 0 {
+            return Ok(false);
+        }
+        for sql in [
+            "DELETE FROM room_members WHERE room = $1",
+            "DELETE FROM mentions WHERE room = $1",
+            "DELETE FROM invites WHERE room = $1",
+        ] {
+            tx.execute_cached(sql, &[&name.as_str()])
+                .await
+                .map_err(store_err)?;
+        }
+        tx.commit().await.map_err(store_err)?;
+        Ok(true)
+    }
+
+    async fn create_invite(&self, new: &NewInvite) -> Result<u64, StoreError> {
+        let c = self.conn().await?;
+        let id: i64 = c
+            .query_one_cached(
+                "INSERT INTO invites (room, code_hash, created_by, created_at, expires_at, max_uses)
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                &[
+                    &new.room.as_str(),
+                    &new.hash.as_bytes().as_slice(),
+                    &(new.created_by.0 as i64),
+                    &ms(new.created_at),
+                    &new.expires_at.map(ms),
+                    &new.max_uses.map(|n| n as i32),
+                ],
+            )
+            .await
+            .map_err(store_err)?
+            .get(0);
+        Ok(id as u64)
+    }
+
+    async fn invites(&self, name: &RoomName) -> Result<Vec<Invite>, StoreError> {
+        let c = self.conn().await?;
+        let rows = c
+            .query_cached(
+                &format!("{INVITE_SELECT} WHERE i.room = $1 ORDER BY i.id DESC"),
+                &[&name.as_str()],
+            )
+            .await
+            .map_err(store_err)?;
+        Ok(rows.iter().map(invite).collect())
+    }
+
+    async fn find_invite(&self, hash: &TokenHash) -> Result<Option<Invite>, StoreError> {
+        let c = self.conn().await?;
+        Ok(c.query_opt_cached(
+            &format!("{INVITE_SELECT} WHERE i.code_hash = $1"),
+            &[&hash.as_bytes().as_slice()],
+        )
+        .await
+        .map_err(store_err)?
+        .as_ref()
+        .map(invite))
+    }
+
+    async fn use_invite(
+        &self,
+        id: u64,
+        user: UserId,
+        last_read: MessageId,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut c = self.conn().await?;
+        let tx = c.transaction().await.map_err(store_err)?;
+        // The row lock of the UPDATE makes two last uses take turns.
+        let Some(row) = tx
+            .query_opt_cached(
+                "UPDATE invites SET uses = uses + 1
+                 WHERE id = $1 AND (max_uses IS NULL OR uses < max_uses)
+                 RETURNING room",
+                &[&(id as i64)],
+            )
+            .await
+            .map_err(store_err)?
+        else {
+            return Ok(false);
+        };
+        let room: &str = row.get(0);
+        tx.execute_cached(
+            "INSERT INTO room_members (room, user_id, last_read, joined_at)
+             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+            &[&room, &(user.0 as i64), &(last_read.0 as i64), &ms(at)],
+        )
+        .await
+        .map_err(store_err)?;
+        tx.commit().await.map_err(store_err)?;
+        Ok(true)
+    }
+
+    async fn delete_invite(&self, name: &RoomName, id: u64) -> Result<bool, StoreError> {
+        let c = self.conn().await?;
+        let n = c
+            .execute_cached(
+                "DELETE FROM invites WHERE id = $1 AND room = $2",
+                &[&(id as i64), &name.as_str()],
+            )
+            .await
+            .map_err(store_err)?;
+        Ok(n > 0)
     }
 }

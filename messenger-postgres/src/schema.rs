@@ -124,6 +124,32 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE users ADD COLUMN skeleton TEXT;
     CREATE INDEX users_by_skeleton ON users(skeleton);
     "#,
+    // 4: the end of a room's life, and invites.
+    // - Archived rooms are read-only; deleted ones keep their row (the
+    //   name stays taken) with the title and topic erased.
+    // - `room_counters.closed` is the message store's own refusal of
+    //   posts ('erased': deleted, for good), checked under the room's row
+    //   lock that numbers every post, so it holds on every node at once.
+    // - Invites keep the hash of their code, never the code.
+    // - Room actions in the log have no target.
+    r#"
+    ALTER TABLE rooms ADD COLUMN archived_at BIGINT;
+    ALTER TABLE rooms ADD COLUMN deleted_at BIGINT;
+    ALTER TABLE room_counters ADD COLUMN closed TEXT
+        CHECK (closed IN ('archived', 'erased'));
+    CREATE TABLE invites (
+        id         BIGSERIAL PRIMARY KEY,
+        room       TEXT   NOT NULL REFERENCES rooms(name),
+        code_hash  BYTEA  NOT NULL UNIQUE,
+        created_by BIGINT NOT NULL REFERENCES users(id),
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT,
+        max_uses   INT,
+        uses       INT    NOT NULL DEFAULT 0
+    );
+    CREATE INDEX invites_by_room ON invites (room, id);
+    ALTER TABLE mod_log ALTER COLUMN target_id DROP NOT NULL;
+    "#,
 ];
 
 /// The schema version this code writes.

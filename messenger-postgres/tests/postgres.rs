@@ -154,15 +154,48 @@ async fn purging_leaves_no_byte_of_erased_text_in_the_data_directory() {
             .unwrap();
         ids.push(posted.message.id);
     }
+    // A room to delete: its title and a message of its own.
+    m.set_role(
+        messenger_core::Actor::Operator,
+        &user.username,
+        messenger_core::Role::Moderator,
+        Default::default(),
+    )
+    .await
+    .unwrap();
+    let doomed = RoomName::parse("doomed", &limits).unwrap();
+    m.create_room(
+        Some(&user),
+        messenger_core::NewRoom {
+            name: doomed.clone(),
+            title: messenger_core::RoomTitle::parse("The vxqkestrel room").unwrap(),
+            topic: Default::default(),
+            private: false,
+        },
+        &[],
+    )
+    .await
+    .unwrap();
+    m.post(
+        &user,
+        &doomed,
+        MessageBody::parse("a kvwquagga in this room", &limits).unwrap(),
+        ClientId::parse("room-1", &limits).unwrap(),
+    )
+    .await
+    .unwrap();
     // Statistics that quote the bodies, as autovacuum would gather them.
     let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
         .await
         .unwrap();
     tokio::spawn(conn);
-    client.batch_execute("ANALYZE messages").await.unwrap();
+    client
+        .batch_execute("ANALYZE messages, rooms")
+        .await
+        .unwrap();
     client.batch_execute("CHECKPOINT").await.unwrap();
     let data = server.path().join("data");
-    for word in ["qjxvwombat", "jqvxotter"] {
+    for word in ["qjxvwombat", "jqvxotter", "vxqkestrel", "kvwquagga"] {
         assert!(
             !files_holding(&data, word).is_empty(),
             "the scan finds {word} while it is posted"
@@ -180,11 +213,20 @@ async fn purging_leaves_no_byte_of_erased_text_in_the_data_directory() {
     )
     .await
     .unwrap();
+    m.delete_room(&user, &doomed, Default::default())
+        .await
+        .unwrap();
     let steps = messenger_postgres::purge_erased(&url).await.unwrap();
     for step in &steps {
         assert!(step.error.is_none(), "{step:?}");
     }
-    for word in ["qjxvwombat", "zyxkfalcon", "jqvxotter"] {
+    for word in [
+        "qjxvwombat",
+        "zyxkfalcon",
+        "jqvxotter",
+        "vxqkestrel",
+        "kvwquagga",
+    ] {
         assert_eq!(files_holding(&data, word), Vec::<String>::new(), "{word}");
     }
     // What is left is still found; what was erased is not.

@@ -15,8 +15,10 @@
 //!
 //! [`RedisPresence`] counts who is online across nodes, each node's share
 //! under a lease, so a killed node's users leave within 30 seconds.
-//! [`RedisFailures`] counts failed logins across nodes, and [`RedisRates`]
-//! the token buckets of sends, registrations and typing events.
+//! [`RedisFailures`] counts failed logins across nodes, [`RedisRates`]
+//! the token buckets of sends, registrations and typing events, and
+//! [`RedisHolds`] each user's open sockets against one cap for the whole
+//! cluster (each hold under its node's lease).
 //!
 //! # Example
 //!
@@ -41,6 +43,7 @@ mod broadcast;
 mod connection;
 mod error;
 mod failures;
+mod holds;
 mod presence;
 mod rates;
 #[cfg(feature = "testing")]
@@ -50,6 +53,7 @@ mod wire;
 pub use broadcast::RedisBroadcast;
 pub use error::RedisError;
 pub use failures::RedisFailures;
+pub use holds::{HOLD_LEASE, RedisHolds};
 pub use presence::{HEARTBEAT, LEASE, RedisPresence};
 pub use rates::RedisRates;
 

@@ -117,6 +117,52 @@ async fn redis_limits_conform() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs postgres and redis"]
+async fn redis_holds_conform_and_a_dead_nodes_holds_lapse() {
+    use messenger_core::HoldCounter;
+    use messenger_redis::RedisHolds;
+    let server = RedisServer::start();
+    let n = std::sync::atomic::AtomicU32::new(0);
+    let fresh_url = || {
+        let n = n.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        server.url().replace("/0", &format!("/{n}"))
+    };
+    messenger_core::testing::run_holds_conformance(|| {
+        let url = fresh_url();
+        async move {
+            let a: Arc<dyn HoldCounter> = Arc::new(RedisHolds::connect(&url).await.unwrap());
+            let b: Arc<dyn HoldCounter> = Arc::new(RedisHolds::connect(&url).await.unwrap());
+            (a, b)
+        }
+    })
+    .await;
+
+    // A node that lives renews its holds past the lease; one that died
+    // (dropped without giving anything back) loses them within it.
+    let url = fresh_url();
+    let lease = std::time::Duration::from_millis(600);
+    let alive = RedisHolds::with_lease(&url, lease).await.unwrap();
+    let dead = RedisHolds::with_lease(&url, lease).await.unwrap();
+    assert!(alive.hold("sockets:9", "alive", 2).await);
+    assert!(dead.hold("sockets:9", "dead", 2).await);
+    drop(dead);
+    let other = RedisHolds::with_lease(&url, lease).await.unwrap();
+    assert!(
+        !other.hold("sockets:9", "new", 2).await,
+        "both places taken"
+    );
+    tokio::time::sleep(lease * 2).await;
+    assert!(
+        other.hold("sockets:9", "new", 2).await,
+        "the dead node's place lapsed"
+    );
+    assert!(
+        !other.hold("sockets:9", "newer", 2).await,
+        "the living node's hold was renewed"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs postgres and redis"]
 async fn redis_presence_conforms() {
     use messenger_core::Presence;
     use messenger_redis::RedisPresence;

@@ -62,6 +62,49 @@ pub(crate) fn change(c: &Connection, change: &MessageChange) -> rusqlite::Result
     find_message(c, room, change.id)
 }
 
+/// Closes (or opens again, unless erased) a room to posts.
+pub(crate) fn close_room(c: &Connection, room: &str, closed: bool) -> rusqlite::Result<()> {
+    if closed {
+        c.prepare_cached("INSERT OR IGNORE INTO closed_rooms (room, erased) VALUES (?1, 0)")?
+            .execute([room])?;
+    } else {
+        c.prepare_cached("DELETE FROM closed_rooms WHERE room = ?1 AND erased = 0")?
+            .execute([room])?;
+    }
+    Ok(())
+}
+
+/// Whether `room` takes no posts, and whether for good.
+pub(crate) fn closed(c: &Connection, room: &str) -> rusqlite::Result<Option<bool>> {
+    c.prepare_cached("SELECT erased FROM closed_rooms WHERE room = ?1")?
+        .query_row([room], |r| r.get(0))
+        .optional()
+}
+
+/// Erases every message of `room`: each one's words leave the index as a
+/// deleted message's do (given the old text), then the rows go; the room
+/// is closed for good first, in the same transaction.
+pub(crate) fn erase_room(c: &Connection, room: &str) -> rusqlite::Result<u64> {
+    c.prepare_cached(
+        "INSERT INTO closed_rooms (room, erased) VALUES (?1, 1)
+         ON CONFLICT (room) DO UPDATE SET erased = 1",
+    )?
+    .execute([room])?;
+    let mut unindex = c.prepare_cached(
+        "INSERT INTO messages_fts (messages_fts, rowid, body) VALUES ('delete', ?1, ?2)",
+    )?;
+    let mut live =
+        c.prepare_cached("SELECT seq, body FROM messages WHERE room = ?1 AND deleted_at IS NULL")?;
+    let mut rows = live.query([room])?;
+    while let Some(r) = rows.next()? {
+        unindex.execute(params![r.get::<_, i64>(0)?, r.get::<_, String>(1)?])?;
+    }
+    let n = c
+        .prepare_cached("DELETE FROM messages WHERE room = ?1")?
+        .execute([room])?;
+    Ok(n as u64)
+}
+
 pub(crate) fn changes(
     c: &Connection,
     room: &str,

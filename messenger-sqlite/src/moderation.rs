@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use messenger_core::moderation::{
     Ban, ModAction, ModActionKind, NewModAction, Reason, Role, Standing, StandingChange,
 };
-use messenger_core::{MessageId, ModerationStore, RoomName, StoreError, User, UserId, Username};
+use messenger_core::{MessageId, ModerationStore, StoreError, User, UserId, Username};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::store::{SqliteStore, backend, from_ms, ms};
@@ -14,20 +14,7 @@ fn role(s: &str) -> Role {
 }
 
 fn log(c: &Connection, e: &NewModAction) -> rusqlite::Result<()> {
-    let (action, role, until, room, message_id) = match &e.kind {
-        ModActionKind::Role { role } => ("role", Some(role.as_str()), None, None, None),
-        ModActionKind::Mute { until } => ("mute", None, Some(ms(*until)), None, None),
-        ModActionKind::Unmute => ("unmute", None, None, None, None),
-        ModActionKind::Ban => ("ban", None, None, None, None),
-        ModActionKind::Unban => ("unban", None, None, None, None),
-        ModActionKind::DeleteMessage { room, message_id } => (
-            "delete_message",
-            None,
-            None,
-            Some(room.as_str()),
-            Some(message_id.0 as i64),
-        ),
-    };
+    let cols = e.kind.to_columns();
     c.prepare_cached(
         "INSERT INTO mod_log (at, actor_id, target_id, action, role, until, room, message_id, reason)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -35,12 +22,12 @@ fn log(c: &Connection, e: &NewModAction) -> rusqlite::Result<()> {
     .execute(params![
         ms(e.at),
         e.actor.map(|a| a.0 as i64),
-        e.target.0 as i64,
-        action,
-        role,
-        until,
-        room,
-        message_id,
+        e.target.map(|t| t.0 as i64),
+        cols.action,
+        cols.role,
+        cols.until.map(ms),
+        cols.room.as_ref().map(|r| r.as_str()),
+        cols.message_id.map(|m| m.0 as i64),
         e.reason.as_str()
     ])?;
     Ok(())
@@ -57,26 +44,26 @@ fn user_at(r: &Row<'_>, id: usize, name: usize) -> rusqlite::Result<Option<User>
 }
 
 fn action_row(r: &Row<'_>) -> rusqlite::Result<ModAction> {
-    let kind = match r.get_ref(3)?.as_str()? {
-        "role" => ModActionKind::Role {
-            role: role(r.get_ref(4)?.as_str()?),
-        },
-        "mute" => ModActionKind::Mute {
-            until: from_ms(r.get(5)?)?,
-        },
-        "unmute" => ModActionKind::Unmute,
-        "ban" => ModActionKind::Ban,
-        "unban" => ModActionKind::Unban,
-        _ => ModActionKind::DeleteMessage {
-            room: RoomName::from_trusted(r.get(6)?),
-            message_id: MessageId(r.get::<_, i64>(7)? as u64),
-        },
-    };
+    let action: String = r.get(3)?;
+    let kind = ModActionKind::from_columns(
+        &action,
+        r.get::<_, Option<String>>(4)?.as_deref(),
+        r.get::<_, Option<i64>>(5)?.map(from_ms).transpose()?,
+        r.get(6)?,
+        r.get::<_, Option<i64>>(7)?.map(|m| MessageId(m as u64)),
+    )
+    .ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            3,
+            rusqlite::types::Type::Text,
+            format!("unknown moderation action {action:?}").into(),
+        )
+    })?;
     Ok(ModAction {
         id: r.get::<_, i64>(0)? as u64,
         at: from_ms(r.get(1)?)?,
         actor: user_at(r, 9, 10)?,
-        target: user_at(r, 2, 11)?.ok_or(rusqlite::Error::QueryReturnedNoRows)?,
+        target: user_at(r, 2, 11)?,
         kind,
         reason: Reason::from_trusted(r.get(8)?),
     })
@@ -170,7 +157,7 @@ impl ModerationStore for SqliteStore {
                 c.prepare_cached(
                     "SELECT l.id, l.at, l.target_id, l.action, l.role, l.until, l.room, l.message_id,
                             l.reason, l.actor_id, a.username, t.username
-                     FROM mod_log l JOIN users t ON t.id = l.target_id
+                     FROM mod_log l LEFT JOIN users t ON t.id = l.target_id
                      LEFT JOIN users a ON a.id = l.actor_id
                      WHERE l.id < ?1 ORDER BY l.id DESC LIMIT ?2",
                 )

@@ -3,29 +3,39 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use messenger_core::{
-    Membership, MessageId, ReadState, Room, RoomKind, RoomName, RoomStore, RoomTitle, RoomTopic,
-    StoreError, User, UserId,
+    Invite, Membership, MessageId, NewInvite, ReadState, Room, RoomKind, RoomName, RoomStore,
+    RoomTitle, RoomTopic, StoreError, TokenHash, User, UserId, Username,
 };
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::store::{SqliteStore, backend, from_ms, is_unique_violation, ms, user_row};
 
-const ROOM_COLUMNS: &str = "r.name, r.title, r.topic, r.kind, r.created_by, r.created_at";
+/// A room's columns: [`room_row`] reads them, later ones start at 7.
+const ROOM_COLUMNS: &str =
+    "r.name, r.title, r.topic, r.kind, r.created_by, r.created_at, r.archived_at";
 
-fn kind_str(kind: RoomKind) -> &'static str {
-    match kind {
-        RoomKind::Public => "public",
-        RoomKind::Private => "private",
-        RoomKind::Direct => "direct",
-    }
+const INVITE_SELECT: &str = "SELECT i.id, i.room, i.created_by, u.username, i.created_at,
+        i.expires_at, i.max_uses, i.uses
+     FROM invites i JOIN users u ON u.id = i.created_by";
+
+fn invite_row(r: &Row<'_>) -> rusqlite::Result<Invite> {
+    Ok(Invite {
+        id: r.get::<_, i64>(0)? as u64,
+        room: RoomName::from_trusted(r.get(1)?),
+        created_by: User {
+            id: UserId(r.get::<_, i64>(2)? as u64),
+            username: Username::from_trusted(r.get(3)?),
+        },
+        created_at: from_ms(r.get(4)?)?,
+        expires_at: r.get::<_, Option<i64>>(5)?.map(from_ms).transpose()?,
+        max_uses: r.get(6)?,
+        uses: r.get(7)?,
+    })
 }
 
 fn room_row(r: &Row<'_>) -> rusqlite::Result<Room> {
-    let kind = match r.get_ref(3)?.as_str()? {
-        "private" => RoomKind::Private,
-        "direct" => RoomKind::Direct,
-        _ => RoomKind::Public,
-    };
+    // Members-only unless it says otherwise: an unknown kind never opens a room.
+    let kind = RoomKind::from_name(r.get_ref(3)?.as_str()?).unwrap_or(RoomKind::Private);
     Ok(Room {
         name: RoomName::from_trusted(r.get(0)?),
         title: RoomTitle::from_trusted(r.get(1)?),
@@ -33,6 +43,7 @@ fn room_row(r: &Row<'_>) -> rusqlite::Result<Room> {
         kind,
         created_by: r.get::<_, Option<i64>>(4)?.map(|id| UserId(id as u64)),
         created_at: from_ms(r.get(5)?)?,
+        archived_at: r.get::<_, Option<i64>>(6)?.map(from_ms).transpose()?,
     })
 }
 
@@ -73,7 +84,7 @@ impl RoomStore for SqliteStore {
                             room.name.as_str(),
                             room.title.as_str(),
                             room.topic.as_str(),
-                            kind_str(room.kind),
+                            room.kind.as_str(),
                             room.created_by.map(|u| u.0 as i64),
                             ms(room.created_at),
                         ])
@@ -111,7 +122,7 @@ impl RoomStore for SqliteStore {
         self.readers
             .read(move |c| {
                 c.prepare_cached(&format!(
-                    "SELECT {ROOM_COLUMNS} FROM rooms r WHERE r.name = ?1"
+                    "SELECT {ROOM_COLUMNS} FROM rooms r WHERE r.name = ?1 AND r.deleted_at IS NULL"
                 ))
                 .and_then(|mut s| s.query_row([name], room_row).optional())
                 .map_err(backend)
@@ -125,11 +136,12 @@ impl RoomStore for SqliteStore {
                 c.prepare_cached(&format!(
                     "SELECT {ROOM_COLUMNS},
                         (SELECT count(*) FROM room_members m WHERE m.room = r.name)
-                     FROM rooms r WHERE r.kind = 'public' ORDER BY r.name LIMIT ?1"
+                     FROM rooms r WHERE r.kind = 'public' AND r.deleted_at IS NULL
+                     ORDER BY r.name LIMIT ?1"
                 ))
                 .and_then(|mut s| {
                     s.query_map([limit as i64], |r| {
-                        Ok((room_row(r)?, r.get::<_, i64>(6)? as u64))
+                        Ok((room_row(r)?, r.get::<_, i64>(7)? as u64))
                     })?
                     .collect()
                 })
@@ -223,8 +235,8 @@ impl RoomStore for SqliteStore {
                         Ok(Membership {
                             room: room_row(r)?,
                             read: ReadState {
-                                last_read: MessageId(r.get::<_, i64>(6)? as u64),
-                                mentions: r.get::<_, i64>(7)? as u64,
+                                last_read: MessageId(r.get::<_, i64>(7)? as u64),
+                                mentions: r.get::<_, i64>(8)? as u64,
                             },
                         })
                     })?
@@ -310,6 +322,149 @@ impl RoomStore for SqliteStore {
                         .map_err(backend)?;
                 }
                 Ok(())
+            })
+            .await
+    }
+
+    async fn set_archived(
+        &self,
+        name: &RoomName,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<bool, StoreError> {
+        let name = name.as_str().to_owned();
+        self.writer
+            .write(move |c| {
+                c.prepare_cached(
+                    "UPDATE rooms SET archived_at = ?2 WHERE name = ?1 AND deleted_at IS NULL",
+                )
+                .and_then(|mut s| s.execute(params![name, at.map(ms)]))
+                .map(|n| n > 0)
+                .map_err(backend)
+            })
+            .await
+    }
+
+    async fn delete_room(&self, name: &RoomName) -> Result<bool, StoreError> {
+        let name = name.as_str().to_owned();
+        self.writer
+            .erase(move |c| {
+                let deleted = c
+                    .prepare_cached(
+                        "UPDATE rooms SET title = '', topic = '',
+                             deleted_at = CAST(unixepoch('subsec') * 1000 AS INTEGER)
+                         WHERE name = ?1 AND deleted_at IS NULL",
+                    )
+                    .and_then(|mut s| s.execute([&name]))
+                    .map_err(backend)?;
+                if deleted == 0 {
+                    return Ok(false);
+                }
+                for sql in [
+                    "DELETE FROM room_members WHERE room = ?1",
+                    "DELETE FROM mentions WHERE room = ?1",
+                    "DELETE FROM invites WHERE room = ?1",
+                ] {
+                    c.prepare_cached(sql)
+                        .and_then(|mut s| s.execute([&name]))
+                        .map_err(backend)?;
+                }
+                Ok(true)
+            })
+            .await
+    }
+
+    async fn create_invite(&self, invite: &NewInvite) -> Result<u64, StoreError> {
+        let invite = invite.clone();
+        self.writer
+            .write(move |c| {
+                c.prepare_cached(
+                    "INSERT INTO invites (room, code_hash, created_by, created_at, expires_at, max_uses)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+                )
+                .and_then(|mut s| {
+                    s.query_row(
+                        params![
+                            invite.room.as_str(),
+                            invite.hash.as_bytes(),
+                            invite.created_by.0 as i64,
+                            ms(invite.created_at),
+                            invite.expires_at.map(ms),
+                            invite.max_uses
+                        ],
+                        |r| r.get::<_, i64>(0),
+                    )
+                })
+                .map(|id| id as u64)
+                .map_err(backend)
+            })
+            .await
+    }
+
+    async fn invites(&self, room: &RoomName) -> Result<Vec<Invite>, StoreError> {
+        let room = room.as_str().to_owned();
+        self.readers
+            .read(move |c| {
+                c.prepare_cached(&format!(
+                    "{INVITE_SELECT} WHERE i.room = ?1 ORDER BY i.id DESC"
+                ))
+                .and_then(|mut s| s.query_map([room], invite_row)?.collect())
+                .map_err(backend)
+            })
+            .await
+    }
+
+    async fn find_invite(&self, hash: &TokenHash) -> Result<Option<Invite>, StoreError> {
+        let hash = *hash;
+        self.readers
+            .read(move |c| {
+                c.prepare_cached(&format!("{INVITE_SELECT} WHERE i.code_hash = ?1"))
+                    .and_then(|mut s| s.query_row([hash.as_bytes()], invite_row).optional())
+                    .map_err(backend)
+            })
+            .await
+    }
+
+    async fn use_invite(
+        &self,
+        id: u64,
+        user: UserId,
+        last_read: MessageId,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.writer
+            .write(move |c| {
+                let room: Option<String> = c
+                    .prepare_cached(
+                        "UPDATE invites SET uses = uses + 1
+                         WHERE id = ?1 AND (max_uses IS NULL OR uses < max_uses)
+                         RETURNING room",
+                    )
+                    .and_then(|mut s| s.query_row([id as i64], |r| r.get(0)).optional())
+                    .map_err(backend)?;
+                let Some(room) = room else {
+                    return Ok(false);
+                };
+                c.prepare_cached(
+                    "INSERT OR IGNORE INTO room_members (room, user_id, last_read, joined_at)
+                     VALUES (?1, ?2, ?3, ?4)",
+                )
+                .and_then(|mut s| {
+                    s.execute(params![room, user.0 as i64, last_read.0 as i64, ms(at)])
+                })
+                .map_err(backend)?;
+                Ok(true)
+            })
+            .await
+    }
+
+    async fn delete_invite(&self, room: &RoomName, id: u64) -> Result<bool, StoreError> {
+        let room = room.as_str().to_owned();
+        self.writer
+            .write(move |c| {
+                c.prepare_cached("DELETE FROM invites WHERE id = ?1 AND room = ?2")
+                    .and_then(|mut s| s.execute(params![id as i64, room]))
+                    .map(|n| n > 0)
+                    .map_err(backend)
             })
             .await
     }

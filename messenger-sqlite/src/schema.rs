@@ -157,6 +157,51 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE users ADD COLUMN skeleton TEXT;
     CREATE INDEX users_by_skeleton ON users(skeleton);
     "#,
+    // 8: the end of a room's life, and invites.
+    // - Archived rooms are read-only; deleted ones keep their row (the
+    //   name stays taken) with the title and topic erased.
+    // - `closed_rooms` is the message store's own record of rooms that
+    //   take no posts (`erased`: deleted, for good).
+    // - Invites keep the hash of their code, never the code.
+    // - Room actions in the log have no target: `target_id` becomes
+    //   nullable, which SQLite does by rebuilding the table.
+    r#"
+    ALTER TABLE rooms ADD COLUMN archived_at INTEGER;
+    ALTER TABLE rooms ADD COLUMN deleted_at INTEGER;
+
+    CREATE TABLE closed_rooms (
+        room   TEXT    PRIMARY KEY,
+        erased INTEGER NOT NULL
+    ) WITHOUT ROWID;
+
+    CREATE TABLE invites (
+        id         INTEGER PRIMARY KEY,
+        room       TEXT    NOT NULL REFERENCES rooms(name),
+        code_hash  BLOB    NOT NULL UNIQUE,
+        created_by INTEGER NOT NULL REFERENCES users(id),
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER,
+        max_uses   INTEGER,
+        uses       INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX invites_by_room ON invites(room, id);
+
+    CREATE TABLE mod_log_v8 (
+        id         INTEGER PRIMARY KEY,
+        at         INTEGER NOT NULL,
+        actor_id   INTEGER REFERENCES users(id),
+        target_id  INTEGER REFERENCES users(id),
+        action     TEXT    NOT NULL,
+        role       TEXT,
+        until      INTEGER,
+        room       TEXT,
+        message_id INTEGER,
+        reason     TEXT    NOT NULL
+    );
+    INSERT INTO mod_log_v8 SELECT id, at, actor_id, target_id, action, role, until, room, message_id, reason FROM mod_log;
+    DROP TABLE mod_log;
+    ALTER TABLE mod_log_v8 RENAME TO mod_log;
+    "#,
 ];
 
 /// Databases written before this version may hold erased text in free

@@ -533,7 +533,20 @@ fn find_by_client_id(
     .optional()
 }
 
-fn append_batch(c: &Connection, batch: Vec<NewMessage>) -> rusqlite::Result<Vec<Appended>> {
+fn append_batch(c: &Connection, batch: Vec<NewMessage>) -> Result<Vec<Appended>, StoreError> {
+    // A batch is one room's (its sequencer's): one check for all of it.
+    if let Some(first) = batch.first()
+        && let Some(erased) = crate::lifecycle::closed(c, first.room.as_str()).map_err(backend)?
+    {
+        return Err(StoreError::Closed {
+            room: first.room.clone(),
+            erased,
+        });
+    }
+    append_open(c, batch).map_err(backend)
+}
+
+fn append_open(c: &Connection, batch: Vec<NewMessage>) -> rusqlite::Result<Vec<Appended>> {
     let mut last_ids: HashMap<RoomName, u64> = HashMap::new();
     let mut out = Vec::with_capacity(batch.len());
     let mut seq: i64 = c
@@ -588,9 +601,7 @@ fn append_batch(c: &Connection, batch: Vec<NewMessage>) -> rusqlite::Result<Vec<
 #[async_trait]
 impl MessageStore for SqliteStore {
     async fn append(&self, batch: Vec<NewMessage>) -> Result<Vec<Appended>, StoreError> {
-        self.writer
-            .write(move |c| append_batch(c, batch).map_err(backend))
-            .await
+        self.writer.write(move |c| append_batch(c, batch)).await
     }
 
     async fn history(
@@ -682,6 +693,20 @@ impl MessageStore for SqliteStore {
         let room = room.as_str().to_owned();
         self.readers
             .read(move |c| lifecycle::changes(c, &room, after_rev, limit).map_err(backend))
+            .await
+    }
+
+    async fn close_room(&self, room: &RoomName, closed: bool) -> Result<(), StoreError> {
+        let room = room.as_str().to_owned();
+        self.writer
+            .write(move |c| lifecycle::close_room(c, &room, closed).map_err(backend))
+            .await
+    }
+
+    async fn erase_room(&self, room: &RoomName) -> Result<u64, StoreError> {
+        let room = room.as_str().to_owned();
+        self.writer
+            .erase(move |c| lifecycle::erase_room(c, &room).map_err(backend))
             .await
     }
 

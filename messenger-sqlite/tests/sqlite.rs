@@ -355,6 +355,93 @@ fn fast_config() -> MessengerConfig {
     }
 }
 
+/// `tests/fixtures/v7.db` was written by the release before schema 8
+/// (`make-v7.sh` says how): users, a private room, messages with a mention,
+/// a role change and a ban in the moderation log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_the_previous_release_wrote_upgrades_and_keeps_everything() {
+    use messenger_core::{InviteTerms, Reason};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("messenger.db");
+    std::fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/v7.db"),
+        &path,
+    )
+    .unwrap();
+    assert_eq!(pragma(&path, "user_version"), "Integer(7)");
+    let m = messenger_at(&path, fast_config()).await;
+    assert_eq!(
+        pragma(&path, "user_version"),
+        format!("Integer({SCHEMA_VERSION})")
+    );
+    let limits = fast_config().limits;
+    let login = |name: &'static str| {
+        let m = m.clone();
+        let limits = limits.clone();
+        async move {
+            m.login(
+                &Username::parse(name, &limits).unwrap(),
+                &Password::parse("fixture-password", &limits).unwrap(),
+                false,
+            )
+            .await
+        }
+    };
+    let ada = login("ada").await.unwrap().session.user;
+    assert!(login("cyd").await.is_err(), "the ban holds");
+    // The log reads back with its targets; a room action joins it.
+    let log = m.moderation_log(&ada, None, 10).await.unwrap();
+    let kinds: Vec<_> = log
+        .iter()
+        .map(|e| {
+            (
+                format!("{:?}", e.kind),
+                e.target.as_ref().map(|t| t.username.to_string()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("Ban".to_owned(), Some("cyd".to_owned())),
+            ("Role { role: Admin }".to_owned(), Some("ada".to_owned())),
+        ]
+    );
+    // The private room, its messages and the mention are all there.
+    let plans = RoomName::parse("plans", &limits).unwrap();
+    let mine = m.my_rooms(&ada).await.unwrap();
+    let room = mine.iter().find(|r| r.room.name == plans).unwrap();
+    assert_eq!(room.room.archived_at, None);
+    assert_eq!(room.last_id.0, 2);
+    let bob = login("bob").await.unwrap().session.user;
+    let bobs = m.my_rooms(&bob).await.unwrap();
+    assert_eq!(
+        bobs.iter().find(|r| r.room.name == plans).unwrap().mentions,
+        1
+    );
+    // What schema 8 adds works on the upgraded file.
+    let invite = m
+        .create_invite(&ada, &plans, InviteTerms::default())
+        .await
+        .unwrap();
+    assert_eq!(invite.invite.uses, 0);
+    m.archive_room(&ada, &plans, true, Reason::default())
+        .await
+        .unwrap();
+    let refused = m
+        .post(
+            &bob,
+            &plans,
+            MessageBody::parse("after", &limits).unwrap(),
+            ClientId::parse("after-1", &limits).unwrap(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), messenger_core::ErrorCode::Forbidden);
+    let log = m.moderation_log(&ada, None, 1).await.unwrap();
+    assert_eq!(log[0].target, None);
+}
+
 /// Words no other text in these tests contains, so a hit in the files can
 /// only be the erased message (FTS5 keeps terms prefix-compressed, so none
 /// shares a first letter with another word posted here).
@@ -450,6 +537,110 @@ async fn deleted_and_edited_text_leaves_the_files_and_backups() {
     }
 }
 
+/// Words of the deleted room's messages, title and topic (first letters
+/// unlike every other word posted in these tests; see [`ERASED`]).
+const ROOM_ERASED: [&str; 3] = ["vxqkestrel", "kvwquagga", "xwvibis"];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_rooms_words_leave_the_files_and_backups() {
+    use messenger_core::{Actor, NewRoom, Reason, Role, RoomTitle, RoomTopic};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("messenger.db");
+    let m = messenger_at(&path, fast_config()).await;
+    let limits = fast_config().limits;
+    let user = m
+        .register(
+            Username::parse("roomer", &limits).unwrap(),
+            Password::parse("password-123", &limits).unwrap(),
+        )
+        .await
+        .unwrap();
+    m.set_role(
+        Actor::Operator,
+        &user.username,
+        Role::Moderator,
+        Reason::default(),
+    )
+    .await
+    .unwrap();
+    let doomed = RoomName::parse("doomed", &limits).unwrap();
+    m.create_room(
+        Some(&user),
+        NewRoom {
+            name: doomed.clone(),
+            title: RoomTitle::parse(&format!("The {} room", ROOM_ERASED[1])).unwrap(),
+            topic: RoomTopic::parse(&format!("all about {}", ROOM_ERASED[2])).unwrap(),
+            private: true,
+        },
+        &[],
+    )
+    .await
+    .unwrap();
+    for (i, room) in [RoomName::general(), doomed.clone()].iter().enumerate() {
+        for j in 0..30 {
+            let body = if i == 1 && j == 7 {
+                format!("a {} in this room", ROOM_ERASED[0])
+            } else {
+                format!("ordinary message number {j}")
+            };
+            m.post(
+                &user,
+                room,
+                MessageBody::parse(&body, &limits).unwrap(),
+                ClientId::parse(&format!("r{i}-{j}"), &limits).unwrap(),
+            )
+            .await
+            .unwrap();
+        }
+    }
+    for word in ROOM_ERASED {
+        assert!(
+            !files_holding(dir.path(), word).is_empty(),
+            "the scan finds {word} while the room is there"
+        );
+    }
+
+    m.delete_room(&user, &doomed, Reason::default())
+        .await
+        .unwrap();
+
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let left = loop {
+        let left: Vec<_> = ROOM_ERASED
+            .iter()
+            .flat_map(|w| files_holding(dir.path(), w))
+            .collect();
+        if left.is_empty() || std::time::Instant::now() > deadline {
+            break left;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_eq!(
+        left,
+        Vec::<String>::new(),
+        "the deleted room's words are still in the files"
+    );
+    let backups = tempfile::tempdir().unwrap();
+    messenger_sqlite::backup(&path, backups.path().join("backup.db")).unwrap();
+    for word in ROOM_ERASED {
+        assert_eq!(files_holding(backups.path(), word), Vec::<String>::new());
+    }
+    // The rest of the database is intact.
+    let page = m
+        .history(
+            &user,
+            &RoomName::general(),
+            HistoryQuery {
+                before: None,
+                after: None,
+                limit: 50,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.len(), 30);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn upgrading_a_version_4_file_wipes_text_it_left_in_free_space() {
     let dir = tempfile::tempdir().unwrap();
@@ -489,6 +680,10 @@ async fn upgrading_a_version_4_file_wipes_text_it_left_in_free_space() {
         let c = rusqlite::Connection::open(&path).unwrap();
         c.execute_batch(
             "PRAGMA secure_delete = OFF;
+             DROP TABLE invites;
+             DROP TABLE closed_rooms;
+             ALTER TABLE rooms DROP COLUMN archived_at;
+             ALTER TABLE rooms DROP COLUMN deleted_at;
              DROP TABLE blocks;
              DROP INDEX users_by_skeleton;
              ALTER TABLE users DROP COLUMN skeleton;

@@ -33,6 +33,7 @@
   const roomTopic = $("room-topic");
   const leaveButton = $("leave-room");
   const membersButton = $("members-button");
+  const manageButton = $("manage-button");
   const notifyToggle = $("notify-toggle");
 
   let room = root.dataset.room;
@@ -615,7 +616,19 @@
     scroller.setAttribute("aria-label", "Messages in " + name);
     document.title = name + " · Community Messenger";
     if (leaveButton) leaveButton.hidden = room === "general" || info.kind === "direct";
-        if (membersButton) membersButton.hidden = info.kind !== "private";
+    if (membersButton) membersButton.hidden = info.kind !== "private";
+    if (manageButton) manageButton.hidden = !canManage(info);
+    // An archived room is read-only: say so where one would write.
+    const archived = Boolean(info.archived_at);
+    input.disabled = archived;
+    const sendButton = composer.querySelector("button[type=submit]");
+    if (sendButton) sendButton.disabled = archived;
+    if (archived) input.placeholder = "This room is archived: it is read-only";
+  }
+
+  // The room's owner and moderators manage it (the server checks again).
+  function canManage(info) {
+    return Boolean(info) && info.kind !== "direct" && (info.created_by === me.id || isModerator());
   }
 
   // Tells the server how far this room is read, once the newest message
@@ -1106,19 +1119,167 @@
   function renderMembers(members) {
     const ul = $("members-list");
     ul.replaceChildren();
+    const manage = canManage(rooms.get(room)) && room !== "general";
     for (const u of members) {
       const li = document.createElement("li");
-      li.className = "list-group-item";
+      li.className = "list-group-item d-flex align-items-center gap-2";
       li.append(nameElement(u, "member-name"));
       if (u.id === me.id) li.append(" (you)");
+      else if (manage) {
+        const remove = document.createElement("button");
+        remove.type = "button";
+        remove.className = "btn btn-sm btn-outline-secondary ms-auto";
+        remove.textContent = "Remove";
+        remove.setAttribute("aria-label", "Remove " + u.username);
+        remove.addEventListener("click", () => {
+          if (!window.confirm("Remove " + u.username + " from this room?")) return;
+          dialogError("members-error", "");
+          request({ type: "remove_member", room: room, username: u.username },
+            (frame) => { renderMembers(frame.members); $("add-member-name").focus(); },
+            (text) => dialogError("members-error", text));
+        });
+        li.append(remove);
+      }
       ul.append(li);
     }
+  }
+
+  // ---- Invite links (private rooms) ----
+
+  function renderInvites(invites) {
+    const ul = $("invites-list");
+    if (!ul) return;
+    ul.replaceChildren();
+    const manage = canManage(rooms.get(room));
+    for (const inv of invites) {
+      const li = document.createElement("li");
+      li.className = "list-group-item d-flex align-items-center gap-2 px-0";
+      const facts = ["by " + inv.created_by.username];
+      facts.push(inv.expires_at ? "until " + new Date(inv.expires_at).toLocaleString() : "never expires");
+      facts.push(inv.max_uses ? inv.uses + " of " + inv.max_uses + " uses" : inv.uses + (inv.uses === 1 ? " use" : " uses"));
+      const text = document.createElement("span");
+      text.textContent = facts.join(" · ");
+      li.append(text);
+      if (manage || inv.created_by.id === me.id) {
+        const revoke = document.createElement("button");
+        revoke.type = "button";
+        revoke.className = "btn btn-sm btn-outline-danger ms-auto";
+        revoke.textContent = "Revoke";
+        revoke.setAttribute("aria-label", "Revoke the link made " + facts.join(", "));
+        revoke.addEventListener("click", () => {
+          dialogError("members-error", "");
+          request({ type: "revoke_invite", room: room, id: inv.id }, (frame) => {
+            renderInvites(frame.invites);
+            $("invite-made").hidden = true;
+            $("invite-form").querySelector("button").focus();
+          }, (text) => dialogError("members-error", text));
+        });
+        li.append(revoke);
+      }
+      ul.append(li);
+    }
+  }
+
+  function loadInvites() {
+    const section = $("invites-section");
+    if (!section) return;
+    const info = rooms.get(room);
+    section.hidden = !info || info.kind !== "private" || Boolean(info.archived_at);
+    $("invite-made").hidden = true;
+    if (section.hidden) return;
+    request({ type: "invites", room: room }, (frame) => renderInvites(frame.invites),
+      (text) => dialogError("members-error", text));
+  }
+
+  const inviteForm = $("invite-form");
+  if (inviteForm) {
+    inviteForm.addEventListener("submit", (e) => {
+      e.preventDefault();
+      const frame = { type: "create_invite", room: room };
+      const expiry = $("invite-expiry").value;
+      const uses = $("invite-uses").value;
+      if (expiry !== "") frame.expires_in = Number(expiry);
+      if (uses !== "") frame.max_uses = Number(uses);
+      dialogError("members-error", "");
+      request(frame, (answer) => {
+        loadInvites();
+        const link = $("invite-link");
+        link.value = location.origin + "/invite/" + answer.code;
+        $("invite-made").hidden = false;
+        link.focus();
+        link.select();
+      }, (text) => dialogError("members-error", text));
+    });
+    $("invite-copy").addEventListener("click", async () => {
+      const link = $("invite-link");
+      try {
+        await navigator.clipboard.writeText(link.value);
+        announce("Link copied");
+      } catch (_) {
+        link.select();
+        announce("Press Ctrl+C to copy the selected link");
+      }
+    });
+  }
+
+  // ---- Managing a room: title and topic, archive, delete ----
+
+  const manageDialog = $("manage-dialog");
+  function fillManage() {
+    const info = rooms.get(room);
+    if (!info) return;
+    $("details-title").value = info.title;
+    $("details-topic").value = info.topic || "";
+    const archived = Boolean(info.archived_at);
+    $("archive-button").textContent = archived ? "Open this room again" : "Archive this room";
+    $("archive-help").textContent = archived
+      ? "This room is archived: it keeps its messages but takes no new ones."
+      : "An archived room keeps its messages but takes no new ones. It can be opened again.";
+    $("delete-room-section").hidden = !isModerator() || room === "general";
+    $("delete-room-confirm").value = "";
+  }
+  if (manageDialog) {
+    manageDialog.addEventListener("show.bs.modal", () => {
+      dialogError("manage-error", "");
+      $("manage-status").textContent = "";
+      fillManage();
+    });
+    $("details-form").addEventListener("submit", (e) => {
+      e.preventDefault();
+      dialogError("manage-error", "");
+      request({ type: "set_room", room: room, title: $("details-title").value, topic: $("details-topic").value },
+        (frame) => { upsertRoom(frame.room); $("manage-status").textContent = "Saved."; },
+        (text) => dialogError("manage-error", text));
+    });
+    $("archive-button").addEventListener("click", () => {
+      const info = rooms.get(room);
+      if (!info) return;
+      const archived = !info.archived_at;
+      dialogError("manage-error", "");
+      request({ type: "archive_room", room: room, archived: archived }, (frame) => {
+        upsertRoom(frame.room);
+        fillManage();
+        $("manage-status").textContent = archived ? "The room is archived." : "The room is open again.";
+      }, (text) => dialogError("manage-error", text));
+    });
+    $("delete-room-form").addEventListener("submit", (e) => {
+      e.preventDefault();
+      if ($("delete-room-confirm").value.trim() !== room) {
+        dialogError("manage-error", "Type the room's name, " + room + ", to confirm.");
+        $("delete-room-confirm").focus();
+        return;
+      }
+      dialogError("manage-error", "");
+      request({ type: "delete_room", room: room }, () => modal("manage-dialog")?.hide(),
+        (text) => dialogError("manage-error", text));
+    });
   }
   if (membersDialog) {
     membersDialog.addEventListener("show.bs.modal", () => {
       dialogError("members-error", "");
       request({ type: "members", room: room }, (frame) => renderMembers(frame.members),
         (text) => dialogError("members-error", text));
+      loadInvites();
     });
     $("add-member-form").addEventListener("submit", (e) => {
       e.preventDefault();

@@ -278,6 +278,9 @@ fn describe(a: &ModAction) -> (String, String) {
             "Delete message".into(),
             format!("message {message_id} in #{room}"),
         ),
+        ModActionKind::ArchiveRoom { room } => ("Archive room".into(), format!("#{room}")),
+        ModActionKind::UnarchiveRoom { room } => ("Unarchive room".into(), format!("#{room}")),
+        ModActionKind::DeleteRoom { room } => ("Delete room".into(), format!("#{room}")),
     }
 }
 
@@ -316,7 +319,7 @@ async fn log_page(web: &Web, h: &HeaderMap, before: Option<u64>) -> Response {
             json!({
                 "at": when(a.at),
                 "actor": a.actor.as_ref().map(|u| u.username.to_string()),
-                "target": a.target.username,
+                "target": a.target.as_ref().map(|u| u.username.to_string()),
                 "action": action,
                 "detail": detail,
                 "reason": a.reason,

@@ -67,8 +67,10 @@ pub struct WebConfig {
     /// trusted proxy's count only toward `max_connections`. Applies to
     /// [`serve`](crate::serve).
     pub max_connections_per_addr: usize,
-    /// Open WebSockets per user on this server; one more is closed at once
-    /// with [`close::TOO_MANY_SOCKETS`](crate::close::TOO_MANY_SOCKETS).
+    /// Open WebSockets per user, counted by the messenger's
+    /// [`HoldCounter`](messenger_core::HoldCounter) (across a cluster when
+    /// it is shared); one more is closed at once with
+    /// [`close::TOO_MANY_SOCKETS`](crate::close::TOO_MANY_SOCKETS).
     pub max_sockets_per_user: usize,
 }
 

@@ -1,8 +1,8 @@
 //! The WebSocket frames of the wire contract.
 
 use messenger_core::{
-    DirectoryEntry, ErrorCode, EventKind, Message, MessageBody, MessageId, MyRoom, RoomName,
-    SearchHit, User, UserEvent,
+    DirectoryEntry, ErrorCode, EventKind, Invite, Message, MessageBody, MessageId, MyRoom,
+    RoomName, SearchHit, User, UserEvent,
 };
 use serde::{Deserialize, Serialize};
 
@@ -78,6 +78,41 @@ pub(crate) enum ClientFrame {
         title: String,
         #[serde(default)]
         topic: String,
+        client_id: Option<String>,
+    },
+    ArchiveRoom {
+        room: String,
+        archived: bool,
+        #[serde(default)]
+        reason: String,
+        client_id: Option<String>,
+    },
+    DeleteRoom {
+        room: String,
+        #[serde(default)]
+        reason: String,
+        client_id: Option<String>,
+    },
+    CreateInvite {
+        room: String,
+        /// Seconds; absent or null: the default (a week); 0: never expires.
+        #[serde(default)]
+        expires_in: Option<u64>,
+        #[serde(default)]
+        max_uses: Option<u32>,
+        client_id: Option<String>,
+    },
+    Invites {
+        room: String,
+        client_id: Option<String>,
+    },
+    RevokeInvite {
+        room: String,
+        id: u64,
+        client_id: Option<String>,
+    },
+    AcceptInvite {
+        code: String,
         client_id: Option<String>,
     },
     OpenDm {
@@ -162,6 +197,19 @@ pub(crate) enum ServerFrame<'a> {
     },
     Blocked {
         users: &'a [User],
+        #[serde(skip_serializing_if = "Option::is_none")]
+        client_id: Option<&'a str>,
+    },
+    /// Answers `create_invite`: the one time the code is shown.
+    Invite {
+        invite: &'a Invite,
+        code: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        client_id: Option<&'a str>,
+    },
+    Invites {
+        room: &'a RoomName,
+        invites: &'a [Invite],
         #[serde(skip_serializing_if = "Option::is_none")]
         client_id: Option<&'a str>,
     },

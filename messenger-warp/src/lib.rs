@@ -66,6 +66,7 @@ mod cookies;
 mod error;
 mod frames;
 mod ids;
+mod invite_pages;
 mod lifecycle_api;
 mod metrics;
 mod moderation_api;

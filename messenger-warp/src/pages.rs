@@ -367,6 +367,8 @@ pub(crate) fn filter(web: Web) -> warp::filters::BoxedFilter<(Response,)> {
         .unify()
         .or(dm_post)
         .unify()
+        .or(crate::invite_pages::filter(web.clone()))
+        .unify()
         .or(crate::account_pages::filter(web))
         .unify()
         .boxed()
@@ -426,7 +428,7 @@ async fn dm_open(web: Web, name: String, h: HeaderMap, form: Form) -> Response {
 }
 
 /// A 303 to a room's page.
-fn to_room(room: &messenger_core::RoomName, set_cookies: &[String]) -> Response {
+pub(crate) fn to_room(room: &messenger_core::RoomName, set_cookies: &[String]) -> Response {
     let mut res = warp::reply::with_status(warp::reply(), StatusCode::SEE_OTHER).into_response();
     if let Ok(v) = HeaderValue::from_str(&format!("/chat/{room}")) {
         res.headers_mut().insert(LOCATION, v);

@@ -3,7 +3,10 @@
 //! the service, which checks that the asking user may read the room (else
 //! 404, as for a room that does not exist).
 
-use messenger_core::{MessageId, NewRoom, RoomName, RoomTitle, RoomTopic, User, Username};
+use messenger_core::{
+    InviteCode, InviteTerms, MessageId, NewRoom, Reason, RoomName, RoomTitle, RoomTopic, User,
+    Username,
+};
 use serde::Deserialize;
 use serde_json::json;
 use warp::filters::BoxedFilter;
@@ -49,6 +52,32 @@ struct RoomDetails {
     topic: String,
 }
 
+/// `POST /api/rooms/{room}/archive`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Archive {
+    archived: bool,
+    #[serde(default)]
+    reason: String,
+}
+
+/// `?reason=` of `DELETE /api/rooms/{room}`.
+#[derive(Deserialize)]
+struct WhyQuery {
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /api/rooms/{room}/invites`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewInviteBody {
+    #[serde(default)]
+    expires_in: Option<u64>,
+    #[serde(default)]
+    max_uses: Option<u32>,
+}
+
 /// What a room route does once it knows who asks (and, for a state
 /// change, that the origin is allowed).
 enum Op {
@@ -67,13 +96,26 @@ enum Op {
     Unblock(String),
     OpenDm(Named),
     Read(String, ReadUpTo),
+    Archive(String, Archive),
+    Delete(String, WhyQuery),
+    Invites(String),
+    CreateInvite(String, NewInviteBody),
+    RevokeInvite(String, u64),
+    PeekInvite(String),
+    AcceptInvite(String),
 }
 
 impl Op {
     fn changes_state(&self) -> bool {
         !matches!(
             self,
-            Op::List | Op::Directory | Op::Info(_) | Op::Members(_) | Op::Blocked
+            Op::List
+                | Op::Directory
+                | Op::Info(_)
+                | Op::Members(_)
+                | Op::Blocked
+                | Op::Invites(_)
+                | Op::PeekInvite(_)
         )
     }
 }
@@ -127,6 +169,30 @@ pub(crate) fn filter(web: Web) -> BoxedFilter<(Response,)> {
         .and(warp::post())
         .and(json_body::<ReadUpTo>(limit))
         .map(Op::Read);
+    let archive = warp::path!("rooms" / String / "archive")
+        .and(warp::post())
+        .and(json_body::<Archive>(limit))
+        .map(Op::Archive);
+    let delete = warp::path!("rooms" / String)
+        .and(warp::delete())
+        .and(warp::query::<WhyQuery>())
+        .map(Op::Delete);
+    let invites = warp::path!("rooms" / String / "invites")
+        .and(warp::get())
+        .map(Op::Invites);
+    let invite = warp::path!("rooms" / String / "invites")
+        .and(warp::post())
+        .and(json_body::<NewInviteBody>(limit))
+        .map(Op::CreateInvite);
+    let revoke = warp::path!("rooms" / String / "invites" / u64)
+        .and(warp::delete())
+        .map(Op::RevokeInvite);
+    let peek = warp::path!("invites" / String)
+        .and(warp::get())
+        .map(Op::PeekInvite);
+    let accept = warp::path!("invites" / String)
+        .and(warp::post())
+        .map(Op::AcceptInvite);
     // Boxed in groups: a long `.or()` chain nests its type once per route,
     // and type-checking it grows far faster than the chain (minutes).
     let rooms = list
@@ -159,7 +225,24 @@ pub(crate) fn filter(web: Web) -> BoxedFilter<(Response,)> {
         .or(read)
         .unify()
         .boxed();
-    let ops = rooms.or(members).unify().or(people).unify();
+    let closing = archive
+        .or(delete)
+        .unify()
+        .or(invites)
+        .unify()
+        .or(invite)
+        .unify()
+        .boxed();
+    let invited = revoke.or(peek).unify().or(accept).unify().boxed();
+    let ops = rooms
+        .or(members)
+        .unify()
+        .or(people)
+        .unify()
+        .or(closing)
+        .unify()
+        .or(invited)
+        .unify();
     ops.and(auth::required(web.clone()))
         .and(warp::header::headers_cloned())
         .and_then(move |op: Op, authed: Authed, headers: HeaderMap| {
@@ -172,6 +255,10 @@ pub(crate) fn filter(web: Web) -> BoxedFilter<(Response,)> {
             }
         })
         .boxed()
+}
+
+fn no_content() -> Response {
+    warp::reply::with_status(warp::reply(), StatusCode::NO_CONTENT).into_response()
 }
 
 fn room_name(web: &Web, raw: &str) -> Result<RoomName, ApiError> {
@@ -210,9 +297,7 @@ async fn answer(web: &Web, user: &User, op: Op) -> Result<Response, ApiError> {
         }
         Op::Exit(raw) => {
             m.exit_room(user, &room_name(web, &raw)?).await?;
-            return Ok(
-                warp::reply::with_status(warp::reply(), StatusCode::NO_CONTENT).into_response(),
-            );
+            return Ok(no_content());
         }
         Op::Members(raw) => {
             let room = room_name(web, &raw)?;
@@ -249,6 +334,40 @@ async fn answer(web: &Web, user: &User, op: Op) -> Result<Response, ApiError> {
         Op::OpenDm(who) => {
             let username = Username::parse(&who.username, limits)?;
             json!({ "room": m.open_direct(user, &username).await? })
+        }
+        Op::Archive(raw, a) => {
+            let room = room_name(web, &raw)?;
+            m.archive_room(user, &room, a.archived, Reason::parse(&a.reason)?)
+                .await?;
+            json!({ "room": m.room_info(user, &room).await? })
+        }
+        Op::Delete(raw, why) => {
+            let room = room_name(web, &raw)?;
+            m.delete_room(user, &room, Reason::parse(&why.reason)?)
+                .await?;
+            return Ok(no_content());
+        }
+        Op::Invites(raw) => {
+            let room = room_name(web, &raw)?;
+            json!({ "room": room, "invites": m.invites(user, &room).await? })
+        }
+        Op::CreateInvite(raw, terms) => {
+            let room = room_name(web, &raw)?;
+            let terms = InviteTerms::parse(terms.expires_in, terms.max_uses)?;
+            let made = m.create_invite(user, &room, terms).await?;
+            let body = json!({ "invite": made.invite, "code": made.code.expose() });
+            return Ok(json_reply(StatusCode::CREATED, &body));
+        }
+        Op::RevokeInvite(raw, id) => {
+            m.revoke_invite(user, &room_name(web, &raw)?, id).await?;
+            return Ok(no_content());
+        }
+        Op::PeekInvite(code) => {
+            let (invite, room) = m.peek_invite(&InviteCode::parse(&code)?).await?;
+            json!({ "invite": invite, "room": room })
+        }
+        Op::AcceptInvite(code) => {
+            json!({ "room": m.accept_invite(user, &InviteCode::parse(&code)?).await? })
         }
         Op::Read(raw, up_to) => {
             let room = room_name(web, &raw)?;

@@ -18,7 +18,7 @@ pub enum TemplateError {
 /// The templates the pages render. HTML escaping is on for every `{{ }}`.
 ///
 /// A set must register `login`, `register`, `chat`, `error`, `settings`,
-/// `moderation` and `direct` (see [`Templates::REQUIRED`]). Each page gets `title`,
+/// `moderation`, `direct` and `invite` (see [`Templates::REQUIRED`]). Each page gets `title`,
 /// `csrf_token`, `flash` (a one-time notice, or null) and `user` (`{id,
 /// username}` when logged in; on `chat`, `settings` and `moderation` also
 /// `role`, `is_moderator` and `is_admin`); `login` and `register` also get
@@ -29,7 +29,10 @@ pub enum TemplateError {
 /// `muted_until` and `error`; `moderation` gets `entries` (each `{at,
 /// actor, target, action, detail, reason}`), `older` (the `before` of the
 /// next page) and `paged`; `direct` (asking before a direct conversation
-/// is opened: its form POSTs to `/dm/{peer}`) gets `peer`; `error` gets
+/// is opened: its form POSTs to `/dm/{peer}`) gets `peer`; `invite`
+/// (asking before joining a private room by an invite link: its form POSTs
+/// to `/invite/{code}`) gets `code`, `room` (`{name, title, topic, ...}`),
+/// `inviter` and `expires_at` (or null); `error` gets
 /// `status` and `message`.
 #[derive(Clone)]
 pub struct Templates {
@@ -52,6 +55,7 @@ impl Templates {
         "settings",
         "moderation",
         "direct",
+        "invite",
     ];
 
     /// Uses `registry`, checking it has every required template.
@@ -86,6 +90,7 @@ impl Templates {
             ("settings", include_str!("../templates/settings.hbs")),
             ("moderation", include_str!("../templates/moderation.hbs")),
             ("direct", include_str!("../templates/direct.hbs")),
+            ("invite", include_str!("../templates/invite.hbs")),
         ];
         for (name, src) in sources {
             hb.register_template_string(name, src)

@@ -74,7 +74,10 @@ async fn upgrade(
     }
     let config = socket_config(web.config().ws_hard_limit);
     let max = web.config().max_sockets_per_user;
-    let slot = web.user_sockets().admit(authed.user.id, max);
+    let slot = web
+        .user_sockets()
+        .admit(web.messenger().holds(), authed.user.id, max)
+        .await;
     let tracker = web.sockets().clone();
     tracker.spawn(async move {
         match on_upgrade.await {

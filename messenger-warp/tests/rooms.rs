@@ -341,6 +341,11 @@ async fn an_outsider_socket_gets_not_found_at_every_door_of_a_private_room() {
         json!({ "type": "add_member", "room": "vault", "username": "eve" }),
         json!({ "type": "remove_member", "room": "vault", "username": "ada" }),
         json!({ "type": "set_room", "room": "vault", "title": "Mine" }),
+        json!({ "type": "archive_room", "room": "vault", "archived": true }),
+        json!({ "type": "delete_room", "room": "vault" }),
+        json!({ "type": "create_invite", "room": "vault" }),
+        json!({ "type": "invites", "room": "vault" }),
+        json!({ "type": "revoke_invite", "room": "vault", "id": 1 }),
         json!({ "type": "enter", "room": "vault" }),
         json!({ "type": "exit", "room": "vault" }),
         json!({ "type": "read", "room": "vault", "id": 1 }),
@@ -541,4 +546,373 @@ async fn blocks_over_http_and_the_socket() {
     ws.send(json!({ "type": "block", "username": "nobody_here" }))
         .await;
     assert_eq!(ws.until("error").await["code"], "not_found");
+}
+
+async fn make_moderator(s: &Server, name: &str) {
+    use messenger_core::{Actor, Reason, Role, Username};
+    let m = s.web.messenger();
+    let name = Username::parse(name, &m.config().limits).unwrap();
+    m.set_role(Actor::Operator, &name, Role::Moderator, Reason::default())
+        .await
+        .unwrap();
+}
+
+async fn private_room(s: &Server, owner: &str, name: &str, members: &[&str]) {
+    let r = s
+        .post_json(
+            "/api/rooms",
+            json!({ "name": name, "title": "A room", "private": true }),
+            Some(owner),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    for who in members {
+        let r = s
+            .post_json(
+                &format!("/api/rooms/{name}/members"),
+                json!({ "username": who }),
+                Some(owner),
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+    }
+}
+
+#[tokio::test]
+async fn an_outsider_gets_not_found_at_every_http_door_of_archive_delete_and_invites() {
+    let s = Server::start().await;
+    let (ada, _) = s.user("ada").await;
+    let (eve, _) = s.user("eve").await;
+    make_moderator(&s, "eve").await;
+    private_room(&s, &ada, "vault", &[]).await;
+    let r = s
+        .post_json("/api/rooms/vault/invites", json!({}), Some(&ada))
+        .await;
+    assert_eq!(r.status(), 201);
+    // Even a moderator outside the room: it does not exist for them.
+    let tries = [
+        s.http
+            .post(s.url("/api/rooms/vault/archive"))
+            .json(&json!({ "archived": true })),
+        s.http.delete(s.url("/api/rooms/vault")),
+        s.http.get(s.url("/api/rooms/vault/invites")),
+        s.http
+            .post(s.url("/api/rooms/vault/invites"))
+            .json(&json!({})),
+        s.http.delete(s.url("/api/rooms/vault/invites/1")),
+    ];
+    for req in tries {
+        let r = req.bearer_auth(&eve).send().await.unwrap();
+        assert_eq!(status_and_code(r).await, (404, json!("not_found")));
+    }
+    let r = get(&s, "/api/rooms/vault", &ada).await;
+    let room: Value = r.json().await.unwrap();
+    assert!(room["room"].get("archived_at").is_none(), "{room}");
+}
+
+#[tokio::test]
+async fn an_archived_room_is_read_only_on_every_door_until_opened_again() {
+    let s = Server::start().await;
+    let (ada, _) = s.user("ada").await;
+    let (bob, _) = s.user("bob").await;
+    private_room(&s, &ada, "club", &["bob"]).await;
+    let (mut bobs, _) = ws_v2(&s, &bob).await;
+    bobs.send(json!({ "type": "join", "room": "club" })).await;
+    bobs.until("history").await;
+    bobs.send(json!({ "type": "send", "room": "club", "body": "before", "client_id": "b1" }))
+        .await;
+    let mine = bobs.until("message").await;
+    let id = mine["message"]["id"].as_u64().unwrap();
+
+    // A member who does not own it cannot archive it.
+    let archive = |token: &str, archived: bool| {
+        s.http
+            .post(s.url("/api/rooms/club/archive"))
+            .bearer_auth(token)
+            .json(&json!({ "archived": archived, "reason": "done" }))
+            .send()
+    };
+    let r = archive(&bob, true).await.unwrap();
+    assert_eq!(status_and_code(r).await, (403, json!("forbidden")));
+    let r = archive(&ada, true).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.unwrap();
+    assert!(body["room"]["archived_at"].is_string(), "{body}");
+    // Bob's socket gets the room again, archived.
+    let again = loop {
+        let f = bobs.until("room").await;
+        if f["room"]["name"] == "club" {
+            break f;
+        }
+    };
+    assert!(again["room"]["archived_at"].is_string(), "{again}");
+
+    for (frame, code) in [
+        (
+            json!({ "type": "send", "room": "club", "body": "after", "client_id": "b2" }),
+            "forbidden",
+        ),
+        (
+            json!({ "type": "edit", "room": "club", "id": id, "body": "changed", "client_id": "e" }),
+            "forbidden",
+        ),
+        (
+            json!({ "type": "delete", "room": "club", "id": id, "client_id": "d" }),
+            "forbidden",
+        ),
+        (
+            json!({ "type": "add_member", "room": "club", "username": "ada", "client_id": "a" }),
+            "forbidden",
+        ),
+        (
+            json!({ "type": "create_invite", "room": "club", "client_id": "i" }),
+            "forbidden",
+        ),
+    ] {
+        bobs.send(frame.clone()).await;
+        let e = bobs.until("error").await;
+        assert_eq!(e["code"], code, "{frame}");
+        assert_eq!(
+            e["message"], "#club is archived: it is read-only",
+            "{frame}"
+        );
+    }
+    // History is still there to read.
+    let r = get(&s, "/api/rooms/club/messages", &bob).await;
+    let page: Value = r.json().await.unwrap();
+    assert_eq!(page["messages"][0]["body"], "before");
+
+    // Open again: posting works, ids go on.
+    let r = archive(&ada, false).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.unwrap();
+    assert!(body["room"].get("archived_at").is_none(), "{body}");
+    bobs.send(json!({ "type": "send", "room": "club", "body": "after", "client_id": "b3" }))
+        .await;
+    let next = bobs.until("message").await;
+    assert_eq!(next["message"]["id"].as_u64(), Some(id + 1));
+
+    // Both are in the moderation log, with no target.
+    let log = admin_log(&s).await;
+    let actions: Vec<_> = log
+        .iter()
+        .map(|e| (e["action"].clone(), e["room"].clone(), e["target"].clone()))
+        .filter(|(action, _, _)| action != "role")
+        .collect();
+    assert_eq!(
+        &actions[..2],
+        &[
+            (json!("unarchive_room"), json!("club"), Value::Null),
+            (json!("archive_room"), json!("club"), Value::Null)
+        ]
+    );
+}
+
+/// The moderation log as an admin reads it, newest first.
+async fn admin_log(s: &Server) -> Vec<Value> {
+    use messenger_core::{Actor, Reason, Role, Username};
+    let (root, _) = s.user("root").await;
+    let m = s.web.messenger();
+    let name = Username::parse("root", &m.config().limits).unwrap();
+    m.set_role(Actor::Operator, &name, Role::Admin, Reason::default())
+        .await
+        .unwrap();
+    let r = get(s, "/api/moderation/log", &root).await;
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.unwrap();
+    body["entries"].as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn a_moderator_deletes_a_room_and_it_is_gone_for_everyone() {
+    let s = Server::start().await;
+    let (ada, _) = s.user("ada").await;
+    let (bob, _) = s.user("bob").await;
+    let (mo, _) = s.user("mod").await;
+    make_moderator(&s, "mod").await;
+    let r = s
+        .post_json(
+            "/api/rooms",
+            json!({ "name": "bazaar", "title": "Bazaar" }),
+            Some(&ada),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let r = post_empty(&s, "/api/rooms/bazaar/join", &bob).await;
+    assert_eq!(r.status(), 200);
+    let (mut bobs, _) = ws_v2(&s, &bob).await;
+    bobs.send(json!({ "type": "join", "room": "bazaar" })).await;
+    bobs.until("history").await;
+    bobs.send(json!({ "type": "send", "room": "bazaar", "body": "quokka sale", "client_id": "q" }))
+        .await;
+    bobs.until("message").await;
+
+    // Not the owner, not a configured room, not a member.
+    let delete = |token: &str, path: &str| s.http.delete(s.url(path)).bearer_auth(token).send();
+    let r = delete(&ada, "/api/rooms/bazaar").await.unwrap();
+    assert_eq!(status_and_code(r).await, (403, json!("forbidden")));
+    let r = delete(&mo, "/api/rooms/general").await.unwrap();
+    assert_eq!(status_and_code(r).await, (400, json!("invalid")));
+
+    let (mut mods, _) = ws_v2(&s, &mo).await;
+    mods.send(
+        json!({ "type": "delete_room", "room": "bazaar", "reason": "spam", "client_id": "del" }),
+    )
+    .await;
+    let gone = mods.until("room_removed").await;
+    assert_eq!(
+        (gone["room"].as_str(), gone["client_id"].as_str()),
+        (Some("bazaar"), Some("del"))
+    );
+    // Bob's socket drops it; everything about it is now not_found.
+    assert_eq!(bobs.until("room_removed").await["room"], "bazaar");
+    bobs.send(json!({ "type": "send", "room": "bazaar", "body": "still?", "client_id": "q2" }))
+        .await;
+    assert_eq!(bobs.until("error").await["code"], "not_found");
+    for path in ["/api/rooms/bazaar", "/api/rooms/bazaar/messages"] {
+        let r = get(&s, path, &bob).await;
+        assert_eq!(
+            status_and_code(r).await,
+            (404, json!("not_found")),
+            "{path}"
+        );
+    }
+    let r = get(&s, "/api/directory", &bob).await;
+    assert!(!r.text().await.unwrap().contains("bazaar"));
+    let r = get(&s, "/api/search?q=quokka", &bob).await;
+    assert!(!r.text().await.unwrap().contains("quokka"));
+    // The name stays taken.
+    let r = s
+        .post_json(
+            "/api/rooms",
+            json!({ "name": "bazaar", "title": "Again" }),
+            Some(&ada),
+        )
+        .await;
+    assert_eq!(status_and_code(r).await, (409, json!("conflict")));
+    // The moderation log says who, what and why.
+    let log = admin_log(&s).await;
+    let newest = log
+        .iter()
+        .find(|e| e["action"] == "delete_room")
+        .expect("logged");
+    assert_eq!(
+        (
+            newest["room"].as_str(),
+            newest["actor"]["username"].as_str(),
+            newest["reason"].as_str(),
+            newest["target"].is_null()
+        ),
+        (Some("bazaar"), Some("mod"), Some("spam"), true)
+    );
+}
+
+#[tokio::test]
+async fn invite_links_make_members_until_used_up_expired_or_revoked() {
+    let s = Server::start().await;
+    let (ada, _) = s.user("ada").await;
+    let (bob, _) = s.user("bob").await;
+    let (cyd, _) = s.user("cyd").await;
+    let (dan, _) = s.user("dan").await;
+    private_room(&s, &ada, "den", &["bob"]).await;
+
+    // Bad terms, public rooms: invalid.
+    let r = s
+        .post_json(
+            "/api/rooms/den/invites",
+            json!({ "expires_in": 10 }),
+            Some(&ada),
+        )
+        .await;
+    assert_eq!(status_and_code(r).await, (400, json!("invalid")));
+    let r = s
+        .post_json("/api/rooms/general/invites", json!({}), Some(&ada))
+        .await;
+    assert_eq!(status_and_code(r).await, (400, json!("invalid")));
+
+    // A single-use invite from bob, a plain member.
+    let r = s
+        .post_json(
+            "/api/rooms/den/invites",
+            json!({ "max_uses": 1 }),
+            Some(&bob),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let made: Value = r.json().await.unwrap();
+    let code = made["code"].as_str().unwrap().to_owned();
+    assert_eq!(code.len(), 22);
+    assert_eq!(made["invite"]["uses"], 0);
+    assert!(
+        made["invite"]["expires_at"].is_string(),
+        "a week by default"
+    );
+
+    // What it opens, then cyd joins by it; dan finds it used up.
+    let r = get(&s, &format!("/api/invites/{code}"), &cyd).await;
+    let peek: Value = r.json().await.unwrap();
+    assert_eq!(peek["room"]["name"], "den");
+    assert_eq!(peek["invite"]["created_by"]["username"], "bob");
+    let r = post_empty(&s, &format!("/api/invites/{code}"), &cyd).await;
+    assert_eq!(r.status(), 200);
+    let joined: Value = r.json().await.unwrap();
+    assert_eq!(joined["room"]["name"], "den");
+    let r = get(&s, "/api/rooms/den/messages", &cyd).await;
+    assert_eq!(r.status(), 200);
+    // Again by a member uses nothing and answers the room.
+    let r = post_empty(&s, &format!("/api/invites/{code}"), &cyd).await;
+    assert_eq!(r.status(), 200);
+    let r = post_empty(&s, &format!("/api/invites/{code}"), &dan).await;
+    let (status, body) = (r.status().as_u16(), r.json::<Value>().await.unwrap());
+    assert_eq!(
+        (status, body["error"]["message"].as_str()),
+        (404, Some("this invite has been used up"))
+    );
+    // A used-up invite is not listed.
+    let r = get(&s, "/api/rooms/den/invites", &ada).await;
+    let list: Value = r.json().await.unwrap();
+    assert_eq!(list["invites"], json!([]));
+
+    // A many-use invite over the socket, revoked by the owner: dead at once.
+    let (mut adas, _) = ws_v2(&s, &ada).await;
+    adas.send(json!({ "type": "create_invite", "room": "den", "expires_in": 0, "client_id": "i" }))
+        .await;
+    let made = adas.until("invite").await;
+    assert_eq!(made["client_id"], "i");
+    assert!(made["invite"]["expires_at"].is_null());
+    let code = made["code"].as_str().unwrap().to_owned();
+    let id = made["invite"]["id"].as_u64().unwrap();
+    // Cyd (not its maker, not the owner) cannot revoke it.
+    let r = s
+        .http
+        .delete(s.url(&format!("/api/rooms/den/invites/{id}")))
+        .bearer_auth(&cyd)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status_and_code(r).await, (403, json!("forbidden")));
+    adas.send(json!({ "type": "revoke_invite", "room": "den", "id": id, "client_id": "r" }))
+        .await;
+    let after = adas.until("invites").await;
+    assert_eq!(
+        (after["client_id"].clone(), after["invites"].clone()),
+        (json!("r"), json!([]))
+    );
+    let (mut dans, _) = ws_v2(&s, &dan).await;
+    dans.send(json!({ "type": "accept_invite", "code": code, "client_id": "a" }))
+        .await;
+    let e = dans.until("error").await;
+    assert_eq!(
+        (e["code"].as_str(), e["message"].as_str()),
+        (
+            Some("not_found"),
+            Some("no such invite: the link is wrong or was revoked")
+        )
+    );
+    dans.send(json!({ "type": "accept_invite", "code": "not a code", "client_id": "b" }))
+        .await;
+    assert_eq!(dans.until("error").await["code"], "invalid");
+    // Nothing about the room leaked to dan.
+    let r = get(&s, "/api/rooms/den", &dan).await;
+    assert_eq!(status_and_code(r).await, (404, json!("not_found")));
 }

@@ -624,6 +624,14 @@ impl MessageStore for GatedMessages {
         self.inner.deleted_after(rooms).await
     }
 
+    async fn close_room(&self, room: &RoomName, closed: bool) -> Result<(), StoreError> {
+        self.inner.close_room(room, closed).await
+    }
+
+    async fn erase_room(&self, room: &RoomName) -> Result<u64, StoreError> {
+        self.inner.erase_room(room).await
+    }
+
     async fn search(
         &self,
         rooms: &[RoomName],

@@ -610,3 +610,65 @@ async fn a_hung_redis_hangs_nothing_and_clients_catch_up_once_it_answers() {
     // Within 10 s bob has everything stored meanwhile, once, in order.
     receive_ids(&mut b, 2..=6, Duration::from_secs(10), "bob").await;
 }
+
+/// The first frame a new socket of `token` on `app` gets: `ready`, or a
+/// close (`{"type":"__close","code"}`) when the server refuses it.
+async fn first_frame(app: &App, token: &str) -> (Ws, Value) {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut req = app.ws_url().into_client_request().unwrap();
+    req.headers_mut()
+        .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    let (stream, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+    let mut ws = Ws { stream };
+    let first = ws.next().await;
+    (ws, first)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs postgres and redis"]
+async fn a_users_sockets_are_capped_across_nodes() {
+    let pg = PgServer::start();
+    let redis = RedisServer::start();
+    let c = cluster_with(&pg, &redis, 2, &["--max-sockets-per-user", "3"]).await;
+    let ada = c.nodes[0]
+        .register_and_login("ada", "cluster-password")
+        .await;
+    // Two on one node and one on the other fill the cap of three...
+    let mut open = Vec::new();
+    for node in [0, 0, 1] {
+        let (ws, first) = first_frame(&c.nodes[node], &ada).await;
+        assert_eq!(first["type"], "ready", "socket on node {node}: {first}");
+        open.push(ws);
+    }
+    // ...so a fourth is refused on either node.
+    for node in [1, 0] {
+        let (_, first) = first_frame(&c.nodes[node], &ada).await;
+        assert_eq!(
+            (first["type"].as_str(), first["code"].as_u64()),
+            (Some("__close"), Some(4029)),
+            "node {node}: {first}"
+        );
+    }
+    // Another user is not affected.
+    let bob = c.nodes[1]
+        .register_and_login("bob", "cluster-password")
+        .await;
+    let (_bobs, first) = first_frame(&c.nodes[1], &bob).await;
+    assert_eq!(first["type"], "ready");
+    // Closing one on node 0 frees a place on node 1.
+    let mut closed = open.remove(0);
+    closed.stream.close(None).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let (ws, first) = first_frame(&c.nodes[1], &ada).await;
+        if first["type"] == "ready" {
+            open.push(ws);
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the place was not given back: {first}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

@@ -278,3 +278,105 @@ async fn a_private_room_a_stranger_cannot_see_and_a_dm_badge_that_clears_when_re
         c.close().await.unwrap();
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs chromium"]
+async fn an_invite_link_brings_someone_in_and_an_archived_room_is_read_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::start(&dir.path().join("m.db")).await;
+    let driver = Driver::start().await;
+    let ada = driver.browser(&dir.path().join("ada"), 1280, 860).await;
+    let bob = driver.browser(&dir.path().join("bob"), 375, 740).await;
+    register(&ada, &app, "ada").await;
+    register(&bob, &app, "bob").await;
+    let token = app.login("ada", "browser-password").await;
+    let (status, _) = app
+        .post(
+            "/api/rooms",
+            json!({ "name": "hideout", "title": "Hideout", "private": true }),
+            &token,
+        )
+        .await;
+    assert_eq!(status, 201);
+    ada.goto(&app.url("/chat/hideout")).await.unwrap();
+    wait_online(&ada).await;
+
+    // Ada makes a single-use link in the members dialog.
+    click(&ada, "#members-button").await;
+    shown(&ada, "members-dialog").await;
+    ada.execute("document.getElementById('invite-uses').value = '1'", vec![])
+        .await
+        .unwrap();
+    click(&ada, "#invite-form button[type=submit]").await;
+    wait_until(
+        &ada,
+        "return /\\/invite\\/[A-Za-z0-9_-]{22}$/.test(document.getElementById('invite-link').value) \
+         && document.querySelectorAll('#invites-list li').length === 1",
+        "the new link and its row",
+    )
+    .await;
+    assert_accessible(&ada, "the members dialog with an invite link").await;
+    let link = ada
+        .execute(
+            "return document.getElementById('invite-link').value",
+            vec![],
+        )
+        .await
+        .unwrap();
+    click(&ada, "#members-dialog .btn-close").await;
+
+    // Bob follows it on his phone: a page that asks, then the room.
+    bob.goto(link.as_str().unwrap()).await.unwrap();
+    wait_until(
+        &bob,
+        "return document.querySelector('h1')?.textContent === 'Join Hideout'",
+        "the invite page",
+    )
+    .await;
+    assert_accessible(&bob, "the invite page").await;
+    click(&bob, "form[action^='/invite/'] button[type=submit]").await;
+    wait_until(
+        &bob,
+        "return location.pathname === '/chat/hideout'",
+        "bob in the room",
+    )
+    .await;
+    wait_online(&bob).await;
+    say(&bob, "Made it in").await;
+    wait_for_message(&ada, "Made it in").await;
+
+    // Ada archives it: both composers close at once, saying why.
+    click(&ada, "#manage-button").await;
+    shown(&ada, "manage-dialog").await;
+    assert_accessible(&ada, "the manage dialog").await;
+    click(&ada, "#archive-button").await;
+    wait_until(
+        &ada,
+        "return document.getElementById('manage-status').textContent === 'The room is archived.'",
+        "the archive answered",
+    )
+    .await;
+    click(&ada, "#manage-dialog .btn-close").await;
+    for c in [&ada, &bob] {
+        wait_until(
+            c,
+            "const i = document.getElementById('message-input'); \
+             return i.disabled && i.placeholder === 'This room is archived: it is read-only'",
+            "a read-only composer",
+        )
+        .await;
+    }
+    assert_accessible(&bob, "an archived room on a phone").await;
+    // The link was single-use: a third person finds it used up.
+    let (status, body) = app
+        .post(
+            &format!(
+                "/api/invites/{}",
+                link.as_str().unwrap().rsplit('/').next().unwrap()
+            ),
+            json!({}),
+            &app.register_and_login("cyd", "browser-password").await,
+        )
+        .await;
+    assert_eq!(status, 404, "{body}");
+}

@@ -84,7 +84,7 @@ pub struct Args {
     )]
     pub max_connections_per_addr: usize,
 
-    /// Open WebSockets per user on this server.
+    /// Open WebSockets per user (with --redis-url, across every node).
     #[arg(long, env = "MESSENGER_MAX_SOCKETS_PER_USER", default_value_t = 32)]
     pub max_sockets_per_user: usize,
 

@@ -89,11 +89,15 @@ async fn run() -> anyhow::Result<()> {
         let rates = messenger_redis::RedisRates::connect(url)
             .await
             .context("connecting to Redis (--redis-url)")?;
+        let holds = messenger_redis::RedisHolds::connect(url)
+            .await
+            .context("connecting to Redis (--redis-url)")?;
         builder = builder
             .broadcast(events)
             .presence(std::sync::Arc::new(presence))
             .failures(std::sync::Arc::new(failures))
-            .rates(std::sync::Arc::new(rates));
+            .rates(std::sync::Arc::new(rates))
+            .holds(std::sync::Arc::new(holds));
     }
     let messenger = builder.build().context("building the messenger")?;
     let web = Web::builder(messenger)

@@ -29,6 +29,7 @@ pub fn templates() -> Result<Templates, TemplateError> {
         ("settings", include_str!("../templates/settings.hbs")),
         ("moderation", include_str!("../templates/moderation.hbs")),
         ("direct", include_str!("../templates/direct.hbs")),
+        ("invite", include_str!("../templates/invite.hbs")),
     ];
     for (name, source) in sources {
         hb.register_template_string(name, source)

@@ -9,6 +9,7 @@ use crate::accounts::Accounts;
 use crate::broadcast::{LocalBroadcast, RoomBroadcast};
 use crate::clock::{Clock, SystemClock};
 use crate::config::MessengerConfig;
+use crate::holds::{HoldCounter, LocalHolds};
 use crate::moderation::Moderation;
 use crate::password::PasswordHasher;
 use crate::presence::{LocalPresence, Presence};
@@ -43,6 +44,7 @@ pub struct MessengerBuilder {
     clock: Option<Arc<dyn Clock>>,
     failures: Option<Arc<dyn FailureCounter>>,
     rates: Option<Arc<dyn RateCounter>>,
+    holds: Option<Arc<dyn HoldCounter>>,
 }
 
 impl MessengerBuilder {
@@ -118,6 +120,15 @@ impl MessengerBuilder {
     /// [`LocalRates`], this process's memory; a cluster shares one).
     pub fn rates(mut self, rates: Arc<dyn RateCounter>) -> Self {
         self.rates = Some(rates);
+        self
+    }
+
+    /// Where concurrent holds are counted: the web layer's open sockets per
+    /// user, through [`Messenger::holds`] (default: [`LocalHolds`], this
+    /// process's memory; a cluster shares one, so the cap holds across
+    /// nodes).
+    pub fn holds(mut self, holds: Arc<dyn HoldCounter>) -> Self {
+        self.holds = Some(holds);
         self
     }
 
@@ -197,6 +208,7 @@ impl MessengerBuilder {
             clock,
             sequencers: Mutex::new(HashMap::new()),
             rates: self.rates.unwrap_or_else(|| Arc::new(LocalRates::new())),
+            holds: self.holds.unwrap_or_else(|| Arc::new(LocalHolds::new())),
             rooms,
             config,
         });

@@ -34,6 +34,7 @@ impl Messenger {
     ) -> Result<Message> {
         self.inner.rooms.readable(room, user).await?;
         self.inner.moderation.may_send(user).await?;
+        self.inner.rooms.writable(room).await?;
         let message = self.live_message(room, id).await?;
         if message.author.id != user.id {
             return Err(Error::Forbidden(
@@ -58,10 +59,15 @@ impl Messenger {
         self.inner.rooms.readable(room, user).await?;
         let message = self.live_message(room, id).await?;
         let by_moderator = message.author.id != user.id;
-        if by_moderator && !self.inner.moderation.moderates(user).await? {
+        let moderates = self.inner.moderation.moderates(user).await?;
+        if by_moderator && !moderates {
             return Err(Error::Forbidden(
                 "you can only delete your own messages".into(),
             ));
+        }
+        // An archived room stays as it was, but for moderators' deletes.
+        if !moderates {
+            self.inner.rooms.writable(room).await?;
         }
         self.limit("delete", user, self.inner.config.actions.delete)
             .await?;
@@ -72,7 +78,7 @@ impl Messenger {
                 .log(NewModAction {
                     at: self.inner.clock.now(),
                     actor: Some(user.id),
-                    target: message.author.id,
+                    target: Some(message.author.id),
                     kind: ModActionKind::DeleteMessage {
                         room: room.clone(),
                         message_id: id,

@@ -7,6 +7,7 @@ mod account;
 mod builder;
 mod editing;
 mod live;
+mod managing;
 mod moderating;
 mod posting;
 
@@ -62,6 +63,7 @@ struct Inner {
     clock: Arc<dyn Clock>,
     sequencers: Mutex<HashMap<RoomName, RoomSequencer>>,
     rates: Arc<dyn crate::ratelimit::RateCounter>,
+    holds: Arc<dyn crate::holds::HoldCounter>,
 }
 
 impl Messenger {
@@ -382,6 +384,12 @@ impl Messenger {
     /// web layer's registrations per address).
     pub fn rates(&self) -> &Arc<dyn crate::ratelimit::RateCounter> {
         &self.inner.rates
+    }
+
+    /// Where concurrent holds are counted, for caps of the layers above (the
+    /// web layer's open sockets per user).
+    pub fn holds(&self) -> &Arc<dyn crate::holds::HoldCounter> {
+        &self.inner.holds
     }
 
     /// Deletes expired sessions from the store; returns how many.

@@ -11,8 +11,8 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 pub use model::{
-    Ban, MAX_REASON_CHARS, ModAction, ModActionKind, NewModAction, Reason, Role, Standing,
-    StandingChange,
+    Ban, MAX_REASON_CHARS, ModAction, ModActionColumns, ModActionKind, NewModAction, Reason, Role,
+    Standing, StandingChange,
 };
 
 use crate::clock::Clock;
@@ -214,7 +214,7 @@ impl Moderation {
         let entry = NewModAction {
             at: self.clock.now(),
             actor: actor.id(),
-            target: target.id,
+            target: Some(target.id),
             kind,
             reason,
         };

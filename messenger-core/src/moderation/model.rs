@@ -159,6 +159,108 @@ pub enum ModActionKind {
         /// Its id.
         message_id: MessageId,
     },
+    /// Archived a room (no target).
+    ArchiveRoom {
+        /// The room.
+        room: RoomName,
+    },
+    /// Opened an archived room again (no target).
+    UnarchiveRoom {
+        /// The room.
+        room: RoomName,
+    },
+    /// Deleted a room and erased its messages (no target).
+    DeleteRoom {
+        /// The room.
+        room: RoomName,
+    },
+}
+
+/// A [`ModActionKind`] as the columns stores keep it in, so that every
+/// store maps it the same way (and a new kind is added here once).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ModActionColumns {
+    /// The kind's name: `role`, `mute`, `unmute`, `ban`, `unban`,
+    /// `delete_message`, `archive_room`, `unarchive_room`, `delete_room`.
+    pub action: &'static str,
+    /// A role's name, for `role`.
+    pub role: Option<&'static str>,
+    /// The end of a mute.
+    pub until: Option<DateTime<Utc>>,
+    /// The room, for the kinds about a room or a message.
+    pub room: Option<RoomName>,
+    /// The message, for `delete_message`.
+    pub message_id: Option<MessageId>,
+}
+
+impl ModActionKind {
+    /// The columns to store.
+    pub fn to_columns(&self) -> ModActionColumns {
+        let (action, room) = match self {
+            Self::Role { role } => {
+                return ModActionColumns {
+                    action: "role",
+                    role: Some(role.as_str()),
+                    ..Default::default()
+                };
+            }
+            Self::Mute { until } => {
+                return ModActionColumns {
+                    action: "mute",
+                    until: Some(*until),
+                    ..Default::default()
+                };
+            }
+            Self::Unmute => ("unmute", None),
+            Self::Ban => ("ban", None),
+            Self::Unban => ("unban", None),
+            Self::DeleteMessage { room, message_id } => {
+                return ModActionColumns {
+                    action: "delete_message",
+                    room: Some(room.clone()),
+                    message_id: Some(*message_id),
+                    ..Default::default()
+                };
+            }
+            Self::ArchiveRoom { room } => ("archive_room", Some(room.clone())),
+            Self::UnarchiveRoom { room } => ("unarchive_room", Some(room.clone())),
+            Self::DeleteRoom { room } => ("delete_room", Some(room.clone())),
+        };
+        ModActionColumns {
+            action,
+            room,
+            ..Default::default()
+        }
+    }
+
+    /// The kind stored as `action` with its columns; `None` for columns no
+    /// version of [`to_columns`](Self::to_columns) wrote.
+    pub fn from_columns(
+        action: &str,
+        role: Option<&str>,
+        until: Option<DateTime<Utc>>,
+        room: Option<String>,
+        message_id: Option<MessageId>,
+    ) -> Option<Self> {
+        let room = room.map(RoomName::from_trusted);
+        Some(match action {
+            "role" => Self::Role {
+                role: role?.parse().ok()?,
+            },
+            "mute" => Self::Mute { until: until? },
+            "unmute" => Self::Unmute,
+            "ban" => Self::Ban,
+            "unban" => Self::Unban,
+            "delete_message" => Self::DeleteMessage {
+                room: room?,
+                message_id: message_id?,
+            },
+            "archive_room" => Self::ArchiveRoom { room: room? },
+            "unarchive_room" => Self::UnarchiveRoom { room: room? },
+            "delete_room" => Self::DeleteRoom { room: room? },
+            _ => return None,
+        })
+    }
 }
 
 /// An action to record in the moderation log.
@@ -168,8 +270,8 @@ pub struct NewModAction {
     pub at: DateTime<Utc>,
     /// Who did it; `None` for the command line.
     pub actor: Option<UserId>,
-    /// To whom.
-    pub target: UserId,
+    /// To whom; `None` for an action on a room.
+    pub target: Option<UserId>,
     /// What.
     pub kind: ModActionKind,
     /// Why.
@@ -186,8 +288,8 @@ pub struct ModAction {
     pub at: DateTime<Utc>,
     /// Who did it; `None` for the command line.
     pub actor: Option<User>,
-    /// To whom.
-    pub target: User,
+    /// To whom; `None` for an action on a room.
+    pub target: Option<User>,
     /// What.
     #[serde(flatten)]
     pub kind: ModActionKind,

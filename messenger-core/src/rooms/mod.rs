@@ -5,6 +5,8 @@
 //! A room the asking user may not read answers exactly like a room that
 //! does not exist (`not_found`), so names of private rooms do not leak.
 
+mod closing;
+mod invites;
 mod mentions;
 mod model;
 
@@ -14,6 +16,7 @@ use std::sync::{Arc, RwLock};
 use chrono::{DateTime, Utc};
 use tokio::sync::OnceCell;
 
+pub use invites::{CreatedInvite, Invite, InviteCode, InviteTerms, NewInvite};
 pub use mentions::{MAX_MENTIONS, mentioned};
 pub use model::{
     DirectoryEntry, Membership, MyRoom, ReadState, Room, RoomCreation, RoomKind, RoomTitle,
@@ -42,9 +45,12 @@ pub(crate) struct Rooms {
     configured: Vec<RoomName>,
     creation: RoomCreation,
     limits: Limits,
-    /// Rooms never change kind and are never deleted, so a found room's
-    /// kind is cached for good: the access check of a post to a public room
-    /// costs no I/O.
+    /// Rooms never change kind, so a found room's kind is cached: the
+    /// access check of a post to a public room costs no I/O. A deleted
+    /// room's entry goes when this node deletes it; another node's stays
+    /// until it restarts, harmless: the name is never reused, the message
+    /// store refuses posts to the room and holds none of its messages, and
+    /// a members-only room's access check asks the store.
     kinds: RwLock<HashMap<RoomName, RoomKind>>,
     seeded: OnceCell<()>,
 }
@@ -111,6 +117,7 @@ impl Rooms {
                         kind: RoomKind::Public,
                         created_by: None,
                         created_at: Utc::now(),
+                        archived_at: None,
                     };
                     match self.store.create_room(&room, &[], MessageId(0)).await {
                         Ok(()) | Err(StoreError::Conflict(_)) => {}
@@ -146,6 +153,14 @@ impl Rooms {
             Some(kind) => Ok(Some(kind)),
             None => Ok(self.find(name).await?.map(|r| r.kind)),
         }
+    }
+
+    /// Drops a room from the kind cache: it was deleted.
+    fn forget(&self, name: &RoomName) {
+        self.kinds
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(name);
     }
 
     fn not_found(name: &RoomName) -> Error {
@@ -222,6 +237,7 @@ impl Rooms {
             },
             created_by: creator.map(|c| c.id),
             created_at: now,
+            archived_at: None,
         };
         let mut all: Vec<UserId> = creator.map(|c| c.id).into_iter().collect();
         for m in members {
@@ -477,6 +493,7 @@ impl Rooms {
                 "a direct conversation has exactly two people",
             )));
         }
+        self.writable(name).await?;
         let added = self.user_named(username).await?;
         if self.users.blocks(added.id, by.id).await? {
             return Err(Error::Forbidden(
@@ -692,6 +709,7 @@ impl Rooms {
                 kind: RoomKind::Direct,
                 created_by: Some(user.id),
                 created_at: now,
+                archived_at: None,
             };
             match self
                 .store

@@ -21,6 +21,25 @@ pub enum RoomKind {
 }
 
 impl RoomKind {
+    /// The kind's name on the wire and in stores.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Public => "public",
+            Self::Private => "private",
+            Self::Direct => "direct",
+        }
+    }
+
+    /// The kind named `s` by [`as_str`](Self::as_str).
+    pub fn from_name(s: &str) -> Option<Self> {
+        match s {
+            "public" => Some(Self::Public),
+            "private" => Some(Self::Private),
+            "direct" => Some(Self::Direct),
+            _ => None,
+        }
+    }
+
     /// Whether only members may read the room.
     pub fn members_only(self) -> bool {
         !matches!(self, Self::Public)
@@ -97,6 +116,13 @@ pub struct Room {
     /// When.
     #[serde(with = "crate::clock::rfc3339")]
     pub created_at: DateTime<Utc>,
+    /// When it was archived: since then it is read-only. `None` (and absent
+    /// on the wire) while it is open.
+    #[serde(
+        with = "crate::clock::rfc3339_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub archived_at: Option<DateTime<Utc>>,
 }
 
 /// One room of a user's list, with that user's unread state. Ids are dense

@@ -331,6 +331,7 @@ pub(super) async fn mentions_are_cleared_per_message(s: Stores) {
         kind: RoomKind::Public,
         created_by: None,
         created_at: t(0),
+        archived_at: None,
     };
     s.rooms
         .create_room(&r, &[u.id, v.id], MessageId(0))

@@ -16,6 +16,39 @@ pub type RateNodes = (Arc<dyn RateCounter>, Arc<dyn RateCounter>);
 /// Two handles on one failure counter: two nodes, or one counter twice.
 pub type FailureNodes = (Arc<dyn FailureCounter>, Arc<dyn FailureCounter>);
 
+/// Two handles on one hold counter: two nodes, or one counter twice.
+pub type HoldNodes = (Arc<dyn crate::HoldCounter>, Arc<dyn crate::HoldCounter>);
+
+/// Runs every case of [`HoldCounter`](crate::HoldCounter) against fresh
+/// counters from `fresh`.
+pub async fn run_holds_conformance<H, HFut>(mut fresh: H)
+where
+    H: FnMut() -> HFut,
+    HFut: Future<Output = HoldNodes>,
+{
+    holds_share_one_cap(fresh().await).await;
+}
+
+async fn holds_share_one_cap((a, b): HoldNodes) {
+    // Two on one node and one on the other fill a cap of three.
+    assert!(a.hold("sockets:1", "a-1", 3).await);
+    assert!(a.hold("sockets:1", "a-2", 3).await);
+    assert!(b.hold("sockets:1", "b-1", 3).await);
+    assert!(!b.hold("sockets:1", "b-2", 3).await);
+    assert!(!a.hold("sockets:1", "a-3", 3).await);
+    // Taking one's own hold again takes no second place.
+    assert!(a.hold("sockets:1", "a-1", 3).await);
+    // Another key has its own cap.
+    assert!(b.hold("sockets:2", "b-2", 3).await);
+    // A place given back on one node is free on the other.
+    a.release("sockets:1", "a-2").await;
+    assert!(b.hold("sockets:1", "b-3", 3).await);
+    assert!(!a.hold("sockets:1", "a-4", 3).await);
+    // Giving back what is not held changes nothing.
+    b.release("sockets:1", "nobody").await;
+    assert!(!a.hold("sockets:1", "a-4", 3).await);
+}
+
 /// Runs every case of both seams against fresh counters.
 pub async fn run_limits_conformance<R, RFut, F, FFut>(mut rates: R, mut failures: F)
 where

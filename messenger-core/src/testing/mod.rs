@@ -14,6 +14,7 @@
 //! ```
 
 mod broadcast;
+mod closing;
 mod lifecycle;
 mod limits;
 mod load;
@@ -26,7 +27,9 @@ mod sessions;
 mod users;
 
 pub use broadcast::{Nodes, run_broadcast_conformance};
-pub use limits::{FailureNodes, RateNodes, run_limits_conformance};
+pub use limits::{
+    FailureNodes, HoldNodes, RateNodes, run_holds_conformance, run_limits_conformance,
+};
 pub use load::posts_per_second;
 pub use port::server_port;
 pub use presence::{PresenceNodes, run_presence_conformance};
@@ -176,4 +179,7 @@ where
     case!(lifecycle::mentions_are_cleared_per_message);
     case!(moderation::standing_defaults_and_changes);
     case!(moderation::the_log_pages_newest_first);
+    case!(closing::closed_rooms_refuse_appends_and_open_again);
+    case!(closing::deleted_rooms_are_erased_and_keep_their_name);
+    case!(closing::invites_are_counted_and_revoked);
 }

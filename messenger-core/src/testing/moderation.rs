@@ -7,7 +7,7 @@ fn entry(actor: Option<UserId>, target: UserId, kind: ModActionKind, at: i64) ->
     NewModAction {
         at: t(at),
         actor,
-        target,
+        target: Some(target),
         kind,
         reason: Reason::parse("spam “links”").unwrap(),
     }
@@ -109,11 +109,11 @@ pub(super) async fn the_log_pages_newest_first(s: Stores) {
     assert_eq!(log.len(), 3);
     assert!(log.windows(2).all(|w| w[0].id > w[1].id), "newest first");
     assert_eq!(log[0].actor, None, "the command line has no user");
-    assert_eq!(log[0].target, a);
+    assert_eq!(log[0].target.as_ref(), Some(&a));
     assert_eq!(log[0].kind, ModActionKind::Role { role: Role::Admin });
     assert_eq!(log[0].at, t(3));
     assert_eq!(log[1].actor.as_ref(), Some(&a));
-    assert_eq!(log[1].target, b);
+    assert_eq!(log[1].target.as_ref(), Some(&b));
     assert_eq!(log[1].kind, del.kind);
     assert_eq!(log[1].reason.as_str(), "spam “links”");
     assert_eq!(log[2].kind, ModActionKind::Mute { until: t(700) });
@@ -121,4 +121,26 @@ pub(super) async fn the_log_pages_newest_first(s: Stores) {
     let page = m.mod_log(Some(log[0].id), 1).await.unwrap();
     assert_eq!(page, vec![log[1].clone()]);
     assert!(m.mod_log(Some(log[2].id), 10).await.unwrap().is_empty());
+
+    // Actions on rooms have no target; each kind reads back as written.
+    for (i, kind) in [
+        ModActionKind::ArchiveRoom { room: room("old") },
+        ModActionKind::UnarchiveRoom { room: room("old") },
+        ModActionKind::DeleteRoom { room: room("old") },
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let e = NewModAction {
+            target: None,
+            kind: kind.clone(),
+            ..entry(Some(a.id), a.id, kind, 10 + i as i64)
+        };
+        m.log_action(&e).await.unwrap();
+        let newest = m.mod_log(None, 1).await.unwrap().remove(0);
+        assert_eq!(
+            (newest.target, newest.kind, newest.actor),
+            (None, e.kind, Some(a.clone()))
+        );
+    }
 }

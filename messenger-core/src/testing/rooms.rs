@@ -10,6 +10,7 @@ fn a_room(name: &str, kind: RoomKind, created_by: Option<UserId>) -> Room {
         kind,
         created_by,
         created_at: t(3),
+        archived_at: None,
     }
 }
 

@@ -4,8 +4,8 @@
 //! socket has not joined.
 
 use messenger_core::{
-    Delivery, Error, EventKind, MessageId, NewRoom, RoomName, RoomTitle, RoomTopic, UserEvent,
-    Username,
+    Delivery, Error, EventKind, InviteCode, InviteTerms, MessageId, NewRoom, Reason, RoomName,
+    RoomTitle, RoomTopic, UserEvent, Username,
 };
 
 use super::Conn;
@@ -242,6 +242,68 @@ impl Conn {
                 let info = m.room_info(&user, &room).await?;
                 self.answer_room(&info, client_id.as_deref());
             }
+            ClientFrame::ArchiveRoom {
+                room,
+                archived,
+                reason,
+                client_id,
+            } => {
+                let room = self.room(&room).await?;
+                m.archive_room(&user, &room, archived, Reason::parse(&reason)?)
+                    .await?;
+                let info = m.room_info(&user, &room).await?;
+                self.answer_room(&info, client_id.as_deref());
+            }
+            ClientFrame::DeleteRoom {
+                room,
+                reason,
+                client_id,
+            } => {
+                let room = self.room(&room).await?;
+                m.delete_room(&user, &room, Reason::parse(&reason)?).await?;
+                let frame = ServerFrame::RoomRemoved {
+                    room: &room,
+                    client_id: client_id.as_deref(),
+                }
+                .encode();
+                self.push(frame);
+            }
+            ClientFrame::CreateInvite {
+                room,
+                expires_in,
+                max_uses,
+                client_id,
+            } => {
+                let room = self.room(&room).await?;
+                let terms = InviteTerms::parse(expires_in, max_uses)?;
+                let made = m.create_invite(&user, &room, terms).await?;
+                let frame = ServerFrame::Invite {
+                    invite: &made.invite,
+                    code: made.code.expose(),
+                    client_id: client_id.as_deref(),
+                }
+                .encode();
+                self.push(frame);
+            }
+            ClientFrame::Invites { room, client_id } => {
+                let room = self.room(&room).await?;
+                let invites = m.invites(&user, &room).await?;
+                self.answer_invites(&room, &invites, client_id.as_deref());
+            }
+            ClientFrame::RevokeInvite {
+                room,
+                id,
+                client_id,
+            } => {
+                let room = self.room(&room).await?;
+                m.revoke_invite(&user, &room, id).await?;
+                let invites = m.invites(&user, &room).await?;
+                self.answer_invites(&room, &invites, client_id.as_deref());
+            }
+            ClientFrame::AcceptInvite { code, client_id } => {
+                let info = m.accept_invite(&user, &InviteCode::parse(&code)?).await?;
+                self.answer_room(&info, client_id.as_deref());
+            }
             ClientFrame::OpenDm {
                 username,
                 client_id,
@@ -299,6 +361,21 @@ impl Conn {
         let users = m.block(&self.authed.user, &username, blocked).await?;
         self.answer_blocked(&users, client_id.as_deref());
         Ok(())
+    }
+
+    fn answer_invites(
+        &mut self,
+        room: &RoomName,
+        invites: &[messenger_core::Invite],
+        client_id: Option<&str>,
+    ) {
+        let frame = ServerFrame::Invites {
+            room,
+            invites,
+            client_id,
+        }
+        .encode();
+        self.push(frame);
     }
 
     fn answer_blocked(&mut self, users: &[messenger_core::User], client_id: Option<&str>) {
