@@ -8,19 +8,26 @@ use std::sync::OnceLock;
 /// sources once per test process.
 pub fn community_messenger() -> &'static Path {
     static PATH: OnceLock<PathBuf> = OnceLock::new();
-    PATH.get_or_init(|| build("community-messenger", "community-messenger"))
+    PATH.get_or_init(|| build("community-messenger"))
 }
 
 /// The `loadgen` binary (its `crowd` runs copies of itself).
 pub fn loadgen() -> &'static Path {
     static PATH: OnceLock<PathBuf> = OnceLock::new();
-    PATH.get_or_init(|| build("loadgen", "loadgen"))
+    PATH.get_or_init(|| build("loadgen"))
 }
 
 /// A test of another package cannot name a binary with `CARGO_BIN_EXE_*`,
 /// so this asks Cargo to build it into the same target directory (quick
 /// when it is up to date) and answers its path.
-fn build(package: &str, bin: &str) -> PathBuf {
+///
+/// It builds every binary with every test target, not just `-p` one: a
+/// build that includes tests turns on the features dev-dependencies ask
+/// for (tokio's `test-util`, messenger-core's `testing`), so a build of the
+/// binary's package alone would compile most of the graph a second time (minutes on
+/// two cores), while this one is what `cargo test --workspace` already
+/// built.
+fn build(bin: &str) -> PathBuf {
     // Tests run from <target>/<profile>/deps/<name>-<hash>.
     let exe = std::env::current_exe().expect("the test executable's path");
     let profile_dir = exe
@@ -29,7 +36,7 @@ fn build(package: &str, bin: &str) -> PathBuf {
         .expect("a target directory above the test executable");
     let target_dir = profile_dir.parent().expect("the target directory");
     let mut cmd = Command::new(env!("CARGO"));
-    cmd.args(["build", "--quiet", "-p", package, "--bin", bin])
+    cmd.args(["build", "--quiet", "--workspace", "--bins", "--tests"])
         .env("CARGO_TARGET_DIR", target_dir);
     if profile_dir.file_name().is_some_and(|n| n == "release") {
         cmd.arg("--release");
