@@ -11,7 +11,10 @@
 //!   memory; the `testing` feature adds the conformance suite every store
 //!   runs);
 //! - [`RoomBroadcast`]: fan-out of room events ([`LocalBroadcast`] in-process);
-//! - [`Presence`]: who is online ([`LocalPresence`] in-process).
+//! - [`Presence`]: who is online ([`LocalPresence`] in-process);
+//! - [`RateCounter`], [`FailureCounter`], [`HoldCounter`]: limits a cluster
+//!   shares (token buckets, failed logins, open sockets; the `Local` ones
+//!   in-process).
 //!
 //! What it does is measured through the `metrics` facade ([`metrics`] lists
 //! the names); nothing is recorded until the host installs a recorder.

@@ -56,13 +56,11 @@ async fn show(web: Web, raw: String, h: HeaderMap) -> Response {
         Ok(code) => code,
         Err(e) => return invite_error(&web, e.into()),
     };
-    let (invite, room) = match m.peek_invite(&code).await {
-        Ok(found) => found,
+    let (invite, room) = match m.peek_invite(&authed.user, &code).await {
+        Ok((_, room, true)) => return to_room(&room.name, &page.set_cookies),
+        Ok((invite, room, false)) => (invite, room),
         Err(e) => return invite_error(&web, e),
     };
-    if m.is_member(&authed.user, &room.name).await.unwrap_or(false) {
-        return to_room(&room.name, &page.set_cookies);
-    }
     let ctx = page.context(
         &format!("Join {}", room.title.as_str()),
         Some(&authed.user),

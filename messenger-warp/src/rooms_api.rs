@@ -363,8 +363,8 @@ async fn answer(web: &Web, user: &User, op: Op) -> Result<Response, ApiError> {
             return Ok(no_content());
         }
         Op::PeekInvite(code) => {
-            let (invite, room) = m.peek_invite(&InviteCode::parse(&code)?).await?;
-            json!({ "invite": invite, "room": room })
+            let (invite, room, member) = m.peek_invite(user, &InviteCode::parse(&code)?).await?;
+            json!({ "invite": invite, "room": room, "member": member })
         }
         Op::AcceptInvite(code) => {
             json!({ "room": m.accept_invite(user, &InviteCode::parse(&code)?).await? })

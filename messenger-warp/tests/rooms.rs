@@ -853,21 +853,28 @@ async fn invite_links_make_members_until_used_up_expired_or_revoked() {
     let peek: Value = r.json().await.unwrap();
     assert_eq!(peek["room"]["name"], "den");
     assert_eq!(peek["invite"]["created_by"]["username"], "bob");
+    assert_eq!(peek["member"], false);
     let r = post_empty(&s, &format!("/api/invites/{code}"), &cyd).await;
     assert_eq!(r.status(), 200);
     let joined: Value = r.json().await.unwrap();
     assert_eq!(joined["room"]["name"], "den");
     let r = get(&s, "/api/rooms/den/messages", &cyd).await;
     assert_eq!(r.status(), 200);
-    // Again by a member uses nothing and answers the room.
+    // Again by a member uses nothing and answers the room; reading it
+    // still answers them, used up as it is.
     let r = post_empty(&s, &format!("/api/invites/{code}"), &cyd).await;
     assert_eq!(r.status(), 200);
+    let r = get(&s, &format!("/api/invites/{code}"), &cyd).await;
+    let peek: Value = r.json().await.unwrap();
+    assert_eq!(peek["member"], true);
     let r = post_empty(&s, &format!("/api/invites/{code}"), &dan).await;
     let (status, body) = (r.status().as_u16(), r.json::<Value>().await.unwrap());
     assert_eq!(
         (status, body["error"]["message"].as_str()),
         (404, Some("this invite has been used up"))
     );
+    let r = get(&s, &format!("/api/invites/{code}"), &dan).await;
+    assert_eq!(status_and_code(r).await, (404, json!("not_found")));
     // A used-up invite is not listed.
     let r = get(&s, "/api/rooms/den/invites", &ada).await;
     let list: Value = r.json().await.unwrap();

@@ -95,12 +95,18 @@ impl Messenger {
         self.inner.rooms.revoke_invite(by, role, room, id).await
     }
 
-    /// What an invite code opens, if it is good now: the invite and its
-    /// room (for a page that asks whether to join). Anything else is
-    /// `not_found`, saying why (wrong or revoked, expired, used up).
-    pub async fn peek_invite(&self, code: &InviteCode) -> Result<(Invite, Room)> {
+    /// What an invite code opens for `user`: the invite, its room, and
+    /// whether `user` is a member already (for a page that asks whether to
+    /// join, or goes straight to the room). A wrong, revoked, expired or
+    /// used-up code is `not_found`, saying which, unless `user` is a
+    /// member.
+    pub async fn peek_invite(
+        &self,
+        user: &User,
+        code: &InviteCode,
+    ) -> Result<(Invite, Room, bool)> {
         let now = self.inner.clock.now();
-        self.inner.rooms.peek_invite(code, now).await
+        self.inner.rooms.peek_invite(user, code, now).await
     }
 
     /// `user` joins the room an invite opens (one use of it, unless they

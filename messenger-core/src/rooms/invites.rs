@@ -291,18 +291,22 @@ impl Rooms {
         Ok((invite, room))
     }
 
-    /// What an invite code opens, for the page that asks whether to join:
-    /// the invite and the room, if the code is good at `now`.
+    /// What an invite code opens for `user`, for the page that asks
+    /// whether to join: the invite and the room, if the code is good at
+    /// `now` or `user` is a member already (then whatever its state: it
+    /// tells nothing they cannot read), and whether they are.
     pub(crate) async fn peek_invite(
         &self,
+        user: &User,
         code: &InviteCode,
         now: DateTime<Utc>,
-    ) -> Result<(Invite, super::Room)> {
+    ) -> Result<(Invite, super::Room, bool)> {
         let (invite, room) = self.invite_and_room(code).await?;
-        if let Some(why) = invite.unusable_at(now) {
+        let member = self.store.read_state(&room.name, user.id).await?.is_some();
+        if !member && let Some(why) = invite.unusable_at(now) {
             return Err(Error::NotFound(why.into()));
         }
-        Ok((invite, room))
+        Ok((invite, room, member))
     }
 
     /// `user` joins the room an invite opens: one use of it, unless they
