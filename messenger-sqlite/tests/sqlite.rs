@@ -336,6 +336,24 @@ fn files_holding(dir: &std::path::Path, word: &str) -> Vec<String> {
 }
 
 /// A messenger on the SQLite file at `path` (opened, migrated).
+/// Waits until no file in `dir` holds any of `words`, 5 s at most (the
+/// writer checkpoints once idle, within a second under load).
+async fn assert_gone_within_5_s(dir: &std::path::Path, words: &[&str]) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let left = loop {
+        let left: Vec<_> = words.iter().flat_map(|w| files_holding(dir, w)).collect();
+        if left.is_empty() || std::time::Instant::now() > deadline {
+            break left;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_eq!(
+        left,
+        Vec::<String>::new(),
+        "erased words still in the files"
+    );
+}
+
 async fn messenger_at(path: &std::path::Path, config: MessengerConfig) -> Messenger {
     let store = SqliteStore::open(path, SqliteOptions::default())
         .await
@@ -511,22 +529,7 @@ async fn deleted_and_edited_text_leaves_the_files_and_backups() {
     .unwrap();
 
     // The writer checkpoints once idle, within a second under load.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    let left = loop {
-        let left: Vec<_> = ERASED
-            .iter()
-            .flat_map(|w| files_holding(dir.path(), w))
-            .collect();
-        if left.is_empty() || std::time::Instant::now() > deadline {
-            break left;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    };
-    assert_eq!(
-        left,
-        Vec::<String>::new(),
-        "erased words still in the files"
-    );
+    assert_gone_within_5_s(dir.path(), &ERASED).await;
 
     let backups = tempfile::tempdir().unwrap();
     let copy = backups.path().join("backup.db");
@@ -604,22 +607,7 @@ async fn a_deleted_rooms_words_leave_the_files_and_backups() {
         .await
         .unwrap();
 
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    let left = loop {
-        let left: Vec<_> = ROOM_ERASED
-            .iter()
-            .flat_map(|w| files_holding(dir.path(), w))
-            .collect();
-        if left.is_empty() || std::time::Instant::now() > deadline {
-            break left;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    };
-    assert_eq!(
-        left,
-        Vec::<String>::new(),
-        "the deleted room's words are still in the files"
-    );
+    assert_gone_within_5_s(dir.path(), &ROOM_ERASED).await;
     let backups = tempfile::tempdir().unwrap();
     messenger_sqlite::backup(&path, backups.path().join("backup.db")).unwrap();
     for word in ROOM_ERASED {
