@@ -534,14 +534,19 @@ fn find_by_client_id(
 }
 
 fn append_batch(c: &Connection, batch: Vec<NewMessage>) -> Result<Vec<Appended>, StoreError> {
-    // A batch is one room's (its sequencer's): one check for all of it.
-    if let Some(first) = batch.first()
-        && let Some(erased) = crate::lifecycle::closed(c, first.room.as_str()).map_err(backend)?
-    {
-        return Err(StoreError::Closed {
-            room: first.room.clone(),
-            erased,
-        });
+    // A sequencer's batch is one room's: one check for all of it.
+    let mut checked: Vec<&RoomName> = Vec::new();
+    for new in &batch {
+        if checked.contains(&&new.room) {
+            continue;
+        }
+        if let Some(erased) = crate::lifecycle::closed(c, new.room.as_str()).map_err(backend)? {
+            return Err(StoreError::Closed {
+                room: new.room.clone(),
+                erased,
+            });
+        }
+        checked.push(&new.room);
     }
     append_open(c, batch).map_err(backend)
 }
