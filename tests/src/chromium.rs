@@ -103,15 +103,34 @@ pub async fn path(c: &Client) -> String {
     c.current_url().await.unwrap().path().to_owned()
 }
 
+/// Polls `js` until it returns `true`. A script that fails is tried again:
+/// after a form submit or a link, the page may be mid-navigation, and
+/// WebDriver aborts a command that a navigation interrupts ("aborted by
+/// navigation"); only the deadline ends the wait.
 pub async fn wait_until(c: &Client, js: &str, what: &str) {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        if c.execute(js, vec![]).await.unwrap() == json!(true) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        let last = match c.execute(js, vec![]).await {
+            Ok(v) if v == json!(true) => return,
+            Ok(v) => format!("{v}"),
+            Err(e) => format!("{e}"),
+        };
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what} (last: {last})"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// Waits until the browser is on `path` and `css` matches there.
+pub async fn wait_for_page(c: &Client, path: &str, css: &str) {
+    let js = format!(
+        "return location.pathname === {} && document.querySelector({}) !== null",
+        json!(path),
+        json!(css)
+    );
+    wait_until(c, &js, &format!("{path} with {css}")).await;
 }
 
 pub async fn wait_online(c: &Client) {
@@ -130,8 +149,7 @@ pub async fn register(c: &Client, app: &App, name: &str) {
     fill(c, "#password", "browser-password").await;
     fill(c, "#confirm", "browser-password").await;
     click(c, "form[action='/register'] button[type=submit]").await;
-    c.wait().for_element(Locator::Css("#chat")).await.unwrap();
-    assert_eq!(path(c).await, "/chat");
+    wait_for_page(c, "/chat", "#chat").await;
     wait_online(c).await;
 }
 

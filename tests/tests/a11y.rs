@@ -51,10 +51,12 @@ async fn every_page_passes_axe_in_light_and_dark() {
     fill(&c, "#username", "nobody").await;
     fill(&c, "#password", "wrong-password").await;
     click(&c, "form[action='/login'] button[type=submit]").await;
-    c.wait()
-        .for_element(Locator::Css(".alert-danger"))
-        .await
-        .unwrap();
+    wait_until(
+        &c,
+        "return document.querySelector('.alert-danger') !== null",
+        ".alert-danger",
+    )
+    .await;
     assert_accessible(&c, "/login with an error").await;
 
     c.goto(&app.url("/register")).await.unwrap();
@@ -63,10 +65,12 @@ async fn every_page_passes_axe_in_light_and_dark() {
     fill(&c, "#password", "short").await;
     fill(&c, "#confirm", "other").await;
     click(&c, "form[action='/register'] button[type=submit]").await;
-    c.wait()
-        .for_element(Locator::Css(".is-invalid"))
-        .await
-        .unwrap();
+    wait_until(
+        &c,
+        "return document.querySelector('.is-invalid') !== null",
+        ".is-invalid",
+    )
+    .await;
     assert_accessible(&c, "/register with errors").await;
 
     register(&c, &app, "ada").await;
@@ -285,11 +289,7 @@ async fn the_main_flows_work_by_keyboard_alone() {
     wait_online(&c).await;
     tab_to(&c, "button:Log out").await;
     press(&c, ENTER).await;
-    c.wait()
-        .for_element(Locator::Css("#username"))
-        .await
-        .unwrap();
-    assert_eq!(path(&c).await, "/login");
+    wait_for_page(&c, "/login", "#username").await;
     tab_to(&c, "#username").await;
     press(&c, "keyboard_kim").await;
     tab_to(&c, "#password").await;

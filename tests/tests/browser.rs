@@ -1,7 +1,6 @@
 //! Real headless Chromium (Debian's `chromium` + `chromedriver`) against the
 //! real binary. Screenshots land in `target/screenshots/`.
 
-use fantoccini::Locator;
 use messenger_e2e::App;
 use messenger_e2e::chromium::*;
 use serde_json::json;
@@ -113,7 +112,7 @@ async fn remember_me_survives_a_browser_restart() {
             click(&c, "#remember").await;
         }
         click(&c, "form[action='/login'] button[type=submit]").await;
-        c.wait().for_element(Locator::Css("#chat")).await.unwrap();
+        wait_for_page(&c, "/chat", "#chat").await;
         c.close().await.unwrap();
 
         // A new browser process on the same profile.
