@@ -722,3 +722,53 @@ async fn a_direct_conversation_left_comes_back_with_the_next_message() {
     };
     assert!(matches!(ev.kind(), EventKind::User(UserEvent::RoomAdded(r)) if *r == dm));
 }
+
+#[tokio::test]
+async fn a_room_deleted_on_another_node_cannot_be_joined_on_this_one() {
+    // Two nodes over one store: each has its own cache of room kinds.
+    let store = Arc::new(MemoryStore::new());
+    let node = || {
+        Messenger::builder()
+            .config(MessengerConfig {
+                hashing: HashingCost::INSECURE_FAST,
+                send_rate: None,
+                ..MessengerConfig::default()
+            })
+            .store(store.clone())
+            .build()
+            .unwrap()
+    };
+    let (a, b) = (node(), node());
+    let ada = user(&a, "ada").await;
+    let mona = user(&a, "mona").await;
+    let bob = user(&a, "bob").await;
+    a.set_role(
+        messenger_core::Actor::Operator,
+        &name(&a, "mona"),
+        messenger_core::Role::Moderator,
+        Default::default(),
+    )
+    .await
+    .unwrap();
+    let lobby = a
+        .create_room(Some(&ada), new_room(&a, "lobby", false), &[])
+        .await
+        .unwrap()
+        .name;
+    // Node b learns the room's kind (public) before it is deleted on a.
+    b.room_info(&bob, &lobby).await.unwrap();
+    a.delete_room(&mona, &lobby, Default::default())
+        .await
+        .unwrap();
+
+    let err = b.enter_room(&bob, &lobby).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NotFound, "{err}");
+    assert!(
+        !b.my_rooms(&bob)
+            .await
+            .unwrap()
+            .iter()
+            .any(|r| r.room.name == lobby),
+        "no membership of the tombstone"
+    );
+}

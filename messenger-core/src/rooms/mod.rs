@@ -438,6 +438,12 @@ impl Rooms {
     /// newest message.
     pub(crate) async fn enter(&self, user: &User, name: &RoomName) -> Result<MyRoom> {
         self.readable(name, user).await?;
+        // The kind cache cannot know of a delete on another node; joining
+        // is rare enough to ask the store, so a tombstone gets no members.
+        if self.find(name).await?.is_none() {
+            self.forget(name);
+            return Err(Self::not_found(name));
+        }
         let last = self.last_id(name).await?;
         if self
             .store
