@@ -175,7 +175,7 @@ pub(crate) fn filter(web: Web) -> warp::filters::BoxedFilter<(Response,)> {
             .unify()
             .or(crate::rooms_api::filter(web.clone()))
             .unify()
-            .or(crate::lifecycle_api::filter(web.clone()))
+            .or(crate::messages_api::filter(web.clone()))
             .unify()
             .or(crate::account_api::filter(web.clone()))
             .unify()

@@ -63,14 +63,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
 impl From<Error> for ApiError {
     fn from(e: Error) -> Self {
         let code = e.code();
-        let message = match &e {
-            // Never leak backend details to clients; log them instead.
-            Error::Storage(_) | Error::Internal(_) => {
-                tracing::error!(error = ?e, "request failed");
-                "internal error".to_owned()
-            }
-            other => other.to_string(),
-        };
+        let message = crate::requests::public_message(&e);
         let retry_after = match e {
             Error::RateLimited { retry_after } => Some(retry_after),
             _ => None,

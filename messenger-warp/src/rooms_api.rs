@@ -1,22 +1,18 @@
-//! The JSON API of rooms as data (docs/protocol.md, "Rooms"): the same
-//! operations as the socket's room frames, for programs. Every route asks
-//! the service, which checks that the asking user may read the room (else
-//! 404, as for a room that does not exist).
+//! The JSON API's routes of rooms as data (docs/protocol.md, "Rooms"): the
+//! same operations as the socket's room frames, for programs. Each route
+//! decodes into the request layer's [`RoomRequest`]; the service checks
+//! that the asking user may read the room (else 404, as for a room that
+//! does not exist).
 
-use messenger_core::{
-    InviteCode, InviteTerms, MessageId, NewRoom, Reason, RoomName, RoomTitle, RoomTopic, User,
-    Username,
-};
+use messenger_core::{Error, MessageId};
 use serde::Deserialize;
-use serde_json::json;
+use warp::Filter;
 use warp::filters::BoxedFilter;
-use warp::http::{HeaderMap, StatusCode};
 use warp::reply::Response;
-use warp::{Filter, Reply};
 
-use crate::api::{check_origin, json_body};
-use crate::auth::{self, Authed};
-use crate::error::{ApiError, json_reply, reject};
+use crate::api::json_body;
+use crate::requests::rooms::NewRoomFields;
+use crate::requests::{Request, RoomRequest};
 use crate::web::Web;
 
 #[derive(Deserialize)]
@@ -78,121 +74,138 @@ struct NewInviteBody {
     max_uses: Option<u32>,
 }
 
-/// What a room route does once it knows who asks (and, for a state
-/// change, that the origin is allowed).
-enum Op {
-    List,
-    Create(CreateRoom),
-    Directory,
-    Info(String),
-    Enter(String),
-    Exit(String),
-    Members(String),
-    AddMember(String, Named),
-    RemoveMember(String, String),
-    SetRoom(String, RoomDetails),
-    Blocked,
-    Block(Named),
-    Unblock(String),
-    OpenDm(Named),
-    Read(String, ReadUpTo),
-    Archive(String, Archive),
-    Delete(String, WhyQuery),
-    Invites(String),
-    CreateInvite(String, NewInviteBody),
-    RevokeInvite(String, u64),
-    PeekInvite(String),
-    AcceptInvite(String),
-}
-
-impl Op {
-    fn changes_state(&self) -> bool {
-        !matches!(
-            self,
-            Op::List
-                | Op::Directory
-                | Op::Info(_)
-                | Op::Members(_)
-                | Op::Blocked
-                | Op::Invites(_)
-                | Op::PeekInvite(_)
-        )
-    }
-}
+type Decoded = Result<Request, Error>;
 
 /// Boxed: the API is many routes, and their unboxed type would outgrow the
 /// compiler's recursion limit in crates that combine it further.
 pub(crate) fn filter(web: Web) -> BoxedFilter<(Response,)> {
     let limit = web.config().body_limit;
-    let list = warp::path!("rooms").and(warp::get()).map(|| Op::List);
-    let create = warp::path!("rooms")
+    let limits = web.messenger().config().limits.clone();
+    // Each route's decoder owns a copy of the limits it parses against.
+    macro_rules! with_limits {
+        (|$l:ident| $body:expr) => {{
+            let $l = limits.clone();
+            $body
+        }};
+    }
+    let list = warp::path!("rooms")
+        .and(warp::get())
+        .map(|| -> Decoded { Ok(RoomRequest::List.into()) });
+    let create = with_limits!(|l| warp::path!("rooms")
         .and(warp::post())
         .and(json_body::<CreateRoom>(limit))
-        .map(Op::Create);
+        .map(move |c: CreateRoom| -> Decoded {
+            let fields = NewRoomFields {
+                name: &c.name,
+                title: &c.title,
+                topic: &c.topic,
+                private: c.private,
+            };
+            Ok(RoomRequest::create(fields, &l)?.into())
+        }));
     let directory = warp::path!("directory")
         .and(warp::get())
-        .map(|| Op::Directory);
-    let info = warp::path!("rooms" / String).and(warp::get()).map(Op::Info);
-    let enter = warp::path!("rooms" / String / "join")
+        .map(|| -> Decoded { Ok(RoomRequest::Directory.into()) });
+    let info = with_limits!(|l| warp::path!("rooms" / String).and(warp::get()).map(
+        move |room: String| -> Decoded {
+            Ok(RoomRequest::about(&room, &l, RoomRequest::Info)?.into())
+        }
+    ));
+    let enter = with_limits!(|l| warp::path!("rooms" / String / "join")
         .and(warp::post())
-        .map(Op::Enter);
-    let exit = warp::path!("rooms" / String / "leave")
+        .map(move |room: String| -> Decoded {
+            Ok(RoomRequest::about(&room, &l, RoomRequest::Enter)?.into())
+        }));
+    let exit = with_limits!(|l| warp::path!("rooms" / String / "leave")
         .and(warp::post())
-        .map(Op::Exit);
-    let members = warp::path!("rooms" / String / "members")
+        .map(move |room: String| -> Decoded {
+            Ok(RoomRequest::about(&room, &l, RoomRequest::Exit)?.into())
+        }));
+    let members = with_limits!(|l| warp::path!("rooms" / String / "members")
         .and(warp::get())
-        .map(Op::Members);
-    let add = warp::path!("rooms" / String / "members")
+        .map(move |room: String| -> Decoded {
+            Ok(RoomRequest::about(&room, &l, RoomRequest::Members)?.into())
+        }));
+    let add = with_limits!(|l| warp::path!("rooms" / String / "members")
         .and(warp::post())
         .and(json_body::<Named>(limit))
-        .map(Op::AddMember);
-    let remove = warp::path!("rooms" / String / "members" / String)
+        .map(move |room: String, who: Named| -> Decoded {
+            Ok(RoomRequest::member(&room, &who.username, true, &l)?.into())
+        }));
+    let remove = with_limits!(|l| warp::path!("rooms" / String / "members" / String)
         .and(warp::delete())
-        .map(Op::RemoveMember);
-    let set = warp::path!("rooms" / String)
+        .map(move |room: String, who: String| -> Decoded {
+            Ok(RoomRequest::member(&room, &who, false, &l)?.into())
+        }));
+    let set = with_limits!(|l| warp::path!("rooms" / String)
         .and(warp::patch())
         .and(json_body::<RoomDetails>(limit))
-        .map(Op::SetRoom);
-    let blocked = warp::path!("blocks").and(warp::get()).map(|| Op::Blocked);
-    let block = warp::path!("blocks")
+        .map(move |room: String, d: RoomDetails| -> Decoded {
+            Ok(RoomRequest::set_details(&room, &d.title, &d.topic, &l)?.into())
+        }));
+    let blocked = warp::path!("blocks")
+        .and(warp::get())
+        .map(|| -> Decoded { Ok(RoomRequest::Blocked.into()) });
+    let block = with_limits!(|l| warp::path!("blocks")
         .and(warp::post())
         .and(json_body::<Named>(limit))
-        .map(Op::Block);
-    let unblock = warp::path!("blocks" / String)
-        .and(warp::delete())
-        .map(Op::Unblock);
-    let dm = warp::path!("dms")
+        .map(move |who: Named| -> Decoded {
+            Ok(RoomRequest::user(&who.username, &l, |u| RoomRequest::Block(u, true))?.into())
+        }));
+    let unblock = with_limits!(|l| warp::path!("blocks" / String).and(warp::delete()).map(
+        move |who: String| -> Decoded {
+            Ok(RoomRequest::user(&who, &l, |u| RoomRequest::Block(u, false))?.into())
+        }
+    ));
+    let dm = with_limits!(|l| warp::path!("dms")
         .and(warp::post())
         .and(json_body::<Named>(limit))
-        .map(Op::OpenDm);
-    let read = warp::path!("rooms" / String / "read")
+        .map(move |who: Named| -> Decoded {
+            Ok(RoomRequest::user(&who.username, &l, RoomRequest::OpenDm)?.into())
+        }));
+    let read = with_limits!(|l| warp::path!("rooms" / String / "read")
         .and(warp::post())
         .and(json_body::<ReadUpTo>(limit))
-        .map(Op::Read);
-    let archive = warp::path!("rooms" / String / "archive")
+        .map(move |room: String, r: ReadUpTo| -> Decoded {
+            Ok(
+                RoomRequest::about(&room, &l, |room| RoomRequest::Read(room, MessageId(r.id)))?
+                    .into(),
+            )
+        }));
+    let archive = with_limits!(|l| warp::path!("rooms" / String / "archive")
         .and(warp::post())
         .and(json_body::<Archive>(limit))
-        .map(Op::Archive);
-    let delete = warp::path!("rooms" / String)
+        .map(move |room: String, a: Archive| -> Decoded {
+            Ok(RoomRequest::archive(&room, a.archived, &a.reason, &l)?.into())
+        }));
+    let delete = with_limits!(|l| warp::path!("rooms" / String)
         .and(warp::delete())
         .and(warp::query::<WhyQuery>())
-        .map(Op::Delete);
-    let invites = warp::path!("rooms" / String / "invites")
+        .map(move |room: String, why: WhyQuery| -> Decoded {
+            Ok(RoomRequest::delete(&room, &why.reason, &l)?.into())
+        }));
+    let invites = with_limits!(|l| warp::path!("rooms" / String / "invites")
         .and(warp::get())
-        .map(Op::Invites);
-    let invite = warp::path!("rooms" / String / "invites")
+        .map(move |room: String| -> Decoded {
+            Ok(RoomRequest::about(&room, &l, RoomRequest::Invites)?.into())
+        }));
+    let invite = with_limits!(|l| warp::path!("rooms" / String / "invites")
         .and(warp::post())
         .and(json_body::<NewInviteBody>(limit))
-        .map(Op::CreateInvite);
-    let revoke = warp::path!("rooms" / String / "invites" / u64)
+        .map(move |room: String, t: NewInviteBody| -> Decoded {
+            Ok(RoomRequest::create_invite(&room, t.expires_in, t.max_uses, &l)?.into())
+        }));
+    let revoke = with_limits!(|l| warp::path!("rooms" / String / "invites" / u64)
         .and(warp::delete())
-        .map(Op::RevokeInvite);
+        .map(move |room: String, id: u64| -> Decoded {
+            Ok(RoomRequest::about(&room, &l, |room| RoomRequest::RevokeInvite(room, id))?.into())
+        }));
     let peek = warp::path!("invites" / String)
         .and(warp::get())
-        .map(Op::PeekInvite);
+        .map(|code: String| -> Decoded { Ok(RoomRequest::invite(&code, false)?.into()) });
     let accept = warp::path!("invites" / String)
         .and(warp::post())
-        .map(Op::AcceptInvite);
+        .map(|code: String| -> Decoded { Ok(RoomRequest::invite(&code, true)?.into()) });
     // Boxed in groups: a long `.or()` chain nests its type once per route,
     // and type-checking it grows far faster than the chain (minutes).
     let rooms = list
@@ -234,7 +247,7 @@ pub(crate) fn filter(web: Web) -> BoxedFilter<(Response,)> {
         .unify()
         .boxed();
     let invited = revoke.or(peek).unify().or(accept).unify().boxed();
-    let ops = rooms
+    let decode = rooms
         .or(members)
         .unify()
         .or(people)
@@ -242,138 +255,7 @@ pub(crate) fn filter(web: Web) -> BoxedFilter<(Response,)> {
         .or(closing)
         .unify()
         .or(invited)
-        .unify();
-    ops.and(auth::required(web.clone()))
-        .and(warp::header::headers_cloned())
-        .and_then(move |op: Op, authed: Authed, headers: HeaderMap| {
-            let web = web.clone();
-            async move {
-                if op.changes_state() {
-                    check_origin(&web, &authed, &headers)?;
-                }
-                answer(&web, &authed.user, op).await.map_err(reject)
-            }
-        })
-        .boxed()
-}
-
-fn no_content() -> Response {
-    warp::reply::with_status(warp::reply(), StatusCode::NO_CONTENT).into_response()
-}
-
-fn room_name(web: &Web, raw: &str) -> Result<RoomName, ApiError> {
-    Ok(RoomName::parse(raw, &web.messenger().config().limits)?)
-}
-
-async fn answer(web: &Web, user: &User, op: Op) -> Result<Response, ApiError> {
-    let m = web.messenger();
-    let limits = &m.config().limits;
-    let body = match op {
-        Op::List => json!({ "rooms": m.my_rooms(user).await? }),
-        Op::Create(c) => {
-            let room = m
-                .create_room(
-                    Some(user),
-                    NewRoom {
-                        name: RoomName::parse(&c.name, limits)?,
-                        title: RoomTitle::parse(&c.title)?,
-                        topic: RoomTopic::parse(&c.topic)?,
-                        private: c.private,
-                    },
-                    &[],
-                )
-                .await?;
-            let info = m.room_info(user, &room.name).await?;
-            return Ok(json_reply(StatusCode::CREATED, &json!({ "room": info })));
-        }
-        Op::Directory => json!({ "rooms": m.directory().await? }),
-        Op::Info(raw) => {
-            let room = m.room_for(&raw, user).await?;
-            json!({ "room": m.room_info(user, &room).await? })
-        }
-        Op::Enter(raw) => {
-            let room = m.room_for(&raw, user).await?;
-            json!({ "room": m.enter_room(user, &room).await? })
-        }
-        Op::Exit(raw) => {
-            m.exit_room(user, &room_name(web, &raw)?).await?;
-            return Ok(no_content());
-        }
-        Op::Members(raw) => {
-            let room = room_name(web, &raw)?;
-            json!({ "room": room, "members": m.members(user, &room).await? })
-        }
-        Op::AddMember(raw, who) => {
-            let room = room_name(web, &raw)?;
-            let username = Username::parse(&who.username, limits)?;
-            json!({ "room": room, "members": m.add_member(user, &room, &username).await? })
-        }
-        Op::RemoveMember(raw, who) => {
-            let room = room_name(web, &raw)?;
-            let username = Username::parse(&who, limits)?;
-            json!({ "room": room, "members": m.remove_member(user, &room, &username).await? })
-        }
-        Op::SetRoom(raw, details) => {
-            let room = room_name(web, &raw)?;
-            let (title, topic) = (
-                RoomTitle::parse(&details.title)?,
-                RoomTopic::parse(&details.topic)?,
-            );
-            m.set_room_details(user, &room, title, topic).await?;
-            json!({ "room": m.room_info(user, &room).await? })
-        }
-        Op::Blocked => json!({ "blocked": m.blocked(user).await? }),
-        Op::Block(who) => {
-            let username = Username::parse(&who.username, limits)?;
-            json!({ "blocked": m.block(user, &username, true).await? })
-        }
-        Op::Unblock(who) => {
-            let username = Username::parse(&who, limits)?;
-            json!({ "blocked": m.block(user, &username, false).await? })
-        }
-        Op::OpenDm(who) => {
-            let username = Username::parse(&who.username, limits)?;
-            json!({ "room": m.open_direct(user, &username).await? })
-        }
-        Op::Archive(raw, a) => {
-            let room = room_name(web, &raw)?;
-            m.archive_room(user, &room, a.archived, Reason::parse(&a.reason)?)
-                .await?;
-            json!({ "room": m.room_info(user, &room).await? })
-        }
-        Op::Delete(raw, why) => {
-            let room = room_name(web, &raw)?;
-            m.delete_room(user, &room, Reason::parse(&why.reason)?)
-                .await?;
-            return Ok(no_content());
-        }
-        Op::Invites(raw) => {
-            let room = room_name(web, &raw)?;
-            json!({ "room": room, "invites": m.invites(user, &room).await? })
-        }
-        Op::CreateInvite(raw, terms) => {
-            let room = room_name(web, &raw)?;
-            let terms = InviteTerms::parse(terms.expires_in, terms.max_uses)?;
-            let made = m.create_invite(user, &room, terms).await?;
-            let body = json!({ "invite": made.invite, "code": made.code.expose() });
-            return Ok(json_reply(StatusCode::CREATED, &body));
-        }
-        Op::RevokeInvite(raw, id) => {
-            m.revoke_invite(user, &room_name(web, &raw)?, id).await?;
-            return Ok(no_content());
-        }
-        Op::PeekInvite(code) => {
-            let (invite, room, member) = m.peek_invite(user, &InviteCode::parse(&code)?).await?;
-            json!({ "invite": invite, "room": room, "member": member })
-        }
-        Op::AcceptInvite(code) => {
-            json!({ "room": m.accept_invite(user, &InviteCode::parse(&code)?).await? })
-        }
-        Op::Read(raw, up_to) => {
-            let room = room_name(web, &raw)?;
-            let state = m.mark_read(user, &room, MessageId(up_to.id)).await?;
-            json!({ "room": room, "last_read": state.last_read, "mentions": state.mentions })
-        }
-    };
-    Ok(json_reply(StatusCode::OK, &body))
+        .unify()
+        .boxed();
+    crate::http_requests::serve(web, decode)
 }

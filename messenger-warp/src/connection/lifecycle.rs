@@ -3,72 +3,12 @@
 //! a room in step with edits and deletes (docs/protocol.md, "Editing,
 //! deleting, searching").
 
-use messenger_core::moderation::Reason;
-use messenger_core::{
-    CHANGES_PAGE_MAX, Error, HistoryQuery, Message, MessageBody, MessageId, RoomName, SearchQuery,
-};
+use messenger_core::{CHANGES_PAGE_MAX, Error, HistoryQuery, MessageId, RoomName};
 
 use super::{Conn, End, close};
-use crate::frames::{ClientFrame, ServerFrame, v1_page};
+use crate::frames::{ServerFrame, v1_page};
 
 impl Conn {
-    pub(super) async fn lifecycle_request(&mut self, frame: ClientFrame) -> Result<(), Error> {
-        let m = self.web.messenger().clone();
-        let user = self.authed.user.clone();
-        match frame {
-            ClientFrame::Edit {
-                room,
-                id,
-                body,
-                client_id,
-            } => {
-                let room = self.room(&room).await?;
-                let body = MessageBody::parse(&body, &m.config().limits)?;
-                let edited = m.edit_message(&user, &room, MessageId(id), body).await?;
-                self.answer_change(&edited, client_id.as_deref());
-            }
-            ClientFrame::Delete {
-                room,
-                id,
-                reason,
-                client_id,
-            } => {
-                let room = self.room(&room).await?;
-                let reason = Reason::parse(&reason)?;
-                let deleted = m
-                    .delete_message(&user, &room, MessageId(id), reason)
-                    .await?;
-                self.answer_change(&deleted, client_id.as_deref());
-            }
-            ClientFrame::Search {
-                q,
-                before,
-                limit,
-                client_id,
-            } => {
-                let query = SearchQuery::parse(&q)?;
-                let page = m.search(&user, &query, before, limit.unwrap_or(20)).await?;
-                let frame = ServerFrame::SearchResults {
-                    hits: &page.hits,
-                    next: page.next,
-                    client_id: client_id.as_deref(),
-                }
-                .encode();
-                self.push(frame);
-            }
-            _ => unreachable!("only lifecycle frames are routed here"),
-        }
-        Ok(())
-    }
-
-    /// Answers the requester of an edit or delete with the message as it
-    /// is now. Subscribers of the room get it from the room's stream too
-    /// (documented as an upsert by id).
-    fn answer_change(&mut self, message: &Message, client_id: Option<&str>) {
-        let frame = ServerFrame::Changed { message, client_id }.encode();
-        self.push(frame);
-    }
-
     pub(super) async fn history_around(
         &mut self,
         raw: &str,

@@ -3,6 +3,7 @@
 //! behind.
 
 mod lifecycle;
+mod requests;
 mod rooms;
 
 use std::collections::{HashMap, VecDeque};
@@ -260,13 +261,7 @@ impl Conn {
     }
 
     fn refuse(&mut self, e: Error, client_id: Option<&str>) {
-        let message = match &e {
-            Error::Storage(_) | Error::Internal(_) => {
-                tracing::error!(error = ?e, "request on a socket failed");
-                "internal error".to_owned()
-            }
-            other => other.to_string(),
-        };
+        let message = crate::requests::public_message(&e);
         self.error(e.code(), &message, client_id);
     }
 
@@ -398,11 +393,8 @@ impl Conn {
                 limit,
                 around: None,
             } => self.history(&room, before, limit).await,
-            frame @ (ClientFrame::Edit { .. }
-            | ClientFrame::Delete { .. }
-            | ClientFrame::Search { .. }) => self.lifecycle_request(frame).await,
             ClientFrame::Leave { room } => self.leave(&room).await,
-            other => self.room_request(other).await,
+            other => self.request(other).await,
         };
         if let Err(e) = result {
             self.refuse(e, client_id.as_deref());

@@ -1,0 +1,108 @@
+//! The message lifecycle (docs/protocol.md, "Editing, deleting,
+//! searching"): edit, delete, the changes after a change number, search.
+
+use messenger_core::{
+    CHANGES_PAGE_MAX, Error, Limits, MessageBody, MessageId, Messenger, Reason, RoomName,
+    SearchQuery, User,
+};
+
+use super::Answer;
+
+/// Search hits per page when the client names no limit.
+pub(crate) const SEARCH_PAGE_DEFAULT: usize = 20;
+
+/// A message request, its fields parsed.
+pub(crate) enum MessageRequest {
+    Edit(RoomName, MessageId, MessageBody),
+    Delete(RoomName, MessageId, Reason),
+    Changes {
+        room: RoomName,
+        after_rev: u64,
+        limit: usize,
+    },
+    Search {
+        query: SearchQuery,
+        before: Option<u64>,
+        limit: usize,
+    },
+}
+
+impl MessageRequest {
+    pub(crate) fn edit(room: &str, id: u64, body: &str, limits: &Limits) -> Result<Self, Error> {
+        Ok(MessageRequest::Edit(
+            RoomName::parse(room, limits)?,
+            MessageId(id),
+            MessageBody::parse(body, limits)?,
+        ))
+    }
+
+    pub(crate) fn delete(
+        room: &str,
+        id: u64,
+        reason: &str,
+        limits: &Limits,
+    ) -> Result<Self, Error> {
+        Ok(MessageRequest::Delete(
+            RoomName::parse(room, limits)?,
+            MessageId(id),
+            Reason::parse(reason)?,
+        ))
+    }
+
+    pub(crate) fn changes(
+        room: &str,
+        after_rev: u64,
+        limit: Option<usize>,
+        limits: &Limits,
+    ) -> Result<Self, Error> {
+        Ok(MessageRequest::Changes {
+            room: RoomName::parse(room, limits)?,
+            after_rev,
+            limit: limit.unwrap_or(CHANGES_PAGE_MAX),
+        })
+    }
+
+    pub(crate) fn search(
+        q: &str,
+        before: Option<u64>,
+        limit: Option<usize>,
+    ) -> Result<Self, Error> {
+        Ok(MessageRequest::Search {
+            query: SearchQuery::parse(q)?,
+            before,
+            limit: limit.unwrap_or(SEARCH_PAGE_DEFAULT),
+        })
+    }
+
+    pub(crate) async fn apply(self, m: &Messenger, user: &User) -> Result<Answer, Error> {
+        Ok(match self {
+            MessageRequest::Edit(room, id, body) => {
+                m.room_for(room.as_str(), user).await?;
+                Answer::Changed(m.edit_message(user, &room, id, body).await?)
+            }
+            MessageRequest::Delete(room, id, reason) => {
+                m.room_for(room.as_str(), user).await?;
+                Answer::Changed(m.delete_message(user, &room, id, reason).await?)
+            }
+            MessageRequest::Changes {
+                room,
+                after_rev,
+                limit,
+            } => {
+                m.room_for(room.as_str(), user).await?;
+                let messages = m.changes(user, &room, after_rev, limit).await?;
+                let (last_id, rev) = m.room_head(user, &room).await?;
+                Answer::Changes {
+                    messages,
+                    last_id,
+                    rev,
+                }
+            }
+            MessageRequest::Search {
+                query,
+                before,
+                limit,
+            } => Answer::Search(m.search(user, &query, before, limit).await?),
+        })
+    }
+}
