@@ -42,14 +42,16 @@
 #![warn(missing_docs)]
 
 mod error;
-mod lifecycle;
 mod maintenance;
+mod messages;
 mod moderation;
 mod options;
 mod readers;
 mod rooms;
 mod schema;
+mod sessions;
 mod store;
+mod users;
 mod writer;
 
 pub use error::SqliteError;
