@@ -3,11 +3,14 @@
 use std::sync::Arc;
 
 use messenger_core::MemoryStore;
-use messenger_core::testing::{Stores, run_conformance};
+use messenger_core::testing::Stores;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn memory_store_conforms() {
-    run_conformance(|| async { Stores::from_one(Arc::new(MemoryStore::new())) }).await;
+/// One test per store conformance case, each on a fresh `MemoryStore`.
+mod memory_store {
+    use super::*;
+    messenger_core::store_conformance_tests!(|| async {
+        Stores::from_one(Arc::new(MemoryStore::new()))
+    });
 }
 
 /// `LocalBroadcast` passes the broadcast conformance suite (one process:

@@ -2,45 +2,39 @@
 
 use std::sync::Arc;
 
-use messenger_core::testing::{Stores, run_conformance};
+use messenger_core::testing::Stores;
 use messenger_core::{
     ClientId, HashingCost, HistoryQuery, MessageBody, Messenger, MessengerConfig, Password,
     RoomName, Username,
 };
 use messenger_sqlite::{Durability, SCHEMA_VERSION, SqliteError, SqliteOptions, SqliteStore};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite_store_conforms() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut n = 0;
-    run_conformance(|| {
-        n += 1;
-        let path = dir.path().join(format!("case-{n}.db"));
-        async move {
-            Stores::from_one(Arc::new(
-                SqliteStore::open(path, SqliteOptions::default())
-                    .await
-                    .unwrap(),
-            ))
-        }
-    })
-    .await;
+/// One test per store conformance case, each on a fresh file.
+mod conformance {
+    use super::*;
+    messenger_core::store_conformance_tests!(|| async {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path().join("m.db"), SqliteOptions::default())
+            .await
+            .unwrap();
+        Stores::from_one(Arc::new(store)).keeping(dir)
+    });
 }
 
-#[tokio::test]
-async fn sqlite_store_conforms_with_power_loss_durability() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut n = 0;
-    run_conformance(|| {
-        n += 1;
-        let path = dir.path().join(format!("full-{n}.db"));
+/// The same with every commit synced to the disk.
+mod conformance_with_power_loss_durability {
+    use super::*;
+    messenger_core::store_conformance_tests!(|| async {
+        let dir = tempfile::tempdir().unwrap();
         let options = SqliteOptions {
             durability: Durability::PowerLoss,
             ..SqliteOptions::default()
         };
-        async move { Stores::from_one(Arc::new(SqliteStore::open(path, options).await.unwrap())) }
-    })
-    .await;
+        let store = SqliteStore::open(dir.path().join("m.db"), options)
+            .await
+            .unwrap();
+        Stores::from_one(Arc::new(store)).keeping(dir)
+    });
 }
 
 fn pragma(path: &std::path::Path, name: &str) -> String {

@@ -23,7 +23,7 @@ fn closed(e: StoreError, erased: bool) {
     }
 }
 
-pub(super) async fn closed_rooms_refuse_appends_and_open_again(s: Stores) {
+pub async fn closed_rooms_refuse_appends_and_open_again(s: Stores) {
     let ada = s.users.create_user(&name("ada"), "h", t(0)).await.unwrap();
     let r = room("quiet");
     s.rooms
@@ -71,7 +71,7 @@ pub(super) async fn closed_rooms_refuse_appends_and_open_again(s: Stores) {
     assert_eq!(again[0].message.id, MessageId(2), "ids go on densely");
 }
 
-pub(super) async fn deleted_rooms_are_erased_and_keep_their_name(s: Stores) {
+pub async fn deleted_rooms_are_erased_and_keep_their_name(s: Stores) {
     let ada = s.users.create_user(&name("ada"), "h", t(0)).await.unwrap();
     let bo = s.users.create_user(&name("bob"), "h", t(0)).await.unwrap();
     let r = room("doomed");
@@ -161,7 +161,7 @@ pub(super) async fn deleted_rooms_are_erased_and_keep_their_name(s: Stores) {
     assert!(matches!(taken, StoreError::Conflict(_)), "{taken:?}");
 }
 
-pub(super) async fn invites_are_counted_and_revoked(s: Stores) {
+pub async fn invites_are_counted_and_revoked(s: Stores) {
     let ada = s.users.create_user(&name("ada"), "h", t(0)).await.unwrap();
     let bo = s.users.create_user(&name("bob"), "h", t(0)).await.unwrap();
     let cy = s.users.create_user(&name("cyd"), "h", t(0)).await.unwrap();

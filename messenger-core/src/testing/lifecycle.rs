@@ -32,7 +32,7 @@ async fn post(s: &Stores, room: &RoomName, author: &User, bodies: &[&str]) {
     s.messages.append(batch).await.unwrap();
 }
 
-pub(super) async fn edits_and_deletes_take_dense_change_numbers(s: Stores) {
+pub async fn edits_and_deletes_take_dense_change_numbers(s: Stores) {
     let u = s.users.create_user(&name("eve"), "h", t(0)).await.unwrap();
     let (a, b) = (room("alpha"), room("beta"));
     post(&s, &a, &u, &["one", "two", "three"]).await;
@@ -143,7 +143,7 @@ pub(super) async fn edits_and_deletes_take_dense_change_numbers(s: Stores) {
     );
 }
 
-pub(super) async fn changes_are_read_back_in_change_order(s: Stores) {
+pub async fn changes_are_read_back_in_change_order(s: Stores) {
     let u = s.users.create_user(&name("fay"), "h", t(0)).await.unwrap();
     let a = room("alpha");
     post(&s, &a, &u, &["m1", "m2", "m3", "m4"]).await;
@@ -174,7 +174,7 @@ pub(super) async fn changes_are_read_back_in_change_order(s: Stores) {
     );
 }
 
-pub(super) async fn deleted_messages_are_counted_past_a_position(s: Stores) {
+pub async fn deleted_messages_are_counted_past_a_position(s: Stores) {
     let u = s.users.create_user(&name("gus"), "h", t(0)).await.unwrap();
     let (a, b) = (room("alpha"), room("beta"));
     post(&s, &a, &u, &["1", "2", "3", "4", "5"]).await;
@@ -197,7 +197,7 @@ pub(super) async fn deleted_messages_are_counted_past_a_position(s: Stores) {
     assert_eq!(counts, [3, 2, 1, 0, 0, 0]);
 }
 
-pub(super) async fn search_finds_word_prefixes_in_given_rooms_newest_first(s: Stores) {
+pub async fn search_finds_word_prefixes_in_given_rooms_newest_first(s: Stores) {
     let u = s.users.create_user(&name("hal"), "h", t(0)).await.unwrap();
     let (a, b, c) = (room("alpha"), room("beta"), room("secret"));
     post(&s, &a, &u, &["Deploying on Friday", "lunch?"]).await;
@@ -278,7 +278,7 @@ pub(super) async fn search_finds_word_prefixes_in_given_rooms_newest_first(s: St
     assert_eq!(secret.len(), 1);
 }
 
-pub(super) async fn search_follows_edits_and_deletes(s: Stores) {
+pub async fn search_follows_edits_and_deletes(s: Stores) {
     let u = s.users.create_user(&name("ida"), "h", t(0)).await.unwrap();
     let a = room("alpha");
     post(&s, &a, &u, &["apples and pears", "apples again", "plums"]).await;
@@ -320,7 +320,7 @@ pub(super) async fn search_follows_edits_and_deletes(s: Stores) {
     );
 }
 
-pub(super) async fn mentions_are_cleared_per_message(s: Stores) {
+pub async fn mentions_are_cleared_per_message(s: Stores) {
     let u = s.users.create_user(&name("jon"), "h", t(0)).await.unwrap();
     let v = s.users.create_user(&name("kim"), "h", t(0)).await.unwrap();
     let a = room("alpha");

@@ -2,7 +2,7 @@
 
 use super::*;
 
-pub(super) async fn message_ids_are_dense_per_room(s: Stores) {
+pub async fn message_ids_are_dense_per_room(s: Stores) {
     let u = s.users.create_user(&name("max"), "h", t(0)).await.unwrap();
     let (general, other) = (room("general"), room("other"));
     let batch = vec![
@@ -33,7 +33,7 @@ pub(super) async fn message_ids_are_dense_per_room(s: Stores) {
     s.messages.health().await.unwrap();
 }
 
-pub(super) async fn messages_round_trip_exactly(s: Stores) {
+pub async fn messages_round_trip_exactly(s: Stores) {
     let u = s
         .users
         .create_user(&name("Zoe_X.9"), "h", t(0))
@@ -59,7 +59,7 @@ pub(super) async fn messages_round_trip_exactly(s: Stores) {
     assert_eq!(m.client_id.as_str(), "rt-1");
 }
 
-pub(super) async fn client_ids_make_appends_idempotent(s: Stores) {
+pub async fn client_ids_make_appends_idempotent(s: Stores) {
     let a = s.users.create_user(&name("ann"), "h", t(0)).await.unwrap();
     let b = s.users.create_user(&name("bea"), "h", t(0)).await.unwrap();
     let general = room("general");
@@ -113,7 +113,7 @@ pub(super) async fn client_ids_make_appends_idempotent(s: Stores) {
     );
 }
 
-pub(super) async fn history_pages(s: Stores) {
+pub async fn history_pages(s: Stores) {
     let u = s.users.create_user(&name("hal"), "h", t(0)).await.unwrap();
     let general = room("general");
     let batch = (1..=30)
@@ -161,7 +161,7 @@ pub(super) async fn history_pages(s: Stores) {
     assert!(empty.is_empty());
 }
 
-pub(super) async fn concurrent_appends_keep_ids_dense(s: Stores) {
+pub async fn concurrent_appends_keep_ids_dense(s: Stores) {
     let u = s.users.create_user(&name("cat"), "h", t(0)).await.unwrap();
     let general = room("general");
     let mut tasks = Vec::new();

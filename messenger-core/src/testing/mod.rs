@@ -1,30 +1,45 @@
 //! The store conformance suite, and helpers for testing code built on this
 //! crate. Enable the `testing` feature.
 //!
-//! Every store adapter runs the same suite against itself:
+//! Every store adapter runs the same suite against itself, one test per
+//! case, so a run reports every failing case and `cargo test <case>` runs
+//! one (the way matrix-rust-sdk's store integration tests do):
 //!
 //! ```
 //! use std::sync::Arc;
-//! use messenger_core::{MemoryStore, testing::{Stores, run_conformance}};
+//! use messenger_core::{MemoryStore, testing::Stores};
 //!
-//! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() {
-//! run_conformance(|| async { Stores::from_one(Arc::new(MemoryStore::new())) }).await;
-//! # }
+//! messenger_core::store_conformance_tests!(|| async {
+//!     Stores::from_one(Arc::new(MemoryStore::new()))
+//! });
+//! # fn main() {}
 //! ```
+//!
+//! Where fresh stores are costly to make one by one (a database server
+//! per test), [`run_conformance`] runs every case in one test with one
+//! fixture, and still names every case that fails.
 
+// The store cases are public (hidden) for `store_conformance_tests!`,
+// which names each from the adapter's crate.
 mod broadcast;
-mod closing;
-mod lifecycle;
+#[doc(hidden)]
+pub mod closing;
+#[doc(hidden)]
+pub mod lifecycle;
 mod limits;
 mod load;
-mod messages;
-mod moderation;
+#[doc(hidden)]
+pub mod messages;
+#[doc(hidden)]
+pub mod moderation;
 mod port;
 mod presence;
-mod rooms;
-mod sessions;
-mod users;
+#[doc(hidden)]
+pub mod rooms;
+#[doc(hidden)]
+pub mod sessions;
+#[doc(hidden)]
+pub mod users;
 
 pub use broadcast::{Nodes, run_broadcast_conformance};
 pub use limits::{
@@ -62,6 +77,8 @@ pub struct Stores {
     pub rooms: Arc<dyn RoomStore>,
     /// Roles, mutes, bans and the moderation log.
     pub moderation: Arc<dyn ModerationStore>,
+    /// What the stores need alive while they are used (a temporary folder).
+    _keep: Option<Arc<dyn std::any::Any + Send + Sync>>,
 }
 
 impl Stores {
@@ -76,7 +93,15 @@ impl Stores {
             messages: store.clone(),
             rooms: store.clone(),
             moderation: store,
+            _keep: None,
         }
+    }
+
+    /// The same stores, keeping `guard` alive as long as they are (a
+    /// temporary folder their files are in).
+    pub fn keeping(mut self, guard: impl std::any::Any + Send + Sync) -> Self {
+        self._keep = Some(Arc::new(guard));
+        self
     }
 }
 
@@ -138,48 +163,107 @@ fn session(user: UserId, created: i64, expires: i64) -> SessionRecord {
     }
 }
 
-/// Runs every conformance case, each against a fresh set of stores from
-/// `fresh`. Panics, naming the case, on the first failure.
+/// Runs every conformance case in one go, each against a fresh set of
+/// stores from `fresh`; a failing case does not stop the others. Panics at
+/// the end, naming every case that failed. Prefer
+/// [`store_conformance_tests!`](crate::store_conformance_tests), one test
+/// per case, where fresh stores are cheap.
 pub async fn run_conformance<F, Fut>(mut fresh: F)
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Stores>,
 {
-    macro_rules! case {
-        ($f:path) => {{
-            let stores = fresh().await;
-            $f(stores).await;
-        }};
-    }
-    case!(users::users_round_trip);
-    case!(users::usernames_are_unique_case_insensitively);
-    case!(users::users_are_listed_and_passwords_replaced);
-    case!(users::external_users_are_created_once_and_renamed);
-    case!(users::external_user_names_share_the_namespace);
-    case!(users::blocks_are_one_way_and_listed);
-    case!(users::lookalike_names_are_found_by_skeleton);
-    case!(sessions::sessions_round_trip);
-    case!(sessions::deleting_a_users_sessions_spares_others);
-    case!(sessions::expired_sessions_are_purged);
-    case!(messages::message_ids_are_dense_per_room);
-    case!(messages::messages_round_trip_exactly);
-    case!(messages::client_ids_make_appends_idempotent);
-    case!(messages::history_pages);
-    case!(messages::concurrent_appends_keep_ids_dense);
-    case!(rooms::rooms_round_trip);
-    case!(rooms::memberships_and_members);
-    case!(rooms::read_positions_and_mentions);
-    case!(rooms::room_heads_follow_appends);
-    case!(sessions::sessions_are_listed_per_user_with_their_agent);
-    case!(lifecycle::edits_and_deletes_take_dense_change_numbers);
-    case!(lifecycle::changes_are_read_back_in_change_order);
-    case!(lifecycle::deleted_messages_are_counted_past_a_position);
-    case!(lifecycle::search_finds_word_prefixes_in_given_rooms_newest_first);
-    case!(lifecycle::search_follows_edits_and_deletes);
-    case!(lifecycle::mentions_are_cleared_per_message);
-    case!(moderation::standing_defaults_and_changes);
-    case!(moderation::the_log_pages_newest_first);
-    case!(closing::closed_rooms_refuse_appends_and_open_again);
-    case!(closing::deleted_rooms_are_erased_and_keep_their_name);
-    case!(closing::invites_are_counted_and_revoked);
+    let mut failed: Vec<&str> = Vec::new();
+    crate::__store_cases!(__store_cases_run[fresh failed]);
+    assert!(
+        failed.is_empty(),
+        "{} conformance case(s) failed: {}",
+        failed.len(),
+        failed.join(", ")
+    );
+}
+
+/// Calls `$crate::$then!` with `[$args]` and every store conformance case
+/// as a `module::case` path below `testing`: the one list of cases.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __store_cases {
+    ($then:ident [$($args:tt)*]) => {
+        $crate::$then! {
+            [$($args)*]
+            users::users_round_trip,
+            users::usernames_are_unique_case_insensitively,
+            users::users_are_listed_and_passwords_replaced,
+            users::external_users_are_created_once_and_renamed,
+            users::external_user_names_share_the_namespace,
+            users::blocks_are_one_way_and_listed,
+            users::lookalike_names_are_found_by_skeleton,
+            sessions::sessions_round_trip,
+            sessions::deleting_a_users_sessions_spares_others,
+            sessions::expired_sessions_are_purged,
+            sessions::sessions_are_listed_per_user_with_their_agent,
+            messages::message_ids_are_dense_per_room,
+            messages::messages_round_trip_exactly,
+            messages::client_ids_make_appends_idempotent,
+            messages::history_pages,
+            messages::concurrent_appends_keep_ids_dense,
+            rooms::rooms_round_trip,
+            rooms::memberships_and_members,
+            rooms::read_positions_and_mentions,
+            rooms::room_heads_follow_appends,
+            lifecycle::edits_and_deletes_take_dense_change_numbers,
+            lifecycle::changes_are_read_back_in_change_order,
+            lifecycle::deleted_messages_are_counted_past_a_position,
+            lifecycle::search_finds_word_prefixes_in_given_rooms_newest_first,
+            lifecycle::search_follows_edits_and_deletes,
+            lifecycle::mentions_are_cleared_per_message,
+            moderation::standing_defaults_and_changes,
+            moderation::the_log_pages_newest_first,
+            closing::closed_rooms_refuse_appends_and_open_again,
+            closing::deleted_rooms_are_erased_and_keep_their_name,
+            closing::invites_are_counted_and_revoked,
+        }
+    };
+}
+
+/// [`run_conformance`]'s body: each case in turn, its panic caught.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __store_cases_run {
+    ([$fresh:ident $failed:ident] $($module:ident :: $case:ident),* $(,)?) => {$(
+        let stores = $fresh().await;
+        let case = ::std::panic::AssertUnwindSafe($crate::testing::$module::$case(stores));
+        if ::futures_util::FutureExt::catch_unwind(case).await.is_err() {
+            $failed.push(stringify!($case));
+        }
+    )*};
+}
+
+/// One test per case (see [`store_conformance_tests!`](crate::store_conformance_tests)).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __store_case_tests {
+    ([$fresh:ident] $($module:ident :: $case:ident),* $(,)?) => {$(
+        #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $case() {
+            let stores = $fresh().await;
+            $crate::testing::$module::$case(stores).await;
+        }
+    )*};
+}
+
+/// Expands to one `#[tokio::test]` per store conformance case, named as
+/// the case, each against fresh stores from `$fresh` (a closure returning
+/// a future of [`Stores`]; what the stores need kept alive, such as a
+/// temporary folder, goes in with [`Stores::keeping`]). Invoke it at the
+/// top of a test file, or in a module per configuration. Needs `tokio`
+/// (`macros`, `rt-multi-thread`) among the caller's dev-dependencies.
+#[macro_export]
+macro_rules! store_conformance_tests {
+    ($fresh:expr) => {
+        fn __fresh_stores() -> impl ::std::future::Future<Output = $crate::testing::Stores> {
+            ($fresh)()
+        }
+        $crate::__store_cases!(__store_case_tests[__fresh_stores]);
+    };
 }

@@ -13,7 +13,7 @@ fn entry(actor: Option<UserId>, target: UserId, kind: ModActionKind, at: i64) ->
     }
 }
 
-pub(super) async fn standing_defaults_and_changes(s: Stores) {
+pub async fn standing_defaults_and_changes(s: Stores) {
     let u = s.users.create_user(&name("lea"), "h", t(0)).await.unwrap();
     let m = &s.moderation;
     assert_eq!(m.standing(u.id).await.unwrap(), Some(Standing::default()));
@@ -78,7 +78,7 @@ pub(super) async fn standing_defaults_and_changes(s: Stores) {
     );
 }
 
-pub(super) async fn the_log_pages_newest_first(s: Stores) {
+pub async fn the_log_pages_newest_first(s: Stores) {
     let a = s.users.create_user(&name("mod"), "h", t(0)).await.unwrap();
     let b = s
         .users

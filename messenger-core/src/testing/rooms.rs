@@ -14,7 +14,7 @@ fn a_room(name: &str, kind: RoomKind, created_by: Option<UserId>) -> Room {
     }
 }
 
-pub(super) async fn rooms_round_trip(s: Stores) {
+pub async fn rooms_round_trip(s: Stores) {
     let ada = s.users.create_user(&name("ada"), "h", t(0)).await.unwrap();
     let open = a_room("open", RoomKind::Public, Some(ada.id));
     let secret = a_room("secret", RoomKind::Private, Some(ada.id));
@@ -79,7 +79,7 @@ pub(super) async fn rooms_round_trip(s: Stores) {
     assert_eq!(s.rooms.public_rooms(1).await.unwrap().len(), 1);
 }
 
-pub(super) async fn memberships_and_members(s: Stores) {
+pub async fn memberships_and_members(s: Stores) {
     let ada = s.users.create_user(&name("ada"), "h", t(0)).await.unwrap();
     let bob = s.users.create_user(&name("Bob"), "h", t(0)).await.unwrap();
     let cy = s.users.create_user(&name("cyd"), "h", t(0)).await.unwrap();
@@ -156,7 +156,7 @@ pub(super) async fn memberships_and_members(s: Stores) {
     assert_eq!(count, 1);
 }
 
-pub(super) async fn read_positions_and_mentions(s: Stores) {
+pub async fn read_positions_and_mentions(s: Stores) {
     let ada = s.users.create_user(&name("ada"), "h", t(0)).await.unwrap();
     let bob = s.users.create_user(&name("bob"), "h", t(0)).await.unwrap();
     let r = a_room("talk", RoomKind::Public, None);
@@ -226,7 +226,7 @@ pub(super) async fn read_positions_and_mentions(s: Stores) {
     );
 }
 
-pub(super) async fn room_heads_follow_appends(s: Stores) {
+pub async fn room_heads_follow_appends(s: Stores) {
     let ada = s.users.create_user(&name("ada"), "h", t(0)).await.unwrap();
     let (a, b, empty) = (room("a"), room("b"), room("empty"));
     let mut m1 = new_message(&a, &ada, "one", "c1");

@@ -2,7 +2,7 @@
 
 use super::*;
 
-pub(super) async fn sessions_round_trip(s: Stores) {
+pub async fn sessions_round_trip(s: Stores) {
     let u = s.users.create_user(&name("sam"), "h", t(0)).await.unwrap();
     let mut rec = session(u.id, 0, 100);
     rec.remember = true;
@@ -35,7 +35,7 @@ pub(super) async fn sessions_round_trip(s: Stores) {
     assert_eq!(s.sessions.find_session(&unknown).await.unwrap(), None);
 }
 
-pub(super) async fn deleting_a_users_sessions_spares_others(s: Stores) {
+pub async fn deleting_a_users_sessions_spares_others(s: Stores) {
     let a = s.users.create_user(&name("amy"), "h", t(0)).await.unwrap();
     let b = s.users.create_user(&name("ben"), "h", t(0)).await.unwrap();
     let (a1, a2, b1) = (
@@ -58,7 +58,7 @@ pub(super) async fn deleting_a_users_sessions_spares_others(s: Stores) {
     );
 }
 
-pub(super) async fn expired_sessions_are_purged(s: Stores) {
+pub async fn expired_sessions_are_purged(s: Stores) {
     let u = s.users.create_user(&name("eve"), "h", t(0)).await.unwrap();
     let past_absolute = session(u.id, 0, 10);
     let idle = session(u.id, 0, 1_000);
@@ -87,7 +87,7 @@ pub(super) async fn expired_sessions_are_purged(s: Stores) {
     );
 }
 
-pub(super) async fn sessions_are_listed_per_user_with_their_agent(s: Stores) {
+pub async fn sessions_are_listed_per_user_with_their_agent(s: Stores) {
     let a = s.users.create_user(&name("ann"), "h", t(0)).await.unwrap();
     let b = s.users.create_user(&name("bob"), "h", t(0)).await.unwrap();
     let mut old = session(a.id, 1, 100);

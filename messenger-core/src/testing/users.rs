@@ -2,7 +2,7 @@
 
 use super::*;
 
-pub(super) async fn users_round_trip(s: Stores) {
+pub async fn users_round_trip(s: Stores) {
     let ada = s
         .users
         .create_user(&name("Ada"), "$argon2id$x", t(0))
@@ -34,7 +34,7 @@ pub(super) async fn users_round_trip(s: Stores) {
     s.users.health().await.unwrap();
 }
 
-pub(super) async fn usernames_are_unique_case_insensitively(s: Stores) {
+pub async fn usernames_are_unique_case_insensitively(s: Stores) {
     s.users
         .create_user(&name("Alice"), "h", t(0))
         .await
@@ -55,7 +55,7 @@ pub(super) async fn usernames_are_unique_case_insensitively(s: Stores) {
     );
 }
 
-pub(super) async fn users_are_listed_and_passwords_replaced(s: Stores) {
+pub async fn users_are_listed_and_passwords_replaced(s: Stores) {
     let mut made = Vec::new();
     for (i, n) in ["ann", "ben", "cat", "dan", "eve"].iter().enumerate() {
         made.push(
@@ -99,7 +99,7 @@ fn external(s: &str) -> ExternalId {
     ExternalId::parse(s).expect("valid test external id")
 }
 
-pub(super) async fn external_users_are_created_once_and_renamed(s: Stores) {
+pub async fn external_users_are_created_once_and_renamed(s: Stores) {
     let users = &s.users;
     assert_eq!(
         users
@@ -171,7 +171,7 @@ pub(super) async fn external_users_are_created_once_and_renamed(s: Stores) {
     assert_ne!(other.id, ada.id);
 }
 
-pub(super) async fn external_user_names_share_the_namespace(s: Stores) {
+pub async fn external_user_names_share_the_namespace(s: Stores) {
     let users = &s.users;
     let registered = users.create_user(&name("Carol"), "h", t(0)).await.unwrap();
     let err = users
@@ -215,7 +215,7 @@ pub(super) async fn external_user_names_share_the_namespace(s: Stores) {
     );
 }
 
-pub(super) async fn blocks_are_one_way_and_listed(s: Stores) {
+pub async fn blocks_are_one_way_and_listed(s: Stores) {
     let mut made = Vec::new();
     for n in ["ada", "Zed", "bob"] {
         made.push(s.users.create_user(&name(n), "h", t(0)).await.unwrap());
@@ -250,7 +250,7 @@ pub(super) async fn blocks_are_one_way_and_listed(s: Stores) {
     assert!(!s.users.blocks(ada.id, bob.id).await.unwrap());
 }
 
-pub(super) async fn lookalike_names_are_found_by_skeleton(s: Stores) {
+pub async fn lookalike_names_are_found_by_skeleton(s: Stores) {
     let alice = s
         .users
         .create_user(&name("alice"), "h", t(0))
