@@ -68,10 +68,36 @@ impl Assets {
         self
     }
 
-    /// The crate's own files: the chat client and the plain stylesheet.
+    /// The crate's own files: the chat client (ES modules: `chat.js` is the
+    /// page's entry and `protocol.js` the WebSocket client a frontend of
+    /// one's own can import) and the plain stylesheet.
     pub fn builtin() -> Self {
         Self::new()
             .with("messenger/chat.js", include_bytes!("../assets/chat.js"))
+            .with(
+                "messenger/protocol.js",
+                include_bytes!("../assets/protocol.js"),
+            )
+            .with("messenger/state.js", include_bytes!("../assets/state.js"))
+            .with(
+                "messenger/session.js",
+                include_bytes!("../assets/session.js"),
+            )
+            .with(
+                "messenger/messages.js",
+                include_bytes!("../assets/messages.js"),
+            )
+            .with("messenger/rooms.js", include_bytes!("../assets/rooms.js"))
+            .with("messenger/people.js", include_bytes!("../assets/people.js"))
+            .with(
+                "messenger/dialogs.js",
+                include_bytes!("../assets/dialogs.js"),
+            )
+            .with(
+                "messenger/notifications.js",
+                include_bytes!("../assets/notifications.js"),
+            )
+            .with("messenger/ui.js", include_bytes!("../assets/ui.js"))
             .with(
                 "messenger/messenger.css",
                 include_bytes!("../assets/messenger.css"),

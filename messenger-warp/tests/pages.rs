@@ -258,7 +258,40 @@ async fn static_assets_are_served_with_etags() {
             .starts_with("text/javascript")
     );
     let etag = r.headers()["etag"].to_str().unwrap().to_owned();
-    assert!(r.text().await.unwrap().contains("WebSocket"));
+    let entry = r.text().await.unwrap();
+    assert!(entry.contains(r#" from "./protocol.js""#));
+    // chat.js is the entry module: every module it imports, directly or
+    // not, is served beside it.
+    let mut queue = vec![entry];
+    let mut seen = std::collections::HashSet::new();
+    while let Some(source) = queue.pop() {
+        for part in source.split(r#" from "./"#).skip(1) {
+            let name = &part[..part.find('"').unwrap()];
+            if !seen.insert(name.to_owned()) {
+                continue;
+            }
+            let r = s
+                .http
+                .get(s.url(&format!("/static/messenger/{name}")))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200, "{name}");
+            assert!(
+                r.headers()["content-type"]
+                    .to_str()
+                    .unwrap()
+                    .starts_with("text/javascript"),
+                "{name}"
+            );
+            let text = r.text().await.unwrap();
+            if name == "protocol.js" {
+                assert!(text.contains("WebSocket"));
+            }
+            queue.push(text);
+        }
+    }
+    assert!(seen.contains("protocol.js"), "{seen:?}");
     let r = s
         .http
         .get(s.url("/static/messenger/chat.js"))

@@ -99,6 +99,7 @@ async fn pages_and_assets_are_served_from_the_binary() {
         ("/static/vendor/bootstrap/LICENSE.txt", "text/plain"),
         ("/static/app.css", "text/css"),
         ("/static/messenger/chat.js", "text/javascript"),
+        ("/static/messenger/protocol.js", "text/javascript"),
     ] {
         let r = http.get(app.url(path)).send().await.unwrap();
         assert_eq!(r.status(), 200, "{path}");

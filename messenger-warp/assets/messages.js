@@ -1,0 +1,551 @@
+// The message list of the room on screen: rendering messages (text only:
+// links and marks are elements built around text nodes, never parsed
+// HTML), sending, editing, paging back, and a page around one message.
+
+import { newClientId } from "./protocol.js";
+import { dom, isModerator, me, online, rooms, shown, state, typers } from "./state.js";
+import { formatTime, nearBottom, scrollToBottom, showError } from "./ui.js";
+import { nameElement, renderOnline, renderTyping } from "./people.js";
+import { markRead, openDirect, switchRoom } from "./rooms.js";
+import { confirmDelete, openModerate } from "./dialogs.js";
+
+// A body with its URLs linked and its @mentions marked (and linked to a
+// direct conversation), built from text nodes only.
+const TOKEN = /(https?:\/\/[^\s<>"']+)|(^|[^A-Za-z0-9_.-])@([A-Za-z0-9_.-]{3,32})/g;
+export function renderBody(el, text) {
+  el.replaceChildren();
+  TOKEN.lastIndex = 0;
+  let at = 0;
+  let m;
+  while ((m = TOKEN.exec(text))) {
+    if (m[1]) {
+      // Trailing punctuation ends a sentence, not the address.
+      const url = m[1].replace(/[.,;:!?)\]}'"]+$/, "");
+      if (m.index > at) el.append(text.slice(at, m.index));
+      const a = document.createElement("a");
+      a.href = url;
+      a.textContent = url;
+      a.rel = "noopener noreferrer nofollow";
+      a.target = "_blank";
+      a.className = "msg-link";
+      el.append(a);
+      at = m.index + url.length;
+      TOKEN.lastIndex = at;
+      continue;
+    }
+    const start = m.index + m[2].length;
+    const name = m[3].replace(/\.+$/, "");
+    if (start > at) el.append(text.slice(at, start));
+    const mark = document.createElement("mark");
+    const mine = name.toLowerCase() === me.username.toLowerCase();
+    mark.className = "mention" + (mine ? " mention-me" : "");
+    mark.textContent = "@" + name;
+    if (mine || !dom.roomLists.direct) {
+      el.append(mark);
+    } else {
+      // A real link (it works without this script too), kept out of the
+      // tab order like author names: people are reached in the lists.
+      const a = document.createElement("a");
+      a.href = "/dm/" + encodeURIComponent(name);
+      a.className = "mention-link";
+      a.tabIndex = -1;
+      a.title = "Message " + name + " directly";
+      a.append(mark);
+      a.addEventListener("click", (e) => {
+        if (e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
+        e.preventDefault();
+        openDirect(name);
+      });
+      el.append(a);
+    }
+    at = start + 1 + name.length;
+    TOKEN.lastIndex = at;
+  }
+  if (at < text.length) el.append(text.slice(at));
+}
+
+// Text with the given [start, end) character ranges marked: search hits.
+export function renderHighlighted(el, text, ranges) {
+  el.replaceChildren();
+  const chars = Array.from(text);
+  let at = 0;
+  for (const [start, end] of ranges) {
+    if (start > at) el.append(chars.slice(at, start).join(""));
+    const mark = document.createElement("mark");
+    mark.className = "search-hit";
+    mark.textContent = chars.slice(start, end).join("");
+    el.append(mark);
+    at = end;
+  }
+  if (at < chars.length) el.append(chars.slice(at).join(""));
+}
+
+function element(message, own, isPending) {
+  const li = document.createElement("li");
+  li.className = "msg" + (own ? " msg-own" : "") + (isPending ? " msg-pending" : "");
+  const meta = document.createElement("div");
+  meta.className = "msg-meta";
+  const time = document.createElement("time");
+  time.className = "msg-time";
+  const author = nameElement(message.author, "msg-author");
+  // One tab stop per message would bury the composer under the history;
+  // by keyboard, people are reached in the online and member lists.
+  if (author.tagName === "BUTTON") author.tabIndex = -1;
+  meta.append(author, " ", time);
+  const body = document.createElement("div");
+  body.className = "msg-body";
+  li.append(meta, body);
+  li.tabIndex = -1;
+  li._message = message;
+  renderState(li, message);
+  fill(li, message, isPending);
+  return li;
+}
+
+// The body, the "edited" mark or the tombstone, and the actions menu.
+function renderState(li, message) {
+  li._message = message;
+  const body = li.querySelector(".msg-body");
+  const meta = li.querySelector(".msg-meta");
+  meta.querySelector(".msg-edited")?.remove();
+  li.classList.toggle("msg-deleted", Boolean(message.deleted_at));
+  if (message.deleted_at) {
+    body.textContent = "This message was deleted.";
+  } else {
+    renderBody(body, message.body);
+    if (message.edited_at) {
+      const mark = document.createElement("span");
+      mark.className = "msg-edited";
+      mark.textContent = "(edited " + formatTime(message.edited_at) + ")";
+      mark.title = "Edited " + new Date(message.edited_at).toLocaleString();
+      meta.append(" ", mark);
+    }
+  }
+  renderActions(li);
+}
+
+// A message's menu: edit and delete for its author, delete and moderate
+// for moderators. Out of the tab order (one stop per message would bury
+// the composer); keyboard users reach it with the arrow keys in the log.
+export function renderActions(li) {
+  li.querySelector(".msg-actions")?.remove();
+  const m = li._message;
+  if (!m || !m.id || m.deleted_at || !window.bootstrap) return;
+  const own = m.author.id === me.id;
+  if (!own && !isModerator()) return;
+  const wrap = document.createElement("div");
+  wrap.className = "dropdown msg-actions";
+  const toggle = document.createElement("button");
+  toggle.type = "button";
+  toggle.className = "btn btn-sm msg-actions-toggle";
+  toggle.tabIndex = -1;
+  toggle.setAttribute("data-bs-toggle", "dropdown");
+  toggle.setAttribute("aria-expanded", "false");
+  toggle.setAttribute("aria-label", "Actions for the message from " + m.author.username);
+  toggle.textContent = "⋯";
+  const menu = document.createElement("ul");
+  menu.className = "dropdown-menu dropdown-menu-end";
+  const item = (text, action) => {
+    const li2 = document.createElement("li");
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = "dropdown-item";
+    b.textContent = text;
+    b.addEventListener("click", action);
+    li2.append(b);
+    menu.append(li2);
+  };
+  if (own) item("Edit", () => startEdit(li));
+  item(own ? "Delete" : "Delete message", () => confirmDelete(li));
+  if (!own && isModerator()) {
+    item("Moderate " + m.author.username + "…", () => openModerate(m.author.username));
+  }
+  wrap.append(toggle, menu);
+  li.querySelector(".msg-meta").append(wrap);
+}
+
+function openMenu(li) {
+  const toggle = li.querySelector(".msg-actions-toggle");
+  if (toggle && window.bootstrap) window.bootstrap.Dropdown.getOrCreateInstance(toggle).show();
+}
+
+// ---- Editing ----
+
+function startEdit(li) {
+  const m = li._message;
+  if (!m || m.deleted_at || li.querySelector(".msg-edit")) return;
+  const body = li.querySelector(".msg-body");
+  body.hidden = true;
+  const form = document.createElement("form");
+  form.className = "msg-edit";
+  const label = document.createElement("label");
+  label.className = "visually-hidden";
+  label.textContent = "Edit message";
+  const area = document.createElement("textarea");
+  area.className = "form-control form-control-sm";
+  area.id = "edit-" + m.id;
+  label.htmlFor = area.id;
+  area.value = m.body;
+  area.rows = Math.min(6, m.body.split("\n").length + 1);
+  area.maxLength = Number(dom.root.dataset.bodyLimit) || 4000;
+  const actions = document.createElement("div");
+  actions.className = "d-flex gap-2 mt-1";
+  const save = document.createElement("button");
+  save.type = "submit";
+  save.className = "btn btn-sm btn-primary";
+  save.textContent = "Save";
+  const cancel = document.createElement("button");
+  cancel.type = "button";
+  cancel.className = "btn btn-sm btn-outline-secondary";
+  cancel.textContent = "Cancel";
+  const hint = document.createElement("span");
+  hint.className = "small msg-edit-hint align-self-center";
+  hint.textContent = "Enter saves, Escape cancels";
+  actions.append(save, cancel, hint);
+  form.append(label, area, actions);
+  body.after(form);
+  const done = () => {
+    form.remove();
+    body.hidden = false;
+    dom.input.focus();
+  };
+  cancel.addEventListener("click", done);
+  area.addEventListener("keydown", (e) => {
+    if (e.key === "Escape") {
+      e.preventDefault();
+      e.stopPropagation();
+      done();
+    }
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      form.requestSubmit();
+    }
+  });
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const text = area.value.trim();
+    if (!text) {
+      confirmDelete(li);
+      return;
+    }
+    if (text === m.body) {
+      done();
+      return;
+    }
+    state.client.request(
+      { type: "edit", room: m.room, id: m.id, body: text },
+      (frame) => {
+        applyChange(frame.message);
+        done();
+      },
+      (err) => showError(err)
+    );
+  });
+  area.focus();
+  area.setSelectionRange(area.value.length, area.value.length);
+}
+
+// An edit or delete (live, or one missed while away): update what is shown.
+export function applyChange(message) {
+  if (
+    message.room === state.room &&
+    message.rev &&
+    (state.roomRev === null || message.rev > state.roomRev)
+  ) {
+    state.roomRev = message.rev;
+  }
+  const li = shown.get(message.id);
+  if (!li || message.room !== state.room) return;
+  const old = li._message;
+  if (old && old.rev && message.rev && message.rev < old.rev) return;
+  li.querySelector(".msg-edit")?.remove();
+  li.querySelector(".msg-body").hidden = false;
+  renderState(li, message);
+}
+
+// The newest message of mine that can still be edited: the Up arrow's.
+function lastOwnMessage() {
+  const items = dom.list.querySelectorAll(
+    ".msg-own:not(.msg-deleted):not(.msg-pending):not(.msg-failed)"
+  );
+  return items.length ? items[items.length - 1] : null;
+}
+
+function fill(li, message, isPending) {
+  const time = li.querySelector(".msg-time");
+  if (isPending) {
+    time.textContent = "sending…";
+  } else {
+    li.dataset.id = message.id;
+    time.dateTime = message.sent_at;
+    time.title = new Date(message.sent_at).toLocaleString();
+    time.textContent = formatTime(message.sent_at);
+  }
+  li.dataset.clientId = message.client_id;
+}
+
+// A confirmed message: reconcile a pending one, else place it by id.
+function place(message) {
+  if (shown.has(message.id)) return;
+  const own = message.author.id === me.id;
+  const mine = own && state.client.pending.get(message.client_id);
+  let li;
+  if (mine) {
+    li = mine.data;
+    state.client.pending.delete(message.client_id);
+    li.classList.remove("msg-pending", "msg-failed");
+    li.querySelector(".msg-retry")?.remove();
+    fill(li, message, false);
+    renderState(li, message);
+  } else {
+    li = element(message, own, false);
+  }
+  shown.set(message.id, li);
+  if (message.id > state.lastId) {
+    // Newest: after every confirmed message, before the pending ones.
+    const firstPending = dom.list.querySelector(".msg-pending, .msg-failed");
+    if (firstPending && firstPending !== li) dom.list.insertBefore(li, firstPending);
+    else if (!li.isConnected) dom.list.append(li);
+    state.lastId = message.id;
+  } else {
+    const next = Array.from(shown.entries())
+      .filter(([id]) => id > message.id)
+      .sort((a, b) => a[0] - b[0])[0];
+    dom.list.insertBefore(li, next ? next[1] : dom.list.firstChild);
+  }
+  if (!state.oldestId || message.id < state.oldestId) state.oldestId = message.id;
+}
+
+export function onMessages(messages) {
+  const scroller = dom.scroller;
+  const stick = nearBottom() || state.initialLoad;
+  const height = scroller.scrollHeight;
+  const top = scroller.scrollTop;
+  let prepended = false;
+  for (const m of messages) {
+    if (state.oldestId && m.id < state.oldestId) prepended = true;
+    place(m);
+  }
+  if (stick && !prepended) scrollToBottom();
+  else if (prepended) scroller.scrollTop = top + (scroller.scrollHeight - height);
+  const info = rooms.get(state.room);
+  if (info && state.lastId > info.last_id) info.last_id = state.lastId;
+  markRead();
+}
+
+// ---- Sending ----
+
+export function sendPending(clientId) {
+  const p = state.client.pending.get(clientId);
+  if (!p) return;
+  const li = p.data;
+  li.classList.remove("msg-failed");
+  li.classList.add("msg-pending");
+  li.querySelector(".msg-time").textContent = "sending…";
+  li.querySelector(".msg-retry")?.remove();
+  state.client.resend(clientId);
+}
+
+export function markFailed(clientId, text) {
+  const p = state.client.pending.get(clientId);
+  if (!p) return;
+  const li = p.data;
+  li.classList.remove("msg-pending");
+  li.classList.add("msg-failed");
+  li.querySelector(".msg-time").textContent = "not sent: " + text;
+  if (!li.querySelector(".msg-retry")) {
+    const retry = document.createElement("button");
+    retry.type = "button";
+    retry.className = "msg-retry btn btn-link btn-sm p-0 ms-2";
+    retry.textContent = "Retry";
+    retry.addEventListener("click", () => sendPending(clientId));
+    li.querySelector(".msg-meta").append(retry);
+  }
+}
+
+function submit() {
+  const input = dom.input;
+  const body = input.value.trim();
+  if (!body) return;
+  const clientId = newClientId();
+  const li = element({ author: me, body: body, client_id: clientId }, true, true);
+  dom.list.append(li);
+  scrollToBottom();
+  input.value = "";
+  autoGrow();
+  showError("");
+  state.client.post(state.room, body, { clientId: clientId, data: li });
+}
+
+function autoGrow() {
+  const input = dom.input;
+  input.style.height = "auto";
+  input.style.height = Math.min(input.scrollHeight, 160) + "px";
+}
+
+function loadOlder() {
+  if (!state.hasOlder || state.loadingOlder || !state.oldestId) return;
+  state.loadingOlder = true;
+  const frame = {
+    type: "history",
+    room: state.room,
+    before: state.oldestId,
+    limit: state.historyLimit,
+  };
+  if (!state.client.send(frame)) state.loadingOlder = false;
+}
+
+// A new room on screen: nothing of the last one stays.
+export function resetView() {
+  dom.list.replaceChildren();
+  shown.clear();
+  for (const [id, p] of state.client.pending) {
+    if (p.room !== state.room) state.client.pending.delete(id);
+  }
+  for (const t of typers.values()) clearTimeout(t.timer);
+  typers.clear();
+  renderTyping();
+  online.clear();
+  renderOnline();
+  state.lastId = 0;
+  state.oldestId = 0;
+  state.hasOlder = false;
+  state.loadingOlder = false;
+  state.initialLoad = true;
+  state.roomRev = null;
+  setWindowed(false);
+  dom.olderButton.hidden = true;
+  showError("");
+}
+
+// ---- A page around one message (a search result) ----
+
+export function setWindowed(on) {
+  state.windowed = on;
+  if (dom.jumpButton) dom.jumpButton.hidden = !on;
+}
+
+export function clearMessages() {
+  dom.list.replaceChildren();
+  shown.clear();
+  state.lastId = 0;
+  state.oldestId = 0;
+}
+
+export function openAround(name, id) {
+  state.pendingAround = id;
+  if (name !== state.room) {
+    switchRoom(name, true);
+    return;
+  }
+  if (state.joined) requestAround();
+}
+
+export function requestAround() {
+  const id = state.pendingAround;
+  state.pendingAround = 0;
+  if (id) {
+    state.client.send({ type: "history", room: state.room, around: id, limit: state.historyLimit });
+  }
+}
+
+export function showAround(frame) {
+  clearMessages();
+  for (const m of frame.messages) place(m);
+  state.hasOlder = frame.has_more;
+  dom.olderButton.hidden = !state.hasOlder;
+  state.initialLoad = false;
+  setWindowed(Boolean(frame.has_newer));
+  const target = shown.get(frame.around);
+  if (target) {
+    dom.list.querySelectorAll(".msg-target").forEach((el) => el.classList.remove("msg-target"));
+    target.classList.add("msg-target");
+    target.scrollIntoView({ block: "center" });
+    target.focus({ preventScroll: true });
+  }
+}
+
+export function jumpToLatest() {
+  clearMessages();
+  setWindowed(false);
+  state.initialLoad = true;
+  state.client.join(state.room);
+  dom.input.focus();
+}
+
+// The composer, the log's keyboard, paging back, reading.
+export function initMessages() {
+  const { composer, input, scroller, list, olderButton, jumpButton } = dom;
+  if (jumpButton) jumpButton.addEventListener("click", jumpToLatest);
+  composer.addEventListener("submit", (e) => {
+    e.preventDefault();
+    submit();
+  });
+  input.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      submit();
+    }
+    // Up in an empty composer edits my last message, as in most chats.
+    if (
+      e.key === "ArrowUp" &&
+      !input.value &&
+      !e.shiftKey &&
+      !e.altKey &&
+      !e.ctrlKey &&
+      !e.metaKey
+    ) {
+      const li = lastOwnMessage();
+      if (li) {
+        e.preventDefault();
+        li.scrollIntoView({ block: "nearest" });
+        startEdit(li);
+      }
+    }
+  });
+
+  // In the message log: Up and Down step through messages, Enter (or the
+  // context-menu key) opens a message's menu, Escape goes back to the log.
+  scroller.addEventListener("keydown", (e) => {
+    if (e.target.closest(".dropdown-menu, .msg-edit")) return;
+    const current = e.target.closest(".msg");
+    const items = Array.from(list.querySelectorAll(".msg"));
+    if (!items.length) return;
+    let next = null;
+    if (e.key === "ArrowUp") {
+      next = current ? items[items.indexOf(current) - 1] : items[items.length - 1];
+    } else if (e.key === "ArrowDown" && current) {
+      next = items[items.indexOf(current) + 1];
+    } else if (
+      current &&
+      (e.key === "Enter" || e.key === "ContextMenu" || (e.key === "F10" && e.shiftKey))
+    ) {
+      e.preventDefault();
+      openMenu(current);
+      return;
+    } else if (current && e.key === "Escape") {
+      e.preventDefault();
+      scroller.focus();
+      return;
+    } else return;
+    e.preventDefault();
+    if (next) {
+      next.focus();
+      next.scrollIntoView({ block: "nearest" });
+    }
+  });
+  input.addEventListener("input", () => {
+    autoGrow();
+    const now = Date.now();
+    if (input.value.trim() && now - state.lastTypingSent > 2000) {
+      state.lastTypingSent = now;
+      state.client.send({ type: "typing", room: state.room });
+    }
+  });
+  olderButton.addEventListener("click", loadOlder);
+  scroller.addEventListener("scroll", () => {
+    if (scroller.scrollTop < 40) loadOlder();
+    markRead();
+  });
+  document.addEventListener("visibilitychange", markRead);
+}
