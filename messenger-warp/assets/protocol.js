@@ -251,7 +251,9 @@ export class MessengerClient {
    * there already: for when the browser says it is back online.
    */
   reconnectNow() {
-    if (!this.#ws) {
+    if (!this.#ws && !this.#stopped) {
+      // The scheduled attempt would open a second socket.
+      clearTimeout(this.#timer);
       this.attempt = 0;
       this.connect();
     }
