@@ -111,7 +111,7 @@ pub async fn wait_until(c: &Client, js: &str, what: &str) {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let last = match c.execute(js, vec![]).await {
-            Ok(v) if v == json!(true) => return,
+            Ok(Value::Bool(true)) => return,
             Ok(v) => format!("{v}"),
             Err(e) => format!("{e}"),
         };
