@@ -18,7 +18,7 @@ use warp::reply::Response;
 use warp::{Filter, Rejection, Reply};
 
 use crate::auth;
-use crate::connection;
+use crate::connection::{self, Dialect};
 use crate::error::ApiError;
 use crate::web::Web;
 use crate::wire::CoalescingIo;
@@ -30,25 +30,31 @@ pub(crate) fn filter(web: Web) -> impl Filter<Extract = (Response,), Error = Rej
         .and(warp::header::headers_cloned())
         .and(warp::ext::optional::<OnUpgrade>())
         .then(
-            move |v2: bool, headers: HeaderMap, on_upgrade: Option<OnUpgrade>| {
+            move |dialect: Dialect, headers: HeaderMap, on_upgrade: Option<OnUpgrade>| {
                 let web = web.clone();
-                async move { upgrade(web, v2, headers, on_upgrade).await }
+                async move { upgrade(web, dialect, headers, on_upgrade).await }
             },
         )
 }
 
-/// Whether the client asked for the v2 additions (`/ws?v=2`); anything
+/// v2 if the client asked for the v2 additions (`/ws?v=2`); anything
 /// else, no query included, is v1 as PROTOCOL.md has it.
-fn version() -> impl Filter<Extract = (bool,), Error = std::convert::Infallible> + Clone {
+fn version() -> impl Filter<Extract = (Dialect,), Error = std::convert::Infallible> + Clone {
     warp::query::raw()
-        .map(|q: String| q.split('&').any(|pair| pair == "v=2"))
-        .or(warp::any().map(|| false))
+        .map(|q: String| {
+            if q.split('&').any(|pair| pair == "v=2") {
+                Dialect::V2
+            } else {
+                Dialect::V1
+            }
+        })
+        .or(warp::any().map(|| Dialect::V1))
         .unify()
 }
 
 async fn upgrade(
     web: Web,
-    v2: bool,
+    dialect: Dialect,
     headers: HeaderMap,
     on_upgrade: Option<OnUpgrade>,
 ) -> Response {
@@ -97,7 +103,7 @@ async fn upgrade(
                         .await;
                     return;
                 };
-                connection::run(web, authed, socket, v2).await;
+                connection::run(web, authed, socket, dialect).await;
             }
             Err(e) => tracing::debug!(error = %e, "WebSocket upgrade failed"),
         }

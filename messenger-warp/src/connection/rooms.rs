@@ -24,7 +24,7 @@ impl Conn {
         if names.is_empty() {
             names.extend(m.configured_rooms());
         }
-        let role = if self.v2 {
+        let role = if self.dialect.tracks_rooms() {
             m.standing(self.authed.user.id).await.ok().map(|s| s.role)
         } else {
             None
@@ -32,12 +32,12 @@ impl Conn {
         let frame = ServerFrame::Ready {
             user: &self.authed.user,
             rooms: &names,
-            room_info: self.v2.then_some(&mine[..]),
+            room_info: self.dialect.tracks_rooms().then_some(&mine[..]),
             role,
         }
         .encode();
         self.push(frame);
-        if self.v2 {
+        if self.dialect.tracks_rooms() {
             for r in &mine {
                 self.watch(&r.room.name).await;
             }
@@ -46,7 +46,10 @@ impl Conn {
 
     /// v2: watches a member room this socket has not joined.
     pub(super) async fn watch(&mut self, room: &RoomName) {
-        if !self.v2 || self.rooms.contains_key(room) || self.watched.contains_key(room) {
+        if !self.dialect.tracks_rooms()
+            || self.rooms.contains_key(room)
+            || self.watched.contains_key(room)
+        {
             return;
         }
         let m = self.web.messenger().clone();
@@ -99,7 +102,7 @@ impl Conn {
                 }
             }
             UserEvent::RoomAdded(room) => {
-                if self.v2 {
+                if self.dialect.tracks_rooms() {
                     if let Ok(info) = self
                         .web
                         .messenger()
@@ -130,7 +133,7 @@ impl Conn {
                 {
                     let _ = self.unjoin(room).await;
                 }
-                if self.v2 {
+                if self.dialect.tracks_rooms() {
                     let frame = ServerFrame::RoomRemoved {
                         room,
                         client_id: None,
@@ -140,7 +143,7 @@ impl Conn {
                 }
             }
             UserEvent::Read { .. } | UserEvent::Mention(_) => {
-                if self.v2 {
+                if self.dialect.tracks_rooms() {
                     self.out.extend(fragments(event.encoded(encode_event)));
                 }
             }

@@ -1,0 +1,65 @@
+//! Posting: a `send` queued and kept in flight (pipelined, answered in
+//! order), and its one answer on this socket.
+
+use messenger_core::{ClientId, Error, MessageBody, MessageId, Posted, RoomName};
+
+use futures_util::FutureExt;
+
+use super::{Conn, End};
+
+impl Conn {
+    /// Queues the post and keeps it in flight; [`Conn::posted`] answers it.
+    pub(super) async fn send(
+        &mut self,
+        raw_room: &str,
+        body: &str,
+        client_id: &str,
+    ) -> Result<(), Error> {
+        let m = self.web.messenger().clone();
+        let limits = &m.config().limits;
+        let room = self.room(raw_room).await?;
+        let client_id = ClientId::parse(client_id, limits)?;
+        let body = MessageBody::parse(body, limits)?;
+        let raw_client_id = client_id.as_str().to_owned();
+        let pending = m
+            .enqueue_post(&self.authed.user, &room, body, client_id)
+            .await?;
+        self.posts
+            .push_back(pending.map(move |r| (room, raw_client_id, r)).boxed());
+        Ok(())
+    }
+
+    /// Answers a send with exactly one frame on this socket: a new message
+    /// by the room's own stream (in order, once), anything else here.
+    pub(super) async fn posted(
+        &mut self,
+        room: &RoomName,
+        client_id: &str,
+        result: Result<Posted, Error>,
+    ) -> Option<End> {
+        let posted = match result {
+            Ok(posted) => posted,
+            Err(e) => {
+                self.refuse(e, Some(client_id));
+                return None;
+            }
+        };
+        if let Some(state) = self.rooms.get(room) {
+            if posted.created {
+                return None;
+            }
+            // A resend. Keep the room's stream in order: deliver it up to
+            // the original first, if this socket has not had it yet.
+            let id = posted.message.id;
+            if id > state.last
+                && let Some(end) = self.catch_up(room, Some(MessageId(id.0 + 1))).await
+            {
+                return Some(end);
+            }
+        }
+        let frame = self.dialect.message_frame(&posted.message);
+        self.metrics.delivered(1);
+        self.push(frame);
+        None
+    }
+}
