@@ -4,7 +4,7 @@ use std::num::NonZeroU32;
 use std::ops::RangeInclusive;
 use std::time::Duration;
 
-/// Size limits on everything a client can send. Defaults follow PROTOCOL.md.
+/// Size limits on everything a client can send. Defaults follow docs/protocol.md ("Limits").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
     /// Allowed username length, in characters.

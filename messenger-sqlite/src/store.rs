@@ -16,7 +16,8 @@ use crate::readers::Readers;
 use crate::schema::migrate;
 use crate::writer::Writer;
 
-/// Users, sessions and messages in one SQLite database file.
+/// Every store (users, sessions, messages, rooms, moderation) in one SQLite
+/// database file.
 ///
 /// Writes go to one writer thread that commits them in batches; reads go to
 /// reader threads. No SQLite call runs on an async worker. Cheap to clone.

@@ -265,7 +265,7 @@ async fn history(
             m.history(&user, &room, query).await?
         }
     };
-    // Version 1 shows messages as PROTOCOL.md has them; `v=2` adds the marks.
+    // Version 1 shows messages as docs/protocol.md's v1 has them; `v=2` adds the marks.
     let messages = if p.v == Some(2) {
         std::borrow::Cow::Owned(messages)
     } else {

@@ -328,7 +328,7 @@ pub(crate) fn encode_event(kind: &EventKind) -> String {
 /// What a v1 client is shown for a deleted message's body.
 pub(crate) const DELETED_V1: &str = "(message deleted)";
 
-/// `m` as PROTOCOL.md v1 has messages: no edit or delete marks, and a
+/// `m` as v1 (docs/protocol.md) has messages: no edit or delete marks, and a
 /// deleted message's (erased) body shown as [`DELETED_V1`].
 pub(crate) fn v1_view(m: &Message) -> Message {
     let mut m = m.clone();

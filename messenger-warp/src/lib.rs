@@ -1,8 +1,7 @@
 //! The warp 0.4 web layer of Community Messenger.
 //!
 //! [`Web`] wraps a [`messenger_core::Messenger`] and makes the filters of the
-//! wire contract (PROTOCOL.md, explained in the repository's
-//! `docs/protocol.md`):
+//! wire contract (the repository's `docs/protocol.md`):
 //!
 //! - [`Web::api`]: the JSON API under `/api` and `/healthz`;
 //! - [`Web::ws`]: the WebSocket endpoint `/ws`;

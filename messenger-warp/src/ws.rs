@@ -38,7 +38,7 @@ pub(crate) fn filter(web: Web) -> impl Filter<Extract = (Response,), Error = Rej
 }
 
 /// v2 if the client asked for the v2 additions (`/ws?v=2`); anything
-/// else, no query included, is v1 as PROTOCOL.md has it.
+/// else, no query included, is v1 (docs/protocol.md).
 fn version() -> impl Filter<Extract = (Dialect,), Error = std::convert::Infallible> + Clone {
     warp::query::raw()
         .map(|q: String| {

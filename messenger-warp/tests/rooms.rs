@@ -364,7 +364,7 @@ async fn a_v1_socket_sees_no_new_frames() {
     let s = Server::start().await;
     let (ada, _) = s.user("ada").await;
     let (bob, _) = s.user("bob").await;
-    // A plain /ws socket (PROTOCOL.md v1), not joined to anything.
+    // A plain /ws socket (v1, docs/protocol.md), not joined to anything.
     let mut v1 = s.ws(&bob).await;
     let mut a = s.ws(&ada).await;
     a.join(None).await;

@@ -1,5 +1,5 @@
 //! Several nodes of the real binary on one PostgreSQL and one Redis
-//! (PROTOCOL.md, "Several nodes"): fan-out across nodes under concurrent
+//! (docs/operations.md, "Several nodes"): fan-out across nodes under concurrent
 //! posting, idempotent resend across nodes, logout on one node closing
 //! sockets on another, and a Redis restart in the middle of the traffic.
 
@@ -63,7 +63,7 @@ async fn receive_ids(ws: &mut Ws, ids: std::ops::RangeInclusive<u64>, within: Du
 }
 
 /// The first JSON frame for which `wanted` holds, within `within`
-/// (PROTOCOL.md's time bounds are asserted with their own deadline, not
+/// (docs/operations.md's time bounds are asserted with their own deadline, not
 /// the client's per-frame patience).
 async fn frame_within(
     ws: &mut Ws,
@@ -254,7 +254,7 @@ async fn after_redis_restarts_every_joined_client_has_what_was_stored_meanwhile(
 }
 
 /// A user's last tab closing, wherever their first one opened, reaches
-/// every node's presence within 5 s (PROTOCOL.md, "Several nodes").
+/// every node's presence within 5 s (docs/operations.md, "Several nodes").
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs postgres and redis"]
 async fn a_users_last_tab_closing_reaches_every_node_within_5_s() {

@@ -1,4 +1,4 @@
-//! Flags and environment variables (PROTOCOL.md, "Running the example server").
+//! Flags and environment variables (docs/operations.md, "Settings").
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -64,7 +64,7 @@ use crate::session::{SessionRecord, SessionToken};
 use crate::store::{MessageStore, ModerationStore, RoomStore, SessionStore, StoreError, UserStore};
 use crate::user::{User, UserId, Username};
 
-/// The three stores under test (often one object).
+/// The five stores under test (often one object).
 #[derive(Clone)]
 pub struct Stores {
     /// Users.
@@ -82,7 +82,7 @@ pub struct Stores {
 }
 
 impl Stores {
-    /// One object serving all three traits.
+    /// One object serving all five traits.
     pub fn from_one<S>(store: Arc<S>) -> Self
     where
         S: UserStore + SessionStore + MessageStore + RoomStore + ModerationStore,

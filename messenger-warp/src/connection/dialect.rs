@@ -1,6 +1,5 @@
 //! The two dialects of the wire contract a socket may speak, and every
-//! difference between them in one place. v1 is PROTOCOL.md's first
-//! contract; v2 (`/ws?v=2`) adds to it without changing what v1 sees
+//! difference between them in one place. v1 is the first contract; v2 (`/ws?v=2`) adds to it without changing what v1 sees
 //! (docs/protocol.md, "Version 2").
 
 use std::borrow::Cow;
