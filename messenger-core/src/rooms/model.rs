@@ -125,6 +125,19 @@ pub struct Room {
     pub archived_at: Option<DateTime<Utc>>,
 }
 
+/// A room to create, for [`Messenger::create_room`](crate::Messenger::create_room).
+#[derive(Debug, Clone)]
+pub struct NewRoom {
+    /// Its name (not starting with `dm-`, which direct conversations own).
+    pub name: RoomName,
+    /// Its title.
+    pub title: RoomTitle,
+    /// Its topic.
+    pub topic: RoomTopic,
+    /// Public or private (not direct: see [`Messenger::open_direct`](crate::Messenger::open_direct)).
+    pub private: bool,
+}
+
 /// One room of a user's list, with that user's unread state. Ids are dense
 /// per room, so `unread` is `last_id - last_read`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
