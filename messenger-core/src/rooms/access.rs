@@ -8,7 +8,7 @@ use super::{Room, RoomKind, RoomTitle, RoomTopic, Rooms};
 use crate::error::{Error, Result};
 use crate::message::MessageId;
 use crate::metrics::store_call;
-use crate::moderation::Role;
+use crate::moderation::model::Role;
 use crate::room::RoomName;
 use crate::store::StoreError;
 use crate::user::User;

@@ -3,12 +3,13 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{DirectoryEntry, NewRoom, Room, RoomCreation, RoomKind, RoomTitle, RoomTopic, Rooms};
+use super::{DirectoryEntry, NewRoom, Room, RoomKind, RoomTitle, RoomTopic, Rooms};
 use crate::broadcast::UserEvent;
+use crate::config::RoomCreation;
 use crate::error::{Error, Result};
 use crate::message::MessageId;
 use crate::metrics::store_call;
-use crate::moderation::Role;
+use crate::moderation::model::Role;
 use crate::room::RoomName;
 use crate::store::StoreError;
 use crate::user::{User, UserId};

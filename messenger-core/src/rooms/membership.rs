@@ -6,7 +6,7 @@ use chrono::Utc;
 use super::{MyRoom, RoomKind, Rooms};
 use crate::broadcast::UserEvent;
 use crate::error::{Error, Result};
-use crate::moderation::Role;
+use crate::moderation::model::Role;
 use crate::room::RoomName;
 use crate::user::{User, UserId, Username};
 

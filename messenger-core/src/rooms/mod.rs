@@ -11,7 +11,7 @@
 //! directory, `membership` who is in a room, `direct` direct conversations
 //! and blocks, `unread` room lists, read positions and mentions, `invites`
 //! invite links, `closing` archiving and deleting. The data lives in
-//! `model`.
+//! `model`, which lower layers (the store seams) import from directly.
 
 mod access;
 mod closing;
@@ -20,7 +20,7 @@ mod directory;
 mod invites;
 mod membership;
 mod mentions;
-mod model;
+pub(crate) mod model;
 mod unread;
 
 use std::collections::HashMap;
@@ -28,15 +28,14 @@ use std::sync::{Arc, RwLock};
 
 use tokio::sync::OnceCell;
 
-pub use invites::{CreatedInvite, Invite, InviteCode, InviteTerms, NewInvite};
 pub use mentions::{MAX_MENTIONS, mentioned};
 pub use model::{
-    DirectoryEntry, Membership, MyRoom, NewRoom, ReadState, Room, RoomCreation, RoomKind,
-    RoomTitle, RoomTopic,
+    CreatedInvite, DirectoryEntry, Invite, InviteCode, InviteTerms, Membership, MyRoom, NewInvite,
+    NewRoom, ReadState, Room, RoomKind, RoomTitle, RoomTopic,
 };
 
 use crate::broadcast::{EventKind, RoomBroadcast, RoomEvent, UserEvent};
-use crate::config::Limits;
+use crate::config::{Limits, RoomCreation};
 use crate::error::{Error, Result};
 use crate::message::MessageId;
 use crate::metrics::store_call;
