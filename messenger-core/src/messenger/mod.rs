@@ -3,13 +3,13 @@
 //! rooms (`crate::rooms`), posting and history (`posting`), and the live
 //! state of rooms, joins, presence and typing (`live`).
 
-mod account;
 mod builder;
 mod editing;
 mod live;
 mod managing;
 mod moderating;
 mod posting;
+mod settings;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
