@@ -2,13 +2,11 @@
 //! application. [`Messenger`](crate::Messenger) delegates to it.
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use chrono::TimeDelta;
 use tokio::sync::broadcast;
 
 use crate::broadcast::{EventKind, RoomBroadcast, RoomEvent, UserEvent};
-use crate::clock::Clock;
+use crate::clock::{Clock, delta};
 use crate::config::FailureLimit;
 use crate::config::SessionPolicy;
 use crate::error::{Error, Result};
@@ -26,34 +24,10 @@ const USER_SCOPE: &str = "login-user";
 const DEVICE_SCOPE: &str = "login-device";
 use crate::room::RoomName;
 use crate::session::{
-    LoginOutcome, Session, SessionInfo, SessionOptions, SessionRecord, SessionToken, TokenHash,
+    LoginOutcome, Revocation, Session, SessionInfo, SessionOptions, SessionRecord, SessionToken,
 };
 use crate::store::{SessionStore, StoreError, UserRecord, UserStore};
 use crate::user::{Password, User, UserId, Username};
-
-/// A session or all of a user's sessions were revoked; open connections of
-/// theirs must close. See [`Messenger::revocations`](crate::Messenger::revocations).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Revocation {
-    /// One session logged out.
-    Session(TokenHash),
-    /// Every session of a user logged out.
-    User(UserId),
-}
-
-impl Revocation {
-    /// Whether this revocation ends `session`.
-    pub fn applies_to(&self, session: &Session) -> bool {
-        match self {
-            Self::Session(hash) => *hash == session.record.token_hash,
-            Self::User(id) => *id == session.user.id,
-        }
-    }
-}
-
-pub(crate) fn delta(d: Duration) -> TimeDelta {
-    TimeDelta::from_std(d).unwrap_or(TimeDelta::MAX)
-}
 
 /// The accounts service.
 pub(crate) struct Accounts {

@@ -13,9 +13,10 @@ use tokio::sync::broadcast;
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 
+use crate::error::BoxError;
 use crate::message::{Message, MessageId};
 use crate::room::RoomName;
-use crate::store::BoxError;
+use crate::session::Revocation;
 use crate::user::User;
 
 /// What happens in a room.
@@ -70,7 +71,7 @@ pub enum UserEvent {
     /// A session of the user (or all of them) was revoked: logout, a
     /// password change or reset, a ban. Connections it ends close, on
     /// whichever node they are.
-    Revoked(crate::Revocation),
+    Revoked(Revocation),
 }
 
 /// One event, shared by every subscriber (cloning is a reference count).

@@ -1,6 +1,8 @@
 //! Time: an injectable clock, and the wire format of timestamps.
 
-use chrono::{DateTime, SubsecRound, Utc};
+use std::time::Duration;
+
+use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 
 /// Where the service reads the time from. Tests swap in a manual clock to
 /// exercise expiry.
@@ -47,4 +49,8 @@ pub mod rfc3339_opt {
 /// `t` as an RFC 3339 UTC string with milliseconds, as on the wire.
 pub fn rfc3339_string(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+pub(crate) fn delta(d: Duration) -> TimeDelta {
+    TimeDelta::from_std(d).unwrap_or(TimeDelta::MAX)
 }

@@ -107,6 +107,47 @@ pub struct Rate {
     pub burst: NonZeroU32,
 }
 
+/// A token bucket: `burst` tokens, one more every `period`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RateQuota {
+    /// Bucket size: how many may pass at once.
+    pub burst: NonZeroU32,
+    /// Time for one token to come back.
+    pub period: Duration,
+}
+
+impl RateQuota {
+    /// `n` an hour, all of them at once if need be.
+    pub fn per_hour(n: NonZeroU32) -> Self {
+        Self {
+            burst: n,
+            period: Duration::from_secs(3600) / n.get(),
+        }
+    }
+
+    /// One per `period`, never two closer together.
+    pub fn once_per(period: Duration) -> Self {
+        Self {
+            burst: NonZeroU32::MIN,
+            period,
+        }
+    }
+
+    /// How far ahead of now a key's next free time may run: the burst.
+    pub(crate) fn tolerance(&self) -> Duration {
+        self.period * (self.burst.get() - 1)
+    }
+}
+
+impl From<Rate> for RateQuota {
+    fn from(rate: Rate) -> Self {
+        Self {
+            burst: rate.burst,
+            period: Duration::from_secs(1) / rate.per_second.get(),
+        }
+    }
+}
+
 /// Per-user limits on the actions that reach other people: each one fans
 /// out (an edit or delete to a room, a new room or member to someone's room
 /// list), so each is an amplifier with a limit. `None` turns one off. They
@@ -115,15 +156,15 @@ pub struct Rate {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActionLimits {
     /// Edits of one's own messages.
-    pub edit: Option<crate::RateQuota>,
+    pub edit: Option<RateQuota>,
     /// Deletes (one's own messages, or anyone's by a moderator).
-    pub delete: Option<crate::RateQuota>,
+    pub delete: Option<RateQuota>,
     /// Rooms created by a user (host code creating rooms is not limited).
-    pub create_room: Option<crate::RateQuota>,
+    pub create_room: Option<RateQuota>,
     /// Members added to rooms by a user.
-    pub add_member: Option<crate::RateQuota>,
+    pub add_member: Option<RateQuota>,
     /// Direct conversations opened.
-    pub open_direct: Option<crate::RateQuota>,
+    pub open_direct: Option<RateQuota>,
 }
 
 impl ActionLimits {
@@ -142,7 +183,7 @@ impl Default for ActionLimits {
     /// script to a trickle: 100 edits take 90 s, 1,000 rooms take 16 hours.
     fn default() -> Self {
         let quota = |burst: u32, period_ms: u64| {
-            Some(crate::RateQuota {
+            Some(RateQuota {
                 burst: NonZeroU32::new(burst).expect("non-zero"),
                 period: Duration::from_millis(period_ms),
             })
@@ -164,6 +205,25 @@ pub struct FailureLimit {
     pub max: u32,
     /// Length of the window.
     pub window: Duration,
+}
+
+/// The community room's name,
+/// [`RoomName::GENERAL`](crate::RoomName::GENERAL). It lives here, below
+/// room names (which are checked against [`Limits`]), because the default
+/// configuration lists it.
+pub(crate) const GENERAL_ROOM: &str = "general";
+
+/// Who may create rooms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RoomCreation {
+    /// Every user (the default).
+    #[default]
+    Anyone,
+    /// Moderators and admins (and host code); other users get `forbidden`.
+    Moderators,
+    /// Only host code through [`Messenger::create_room`](crate::Messenger::create_room)
+    /// with no creator; users get `forbidden`.
+    Nobody,
 }
 
 /// Everything the [`Messenger`](crate::Messenger) is configured with.
@@ -189,7 +249,7 @@ pub struct MessengerConfig {
     /// community room `general` is always among them.
     pub rooms: Vec<String>,
     /// Who may create rooms.
-    pub room_creation: crate::rooms::RoomCreation,
+    pub room_creation: RoomCreation,
     /// Capacity of each room's broadcast ring, used by [`LocalBroadcast`](crate::LocalBroadcast).
     pub broadcast_capacity: usize,
     /// Minimum time between two `presence_diff` events of one room.
@@ -220,8 +280,8 @@ impl Default for MessengerConfig {
                 max: 10,
                 window: Duration::from_secs(15 * 60),
             },
-            rooms: vec![crate::RoomName::GENERAL.to_owned()],
-            room_creation: crate::rooms::RoomCreation::Anyone,
+            rooms: vec![GENERAL_ROOM.to_owned()],
+            room_creation: RoomCreation::Anyone,
             broadcast_capacity: 1024,
             presence_interval: Duration::from_secs(1),
             typing_interval: Duration::from_secs(2),

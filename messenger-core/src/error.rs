@@ -1,9 +1,11 @@
-//! The one error type of the service, and its wire codes.
+//! The one error type of the service, and its wire codes; and what a store
+//! can fail with, which it wraps.
 
 use std::fmt;
 use std::time::Duration;
 
-use crate::store::StoreError;
+use crate::room::RoomName;
+use crate::validation::ValidationError;
 
 /// The protocol's error codes. Every [`Error`] maps to exactly one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -49,33 +51,37 @@ impl fmt::Display for ErrorCode {
     }
 }
 
-/// Why a value was refused at the edge.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{field}: {reason}")]
-pub struct ValidationError {
-    /// Which input was wrong (`username`, `body`, ...).
-    pub field: &'static str,
-    /// What was wrong, for a human.
-    pub reason: String,
-    /// Whether the value was refused for its size alone (maps to `too_large`).
-    pub too_large: bool,
+/// A boxed error from a backend.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// What a store can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A uniqueness rule refused the write (a taken username).
+    #[error("{0}")]
+    Conflict(String),
+    /// The backend cannot be reached or refused to work.
+    #[error("store unavailable")]
+    Unavailable(#[source] BoxError),
+    /// Any other backend failure.
+    #[error("store failed")]
+    Backend(#[source] BoxError),
+    /// The room takes no new messages
+    /// ([`MessageStore::close_room`](crate::MessageStore::close_room)): it
+    /// was archived, or (`erased`) deleted.
+    #[error("room {room} is closed")]
+    Closed {
+        /// The room.
+        room: RoomName,
+        /// Whether it was deleted ([`MessageStore::erase_room`](crate::MessageStore::erase_room)).
+        erased: bool,
+    },
 }
 
-impl ValidationError {
-    pub(crate) fn new(field: &'static str, reason: impl Into<String>) -> Self {
-        Self {
-            field,
-            reason: reason.into(),
-            too_large: false,
-        }
-    }
-
-    pub(crate) fn too_large(field: &'static str, reason: impl Into<String>) -> Self {
-        Self {
-            field,
-            reason: reason.into(),
-            too_large: true,
-        }
+impl StoreError {
+    /// Wraps any backend error.
+    pub fn backend(e: impl Into<BoxError>) -> Self {
+        Self::Backend(e.into())
     }
 }
 
@@ -107,7 +113,7 @@ pub enum Error {
         retry_after: Duration,
     },
     /// A moderator muted the user: nothing they send is accepted until `until`.
-    #[error("you are muted for {} more (until {} UTC)", crate::moderation::left(*.left), until.format("%Y-%m-%d %H:%M"))]
+    #[error("you are muted for {} more (until {} UTC)", crate::error::left(*.left), until.format("%Y-%m-%d %H:%M"))]
     Muted {
         /// When the mute ends.
         until: chrono::DateTime<chrono::Utc>,
@@ -115,7 +121,7 @@ pub enum Error {
         left: Duration,
     },
     /// A moderator banned the user.
-    #[error("this account is banned{}", crate::moderation::because(reason))]
+    #[error("this account is banned{}", crate::error::because(reason))]
     Banned {
         /// The moderator's reason (may be empty).
         reason: String,
@@ -168,3 +174,24 @@ impl From<StoreError> for Error {
 
 /// Result with the service's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// `d` for people: "3 minutes", "2 hours", "1 day".
+pub(crate) fn left(d: Duration) -> String {
+    let s = d.as_secs().max(1);
+    let (n, unit) = match s {
+        0..120 => (s, "second"),
+        120..7200 => (s.div_ceil(60), "minute"),
+        7200..172_800 => (s.div_ceil(3600), "hour"),
+        _ => (s.div_ceil(86_400), "day"),
+    };
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+}
+
+/// ": reason", or nothing for an empty reason.
+pub(crate) fn because(reason: &str) -> String {
+    if reason.is_empty() {
+        String::new()
+    } else {
+        format!(": {reason}")
+    }
+}

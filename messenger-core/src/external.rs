@@ -3,8 +3,8 @@
 
 use std::fmt;
 
-use crate::error::ValidationError;
 use crate::user::Username;
+use crate::validation::ValidationError;
 
 /// The id a host application knows a user by (its own primary key, an
 /// OIDC `sub`, ...): 1-255 characters, no control characters. Opaque to

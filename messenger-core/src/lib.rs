@@ -100,21 +100,22 @@ mod session;
 mod store;
 mod text;
 mod user;
+mod validation;
 
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use accounts::Revocation;
 pub use broadcast::{
     BroadcastError, Delivery, EventKind, LocalBroadcast, RoomBroadcast, RoomEvent, Subscription,
     UserEvent,
 };
 pub use clock::{Clock, SystemClock, rfc3339, rfc3339_string};
 pub use config::{
-    ActionLimits, FailureLimit, HashingCost, Limits, MessengerConfig, Rate, SessionPolicy,
+    ActionLimits, FailureLimit, HashingCost, Limits, MessengerConfig, Rate, RateQuota,
+    RoomCreation, SessionPolicy,
 };
 pub use device::DeviceToken;
-pub use error::{Error, ErrorCode, Result, ValidationError};
+pub use error::{Error, ErrorCode, Result};
 pub use external::{ExternalId, HostIdentity};
 pub use holds::{HoldCounter, LocalHolds};
 pub use memory::MemoryStore;
@@ -127,24 +128,24 @@ pub use messenger::{BuildError, Joined, Messenger, MessengerBuilder, PresenceGua
 pub use moderation::{Actor, ModAction, ModActionKind, Reason, Role, Standing};
 pub use password::PasswordHasher;
 pub use presence::{LocalPresence, Presence};
-pub use ratelimit::{FailureCounter, LocalFailures, LocalRates, RateCounter, RateQuota};
+pub use ratelimit::{FailureCounter, LocalFailures, LocalRates, RateCounter};
 pub use room::RoomName;
 pub use rooms::{
     CreatedInvite, DirectoryEntry, Invite, InviteCode, InviteTerms, MAX_MENTIONS, Membership,
-    MyRoom, NewInvite, NewRoom, ReadState, Room, RoomCreation, RoomKind, RoomTitle, RoomTopic,
-    mentioned,
+    MyRoom, NewInvite, NewRoom, ReadState, Room, RoomKind, RoomTitle, RoomTopic, mentioned,
 };
 pub use search::{SearchHit, SearchPage, SearchQuery};
 pub use sequencer::PendingPost;
 pub use session::{
-    LoginOutcome, Session, SessionInfo, SessionOptions, SessionRecord, SessionToken, TokenHash,
-    UserAgent,
+    LoginOutcome, Revocation, Session, SessionInfo, SessionOptions, SessionRecord, SessionToken,
+    TokenHash, UserAgent,
 };
 pub use store::{
     BoxError, MessageStore, ModerationStore, RoomHead, RoomStore, SessionStore, StoreError,
     UserRecord, UserStore,
 };
 pub use user::{Password, User, UserId, Username};
+pub use validation::ValidationError;
 
 // The README's example is compiled too, so it cannot rot.
 #[cfg(doctest)]

@@ -5,9 +5,9 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 use crate::config::Limits;
-use crate::error::ValidationError;
 use crate::room::RoomName;
 use crate::user::User;
+use crate::validation::ValidationError;
 
 /// A message id. Ids are dense and grow strictly within a room: 1, 2, 3, ...
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

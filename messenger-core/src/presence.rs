@@ -5,8 +5,8 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 
+use crate::error::StoreError;
 use crate::room::RoomName;
-use crate::store::StoreError;
 use crate::user::{User, UserId};
 
 /// Who is online in which room. A seam, so several nodes can share it.

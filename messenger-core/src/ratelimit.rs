@@ -4,54 +4,12 @@
 //! in this process's memory; a cluster counts on Redis.
 
 use std::collections::HashMap;
-use std::num::NonZeroU32;
 use std::sync::Mutex;
 use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::config::{FailureLimit, Rate};
-
-/// A token bucket: `burst` tokens, one more every `period`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct RateQuota {
-    /// Bucket size: how many may pass at once.
-    pub burst: NonZeroU32,
-    /// Time for one token to come back.
-    pub period: Duration,
-}
-
-impl RateQuota {
-    /// `n` an hour, all of them at once if need be.
-    pub fn per_hour(n: NonZeroU32) -> Self {
-        Self {
-            burst: n,
-            period: Duration::from_secs(3600) / n.get(),
-        }
-    }
-
-    /// One per `period`, never two closer together.
-    pub fn once_per(period: Duration) -> Self {
-        Self {
-            burst: NonZeroU32::MIN,
-            period,
-        }
-    }
-
-    /// How far ahead of now a key's next free time may run: the burst.
-    pub(crate) fn tolerance(&self) -> Duration {
-        self.period * (self.burst.get() - 1)
-    }
-}
-
-impl From<Rate> for RateQuota {
-    fn from(rate: Rate) -> Self {
-        Self {
-            burst: rate.burst,
-            period: Duration::from_secs(1) / rate.per_second.get(),
-        }
-    }
-}
+use crate::config::{FailureLimit, RateQuota};
 
 /// Token buckets per key, shared by whatever counts them: this process
 /// ([`LocalRates`]) or every node of a cluster (Redis). `scope` separates
@@ -161,7 +119,10 @@ impl FailureCounter for LocalFailures {
 
 #[cfg(test)]
 mod tests {
+    use std::num::NonZeroU32;
+
     use super::*;
+    use crate::config::Rate;
 
     fn n(v: u32) -> NonZeroU32 {
         NonZeroU32::new(v).unwrap()

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use serde::{Serialize, Serializer};
 
-use crate::config::Limits;
-use crate::error::ValidationError;
+use crate::config::{GENERAL_ROOM, Limits};
+use crate::validation::ValidationError;
 
 /// A valid room name: `a-z 0-9 _ -`. Cheap to clone: every message,
 /// event and subscription carries one.
@@ -15,7 +15,7 @@ pub struct RoomName(Arc<str>);
 
 impl RoomName {
     /// The community room; it always exists.
-    pub const GENERAL: &'static str = "general";
+    pub const GENERAL: &'static str = GENERAL_ROOM;
 
     /// Validates `raw` against `limits`.
     pub fn parse(raw: &str, limits: &Limits) -> Result<Self, ValidationError> {

@@ -2,8 +2,8 @@
 
 use serde::Serialize;
 
-use crate::error::ValidationError;
 use crate::message::Message;
+use crate::validation::ValidationError;
 
 /// Most characters of a search query.
 pub const MAX_QUERY_CHARS: usize = 200;

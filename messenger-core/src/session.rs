@@ -174,6 +174,26 @@ impl Session {
     }
 }
 
+/// A session or all of a user's sessions were revoked; open connections of
+/// theirs must close. See [`Messenger::revocations`](crate::Messenger::revocations).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Revocation {
+    /// One session logged out.
+    Session(TokenHash),
+    /// Every session of a user logged out.
+    User(UserId),
+}
+
+impl Revocation {
+    /// Whether this revocation ends `session`.
+    pub fn applies_to(&self, session: &Session) -> bool {
+        match self {
+            Self::Session(hash) => *hash == session.record.token_hash,
+            Self::User(id) => *id == session.user.id,
+        }
+    }
+}
+
 /// A successful login: the token for the client and the new session.
 #[derive(Debug, Clone)]
 pub struct LoginOutcome {

@@ -3,48 +3,16 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+pub use crate::error::{BoxError, StoreError};
 use crate::external::ExternalId;
 use crate::message::{
     Appended, ClientId, HistoryQuery, Message, MessageChange, MessageId, NewMessage,
 };
-use crate::moderation::{ModAction, NewModAction, Standing, StandingChange};
+use crate::moderation::model::{ModAction, NewModAction, Standing, StandingChange};
 use crate::room::RoomName;
-use crate::rooms::{Invite, Membership, NewInvite, ReadState, Room, RoomTitle, RoomTopic};
+use crate::rooms::model::{Invite, Membership, NewInvite, ReadState, Room, RoomTitle, RoomTopic};
 use crate::session::{SessionRecord, TokenHash};
 use crate::user::{User, UserId, Username};
-
-/// A boxed error from a backend.
-pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
-
-/// What a store can fail with.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// A uniqueness rule refused the write (a taken username).
-    #[error("{0}")]
-    Conflict(String),
-    /// The backend cannot be reached or refused to work.
-    #[error("store unavailable")]
-    Unavailable(#[source] BoxError),
-    /// Any other backend failure.
-    #[error("store failed")]
-    Backend(#[source] BoxError),
-    /// The room takes no new messages ([`MessageStore::close_room`]): it
-    /// was archived, or (`erased`) deleted.
-    #[error("room {room} is closed")]
-    Closed {
-        /// The room.
-        room: RoomName,
-        /// Whether it was deleted ([`MessageStore::erase_room`]).
-        erased: bool,
-    },
-}
-
-impl StoreError {
-    /// Wraps any backend error.
-    pub fn backend(e: impl Into<BoxError>) -> Self {
-        Self::Backend(e.into())
-    }
-}
 
 /// A user with the password hash, as only the service sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]

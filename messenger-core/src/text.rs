@@ -4,7 +4,7 @@
 
 use std::ops::RangeInclusive;
 
-use crate::error::ValidationError;
+use crate::validation::ValidationError;
 
 /// Checks that `raw` has `chars` characters and no control characters
 /// (`\n` allowed when `lines`).

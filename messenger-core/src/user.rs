@@ -5,7 +5,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::config::Limits;
-use crate::error::ValidationError;
+use crate::validation::ValidationError;
 
 /// A user's id, assigned by the [`UserStore`](crate::UserStore).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

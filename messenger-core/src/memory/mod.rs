@@ -12,9 +12,9 @@ use std::sync::{Mutex, MutexGuard};
 
 use crate::external::ExternalId;
 use crate::message::{ClientId, Message, MessageId};
-use crate::moderation::{NewModAction, Standing};
+use crate::moderation::model::{NewModAction, Standing};
 use crate::room::RoomName;
-use crate::rooms::{NewInvite, Room};
+use crate::rooms::model::{NewInvite, Room};
 use crate::session::{SessionRecord, TokenHash};
 use crate::store::UserRecord;
 use crate::user::{User, UserId};

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 
 use super::MemoryStore;
-use crate::moderation::{ModAction, NewModAction, Standing, StandingChange};
+use crate::moderation::model::{ModAction, NewModAction, Standing, StandingChange};
 use crate::store::{ModerationStore, StoreError};
 use crate::user::UserId;
 

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use super::{MemoryStore, State};
 use crate::message::MessageId;
 use crate::room::RoomName;
-use crate::rooms::{
+use crate::rooms::model::{
     Invite, Membership, NewInvite, ReadState, Room, RoomKind, RoomTitle, RoomTopic,
 };
 use crate::session::TokenHash;

@@ -1,7 +1,7 @@
 //! Live state of rooms: who has joined (subscriptions), who is online,
 //! who is typing.
 
-use crate::ratelimit::RateQuota;
+use crate::config::RateQuota;
 
 use super::Messenger;
 use crate::broadcast::Subscription;

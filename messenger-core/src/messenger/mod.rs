@@ -3,13 +3,13 @@
 //! rooms (`crate::rooms`), posting and history (`posting`), and the live
 //! state of rooms, joins, presence and typing (`live`).
 
-mod account;
 mod builder;
 mod editing;
 mod live;
 mod managing;
 mod moderating;
 mod posting;
+mod settings;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -20,7 +20,7 @@ pub use builder::{BuildError, MessengerBuilder};
 pub use editing::CHANGES_PAGE_MAX;
 pub use live::{Joined, PresenceGuard};
 
-use crate::accounts::{Accounts, Revocation};
+use crate::accounts::Accounts;
 use crate::broadcast::{RoomBroadcast, Subscription};
 use crate::clock::Clock;
 use crate::config::MessengerConfig;
@@ -33,7 +33,7 @@ use crate::presence_feed::PresenceFeed;
 use crate::room::RoomName;
 use crate::rooms::{DirectoryEntry, MyRoom, NewRoom, ReadState, Room, RoomTitle, RoomTopic, Rooms};
 use crate::sequencer::RoomSequencer;
-use crate::session::{LoginOutcome, Session, SessionOptions, SessionToken};
+use crate::session::{LoginOutcome, Revocation, Session, SessionOptions, SessionToken};
 use crate::store::{MessageStore, UserRecord};
 use crate::user::{Password, User, UserId, Username};
 

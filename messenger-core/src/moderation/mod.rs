@@ -2,7 +2,7 @@
 //! [`Messenger`](crate::Messenger) delegates to it; the rules of who may
 //! act on whom live here.
 
-mod model;
+pub(crate) mod model;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -32,27 +32,6 @@ pub const MAX_MUTE: Duration = Duration::from_secs(365 * 24 * 3600);
 
 /// Most entries of the moderation log per page.
 pub const LOG_PAGE_MAX: usize = 200;
-
-/// `d` for people: "3 minutes", "2 hours", "1 day".
-pub(crate) fn left(d: Duration) -> String {
-    let s = d.as_secs().max(1);
-    let (n, unit) = match s {
-        0..120 => (s, "second"),
-        120..7200 => (s.div_ceil(60), "minute"),
-        7200..172_800 => (s.div_ceil(3600), "hour"),
-        _ => (s.div_ceil(86_400), "day"),
-    };
-    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
-}
-
-/// ": reason", or nothing for an empty reason.
-pub(crate) fn because(reason: &str) -> String {
-    if reason.is_empty() {
-        String::new()
-    } else {
-        format!(": {reason}")
-    }
-}
 
 /// Who is acting: a user, or the operator at the command line (who may do
 /// anything).
@@ -279,7 +258,7 @@ impl Moderation {
             )));
         }
         self.may_act_on(actor, target).await?;
-        let until = self.clock.now() + crate::accounts::delta(duration);
+        let until = self.clock.now() + crate::clock::delta(duration);
         self.apply(
             actor,
             target,

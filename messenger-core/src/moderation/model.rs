@@ -6,10 +6,10 @@ use std::str::FromStr;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::error::ValidationError;
 use crate::message::MessageId;
 use crate::room::RoomName;
 use crate::user::{User, UserId};
+use crate::validation::ValidationError;
 
 /// What a user may do beyond chatting. Ordered: `Member < Moderator < Admin`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize)]

@@ -12,11 +12,12 @@ use chrono::{DateTime, Utc};
 
 use super::{Room, RoomKind, Rooms};
 use crate::broadcast::UserEvent;
-use crate::error::{Error, Result, ValidationError};
-use crate::moderation::Role;
+use crate::error::{Error, Result};
+use crate::moderation::model::Role;
 use crate::room::RoomName;
 use crate::store::StoreError;
 use crate::user::User;
+use crate::validation::ValidationError;
 
 impl Rooms {
     /// The room, if it takes messages: `forbidden` once archived. Asks the

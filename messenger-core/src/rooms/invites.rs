@@ -3,188 +3,18 @@
 //!
 //! The code is a bearer secret like a session token: stores keep only its
 //! hash, so the link is shown once, when it is made; the room's list shows
-//! each invite by id, with its terms and uses, for revoking.
+//! each invite by id, with its terms and uses, for revoking. The invites
+//! themselves, as data, are in `model`.
 
-use std::time::Duration;
-
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
-use rand::RngCore;
-use serde::Serialize;
-use sha2::{Digest, Sha256};
 
-use super::{MyRoom, RoomKind, Rooms};
+use super::{CreatedInvite, Invite, InviteCode, InviteTerms, MyRoom, NewInvite, RoomKind, Rooms};
 use crate::broadcast::UserEvent;
-use crate::error::{Error, Result, ValidationError};
-use crate::moderation::Role;
+use crate::error::{Error, Result};
+use crate::moderation::model::Role;
 use crate::room::RoomName;
-use crate::session::TokenHash;
-use crate::user::{User, UserId};
-
-/// An invite's secret: 128 random bits, base64url (22 characters). Never
-/// printed by `Debug`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct InviteCode(String);
-
-impl InviteCode {
-    const LEN: usize = 22;
-
-    /// A fresh random code from the OS generator.
-    pub fn generate() -> Self {
-        let mut bytes = [0u8; 16];
-        rand::rngs::OsRng.fill_bytes(&mut bytes);
-        Self(URL_SAFE_NO_PAD.encode(bytes))
-    }
-
-    /// Validates a code from a link.
-    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
-        let ok = raw.len() == Self::LEN
-            && raw
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-        if !ok {
-            return Err(ValidationError::new("code", "is not an invite code"));
-        }
-        Ok(Self(raw.to_owned()))
-    }
-
-    /// The code, to put in the link.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-
-    /// The hash stores keep instead of the code.
-    pub fn hash(&self) -> TokenHash {
-        TokenHash(Sha256::digest(self.0.as_bytes()).into())
-    }
-}
-
-impl std::fmt::Debug for InviteCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("InviteCode(<redacted>)")
-    }
-}
-
-/// How long an invite lasts and how often it may be used.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct InviteTerms {
-    /// It expires this long after it was made; `None`: never.
-    pub expires_in: Option<Duration>,
-    /// It may make this many members; `None`: any number.
-    pub max_uses: Option<u32>,
-}
-
-impl InviteTerms {
-    /// Shortest lifetime: 5 minutes.
-    pub const MIN_LIFETIME: Duration = Duration::from_secs(5 * 60);
-    /// Longest lifetime with an expiry: 30 days.
-    pub const MAX_LIFETIME: Duration = Duration::from_secs(30 * 24 * 3600);
-    /// Most uses an invite with a limit may have.
-    pub const MAX_USES: u32 = 1000;
-
-    /// The default lifetime: a week.
-    pub const DEFAULT_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
-
-    /// Validates terms from a client: a lifetime in seconds (absent: the
-    /// default week; 0: never expires) and a use count (absent: any).
-    pub fn parse(
-        expires_in_secs: Option<u64>,
-        max_uses: Option<u32>,
-    ) -> Result<Self, ValidationError> {
-        let expires_in = match expires_in_secs {
-            None => Some(Self::DEFAULT_LIFETIME),
-            Some(0) => None,
-            Some(secs) => Some(Duration::from_secs(secs)),
-        };
-        if expires_in.is_some_and(|d| !(Self::MIN_LIFETIME..=Self::MAX_LIFETIME).contains(&d)) {
-            return Err(ValidationError::new(
-                "expires_in",
-                "must be from 300 seconds (5 minutes) to 2592000 (30 days), or 0 for never",
-            ));
-        }
-        if max_uses.is_some_and(|n| !(1..=Self::MAX_USES).contains(&n)) {
-            return Err(ValidationError::new(
-                "max_uses",
-                "must be from 1 to 1000, or absent for any number",
-            ));
-        }
-        Ok(Self {
-            expires_in,
-            max_uses,
-        })
-    }
-}
-
-impl Default for InviteTerms {
-    /// A week, any number of uses.
-    fn default() -> Self {
-        Self {
-            expires_in: Some(Self::DEFAULT_LIFETIME),
-            max_uses: None,
-        }
-    }
-}
-
-/// An invite to store.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewInvite {
-    /// The room it opens.
-    pub room: RoomName,
-    /// The hash of its code.
-    pub hash: TokenHash,
-    /// Who made it.
-    pub created_by: UserId,
-    /// When.
-    pub created_at: DateTime<Utc>,
-    /// When it stops working, if ever.
-    pub expires_at: Option<DateTime<Utc>>,
-    /// How many members it may make, if limited.
-    pub max_uses: Option<u32>,
-}
-
-/// An invite as stored and listed (never with its code).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Invite {
-    /// Its id, to revoke it by.
-    pub id: u64,
-    /// The room it opens.
-    pub room: RoomName,
-    /// Who made it.
-    pub created_by: User,
-    /// When.
-    #[serde(with = "crate::clock::rfc3339")]
-    pub created_at: DateTime<Utc>,
-    /// When it stops working; `null`: never.
-    #[serde(with = "crate::clock::rfc3339_opt")]
-    pub expires_at: Option<DateTime<Utc>>,
-    /// How many members it may make; `null`: any number.
-    pub max_uses: Option<u32>,
-    /// How many it has made.
-    pub uses: u32,
-}
-
-impl Invite {
-    /// Why it cannot be used at `now`, if it cannot.
-    fn unusable_at(&self, now: DateTime<Utc>) -> Option<&'static str> {
-        if self.expires_at.is_some_and(|at| at <= now) {
-            Some("this invite has expired")
-        } else if self.max_uses.is_some_and(|n| self.uses >= n) {
-            Some("this invite has been used up")
-        } else {
-            None
-        }
-    }
-}
-
-/// A fresh invite with the code for its link (shown this once).
-#[derive(Debug, Clone)]
-pub struct CreatedInvite {
-    /// The invite.
-    pub invite: Invite,
-    /// Its code.
-    pub code: InviteCode,
-}
+use crate::user::User;
+use crate::validation::ValidationError;
 
 fn no_invite() -> Error {
     Error::NotFound("no such invite: the link is wrong or was revoked".into())
@@ -339,32 +169,5 @@ impl Rooms {
         self.tell(user.id, UserEvent::RoomAdded(room.name.clone()))
             .await;
         self.info(user, &room.name).await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn codes_and_terms() {
-        let code = InviteCode::generate();
-        assert_eq!(code.expose().len(), 22);
-        assert_eq!(InviteCode::parse(code.expose()).unwrap(), code);
-        assert!(InviteCode::parse("short").is_err());
-        assert!(InviteCode::parse(&"a".repeat(21).replace('a', "%")).is_err());
-        assert!(!format!("{code:?}").contains(code.expose()));
-        assert!(InviteTerms::parse(Some(299), None).is_err());
-        assert!(InviteTerms::parse(Some(2_592_001), None).is_err());
-        assert!(InviteTerms::parse(Some(300), Some(0)).is_err());
-        assert!(InviteTerms::parse(None, Some(1001)).is_err());
-        let t = InviteTerms::parse(Some(3600), Some(1)).unwrap();
-        assert_eq!(t.expires_in, Some(Duration::from_secs(3600)));
-        assert_eq!(t.max_uses, Some(1));
-        assert_eq!(
-            InviteTerms::parse(None, None).unwrap(),
-            InviteTerms::default()
-        );
-        assert_eq!(InviteTerms::parse(Some(0), None).unwrap().expires_in, None);
     }
 }

@@ -7,9 +7,9 @@ use std::time::Duration;
 use futures_util::StreamExt;
 
 use super::*;
-use crate::accounts::Revocation;
 use crate::broadcast::{Delivery, EventKind, RoomBroadcast, RoomEvent, Subscription, UserEvent};
 use crate::message::Message;
+use crate::session::Revocation;
 
 /// Two handles on one broadcast medium: two nodes, or one engine twice.
 pub type Nodes = (Arc<dyn RoomBroadcast>, Arc<dyn RoomBroadcast>);

@@ -1,7 +1,7 @@
 //! Conformance cases: archived and deleted rooms, invites.
 
 use super::*;
-use crate::rooms::{NewInvite, Room, RoomKind, RoomTitle, RoomTopic};
+use crate::rooms::model::{NewInvite, Room, RoomKind, RoomTitle, RoomTopic};
 use crate::session::SessionToken;
 
 fn a_room(name: &str, kind: RoomKind) -> Room {

@@ -7,8 +7,8 @@ use std::num::NonZeroU32;
 use std::time::Duration;
 
 use super::*;
-use crate::config::FailureLimit;
-use crate::ratelimit::{FailureCounter, RateCounter, RateQuota};
+use crate::config::{FailureLimit, RateQuota};
+use crate::ratelimit::{FailureCounter, RateCounter};
 
 /// Two handles on one rate counter: two nodes, or one counter twice.
 pub type RateNodes = (Arc<dyn RateCounter>, Arc<dyn RateCounter>);

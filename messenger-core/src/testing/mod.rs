@@ -59,7 +59,7 @@ use crate::config::Limits;
 use crate::external::ExternalId;
 use crate::message::{ClientId, HistoryQuery, MessageBody, MessageId, NewMessage};
 use crate::room::RoomName;
-use crate::rooms::{Room, RoomKind, RoomTitle, RoomTopic};
+use crate::rooms::model::{Room, RoomKind, RoomTitle, RoomTopic};
 use crate::session::{SessionRecord, SessionToken};
 use crate::store::{MessageStore, ModerationStore, RoomStore, SessionStore, StoreError, UserStore};
 use crate::user::{User, UserId, Username};

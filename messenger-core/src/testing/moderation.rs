@@ -1,7 +1,9 @@
 //! Conformance cases: roles, mutes, bans and the moderation log.
 
 use super::*;
-use crate::moderation::{Ban, ModActionKind, NewModAction, Reason, Role, Standing, StandingChange};
+use crate::moderation::model::{
+    Ban, ModActionKind, NewModAction, Reason, Role, Standing, StandingChange,
+};
 
 fn entry(actor: Option<UserId>, target: UserId, kind: ModActionKind, at: i64) -> NewModAction {
     NewModAction {

@@ -1,4 +1,5 @@
-//! A user's own account settings: password and sessions.
+//! A user's own settings: their sessions and password, and their
+//! standing (the settings page's calls; `crate::accounts` does the work).
 
 use super::Messenger;
 use crate::error::Result;
