@@ -20,6 +20,10 @@ use crate::session::Revocation;
 use crate::user::User;
 
 /// What happens in a room.
+///
+/// Deliberately exhaustive (unlike the error enums): every node and every
+/// transport must carry every kind, and a new kind should fail the build
+/// of an adapter that would otherwise drop it at run time.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EventKind {
     /// A stored message.
@@ -49,7 +53,7 @@ pub enum EventKind {
 }
 
 /// What a user's connections are told about that user's own state, on
-/// whichever node they are.
+/// whichever node they are. Exhaustive, as [`EventKind`] is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UserEvent {
     /// The user became a member of a room (they created it, joined it, were

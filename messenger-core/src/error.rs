@@ -10,6 +10,7 @@ use crate::validation::ValidationError;
 /// The protocol's error codes. Every [`Error`] maps to exactly one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum ErrorCode {
     /// Malformed or out-of-bounds input.
     Invalid,
@@ -56,6 +57,7 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// What a store can fail with.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum StoreError {
     /// A uniqueness rule refused the write (a taken username).
     #[error("{0}")]
@@ -67,13 +69,13 @@ pub enum StoreError {
     #[error("store failed")]
     Backend(#[source] BoxError),
     /// The room takes no new messages
-    /// ([`MessageStore::close_room`](crate::MessageStore::close_room)): it
+    /// ([`MessageStore::close_room`](crate::store::MessageStore::close_room)): it
     /// was archived, or (`erased`) deleted.
     #[error("room {room} is closed")]
     Closed {
         /// The room.
         room: RoomName,
-        /// Whether it was deleted ([`MessageStore::erase_room`](crate::MessageStore::erase_room)).
+        /// Whether it was deleted ([`MessageStore::erase_room`](crate::store::MessageStore::erase_room)).
         erased: bool,
     },
 }
@@ -87,6 +89,7 @@ impl StoreError {
 
 /// Everything the [`Messenger`](crate::Messenger) can refuse or fail with.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// Input that breaks a rule.
     #[error(transparent)]

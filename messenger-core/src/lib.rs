@@ -5,11 +5,12 @@
 //! moderation, presence and typing — in one [`Messenger`] facade over one
 //! service per concern, and over seams that other crates fill:
 //!
-//! - [`UserStore`], [`SessionStore`], [`MessageStore`], [`RoomStore`],
-//!   [`ModerationStore`]: storage, one trait per concern
-//!   (`messenger-sqlite` implements them on SQLite; [`MemoryStore`] in
-//!   memory; the `testing` feature adds the conformance suite every store
-//!   runs);
+//! - [`store`]: storage, one trait per concern ([`UserStore`](store::UserStore),
+//!   [`SessionStore`](store::SessionStore), [`MessageStore`](store::MessageStore),
+//!   [`RoomStore`](store::RoomStore), [`ModerationStore`](store::ModerationStore)),
+//!   with the types only a store's writer needs (`messenger-sqlite` and
+//!   `messenger-postgres` implement them; [`MemoryStore`] in memory; the
+//!   `testing` feature adds the conformance suite every store runs);
 //! - [`RoomBroadcast`]: fan-out of room events ([`LocalBroadcast`] in-process);
 //! - [`Presence`]: who is online ([`LocalPresence`] in-process);
 //! - [`RateCounter`], [`FailureCounter`], [`HoldCounter`]: limits a cluster
@@ -86,7 +87,7 @@ mod memory;
 mod message;
 mod messenger;
 pub mod metrics;
-pub mod moderation;
+mod moderation;
 mod password;
 mod presence;
 mod presence_feed;
@@ -94,10 +95,10 @@ mod priority;
 mod ratelimit;
 mod room;
 mod rooms;
-pub mod search;
+mod search;
 mod sequencer;
 mod session;
-mod store;
+pub mod store;
 mod text;
 mod user;
 mod validation;
@@ -105,11 +106,13 @@ mod validation;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+// The embedder's face: everything a host application uses, at the root,
+// one path each. What only a store's writer needs is under [`store`].
 pub use broadcast::{
     BroadcastError, Delivery, EventKind, LocalBroadcast, RoomBroadcast, RoomEvent, Subscription,
     UserEvent,
 };
-pub use clock::{Clock, SystemClock, rfc3339, rfc3339_string};
+pub use clock::{Clock, SystemClock, rfc3339_string};
 pub use config::{
     ActionLimits, FailureLimit, HashingCost, Limits, MessengerConfig, Rate, RateQuota,
     RoomCreation, SessionPolicy,
@@ -119,30 +122,25 @@ pub use error::{Error, ErrorCode, Result};
 pub use external::{ExternalId, HostIdentity};
 pub use holds::{HoldCounter, LocalHolds};
 pub use memory::MemoryStore;
-pub use message::{
-    Appended, ChangeKind, ClientId, HistoryQuery, Message, MessageBody, MessageChange, MessageId,
-    NewMessage, Posted,
-};
+pub use message::{ClientId, HistoryQuery, Message, MessageBody, MessageId, Posted};
 pub use messenger::CHANGES_PAGE_MAX;
 pub use messenger::{BuildError, Joined, Messenger, MessengerBuilder, PresenceGuard};
-pub use moderation::{Actor, ModAction, ModActionKind, Reason, Role, Standing};
+pub use moderation::{
+    Actor, Ban, LOG_PAGE_MAX, MAX_MUTE, MAX_REASON_CHARS, ModAction, ModActionKind, Reason, Role,
+    Standing,
+};
 pub use password::PasswordHasher;
 pub use presence::{LocalPresence, Presence};
 pub use ratelimit::{FailureCounter, LocalFailures, LocalRates, RateCounter};
 pub use room::RoomName;
 pub use rooms::{
-    CreatedInvite, DirectoryEntry, Invite, InviteCode, InviteTerms, MAX_MENTIONS, Membership,
-    MyRoom, NewInvite, NewRoom, ReadState, Room, RoomKind, RoomTitle, RoomTopic, mentioned,
+    CreatedInvite, DirectoryEntry, Invite, InviteCode, InviteTerms, MyRoom, NewRoom, ReadState,
+    Room, RoomKind, RoomTitle, RoomTopic,
 };
-pub use search::{SearchHit, SearchPage, SearchQuery};
+pub use search::{MAX_QUERY_CHARS, MAX_TERMS, SEARCH_PAGE_MAX, SearchHit, SearchPage, SearchQuery};
 pub use sequencer::PendingPost;
 pub use session::{
-    LoginOutcome, Revocation, Session, SessionInfo, SessionOptions, SessionRecord, SessionToken,
-    TokenHash, UserAgent,
-};
-pub use store::{
-    BoxError, MessageStore, ModerationStore, RoomHead, RoomStore, SessionStore, StoreError,
-    UserRecord, UserStore,
+    LoginOutcome, Revocation, Session, SessionInfo, SessionOptions, SessionToken, UserAgent,
 };
 pub use user::{Password, User, UserId, Username};
 pub use validation::ValidationError;

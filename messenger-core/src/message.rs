@@ -132,7 +132,7 @@ pub struct Message {
     )]
     pub deleted_at: Option<DateTime<Utc>>,
     /// The room's change number of its last edit or delete (0 if none): see
-    /// [`MessageStore::change`](crate::MessageStore::change).
+    /// [`MessageStore::change`](crate::store::MessageStore::change).
     #[serde(skip_serializing_if = "is_zero")]
     pub rev: u64,
 }
@@ -163,7 +163,7 @@ impl Message {
     }
 }
 
-/// What happens to a stored message: see [`MessageStore::change`](crate::MessageStore::change).
+/// What happens to a stored message: see [`MessageStore::change`](crate::store::MessageStore::change).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChangeKind {
     /// Its body is replaced.

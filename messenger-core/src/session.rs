@@ -69,7 +69,7 @@ impl fmt::Debug for TokenHash {
     }
 }
 
-/// What a [`SessionStore`](crate::SessionStore) keeps of a session.
+/// What a [`SessionStore`](crate::store::SessionStore) keeps of a session.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionRecord {
     /// Key.

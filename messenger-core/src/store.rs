@@ -1,17 +1,21 @@
-//! The storage seams: one trait per concern, so each can live in its own backend.
+//! The storage seams: one trait per concern, so each can live in its own
+//! backend, and the types only a store's writer needs (what goes in and
+//! comes out of the traits beyond the embedder's types at the crate root).
+//! A store proves itself with the conformance suite (`testing` feature).
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 pub use crate::error::{BoxError, StoreError};
 use crate::external::ExternalId;
-use crate::message::{
-    Appended, ClientId, HistoryQuery, Message, MessageChange, MessageId, NewMessage,
-};
-use crate::moderation::model::{ModAction, NewModAction, Standing, StandingChange};
+pub use crate::message::{Appended, ChangeKind, MessageChange, NewMessage};
+use crate::message::{ClientId, HistoryQuery, Message, MessageId};
+use crate::moderation::model::{ModAction, Standing};
+pub use crate::moderation::model::{ModActionColumns, NewModAction, StandingChange};
 use crate::room::RoomName;
-use crate::rooms::model::{Invite, Membership, NewInvite, ReadState, Room, RoomTitle, RoomTopic};
-use crate::session::{SessionRecord, TokenHash};
+use crate::rooms::model::{Invite, ReadState, Room, RoomTitle, RoomTopic};
+pub use crate::rooms::model::{Membership, NewInvite};
+pub use crate::session::{SessionRecord, TokenHash};
 use crate::user::{User, UserId, Username};
 
 /// A user with the password hash, as only the service sees it.

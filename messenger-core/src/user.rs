@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::Limits;
 use crate::validation::ValidationError;
 
-/// A user's id, assigned by the [`UserStore`](crate::UserStore).
+/// A user's id, assigned by the [`UserStore`](crate::store::UserStore).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct UserId(pub u64);

@@ -6,13 +6,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
-use messenger_core::moderation::{Reason, Role};
 use messenger_core::testing::ManualClock;
 use messenger_core::{
     Actor, ClientId, Error, ErrorCode, HashingCost, MemoryStore, MessageBody, MessageId, Messenger,
     MessengerConfig, NewRoom, Password, RoomCreation, RoomName, RoomTitle, RoomTopic, SearchQuery,
     User, Username,
 };
+use messenger_core::{Reason, Role};
 
 struct World {
     m: Messenger,

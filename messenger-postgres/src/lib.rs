@@ -43,7 +43,7 @@ mod users;
 
 use chrono::{DateTime, Utc};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
-use messenger_core::StoreError;
+use messenger_core::store::StoreError;
 
 pub use error::PostgresError;
 pub use maintenance::{PURGE_STEPS, PurgeStep, purge_erased};

@@ -6,10 +6,10 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use deadpool_postgres::GenericClient;
-use messenger_core::{
-    Appended, ChangeKind, ClientId, HistoryQuery, Message, MessageBody, MessageChange, MessageId,
-    MessageStore, NewMessage, RoomHead, RoomName, StoreError, UserId,
+use messenger_core::store::{
+    Appended, ChangeKind, MessageChange, MessageStore, NewMessage, RoomHead, StoreError,
 };
+use messenger_core::{ClientId, HistoryQuery, Message, MessageBody, MessageId, RoomName, UserId};
 use tokio_postgres::Row;
 
 use crate::users::user_of;

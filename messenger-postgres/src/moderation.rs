@@ -3,10 +3,10 @@
 use crate::statements::Prepared;
 use async_trait::async_trait;
 use deadpool_postgres::GenericClient;
-use messenger_core::moderation::{
-    Ban, ModAction, ModActionKind, NewModAction, Reason, Role, Standing, StandingChange,
-};
-use messenger_core::{MessageId, ModerationStore, StoreError, UserId};
+use messenger_core::store::{ModerationStore, StoreError};
+use messenger_core::store::{NewModAction, StandingChange};
+use messenger_core::{Ban, ModAction, ModActionKind, Reason, Role, Standing};
+use messenger_core::{MessageId, UserId};
 use tokio_postgres::Row;
 
 use crate::users::user_of;

@@ -4,9 +4,9 @@ use crate::statements::Prepared;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::GenericClient;
+use messenger_core::store::{Membership, NewInvite, RoomStore, StoreError, TokenHash};
 use messenger_core::{
-    Invite, Membership, MessageId, NewInvite, ReadState, Room, RoomKind, RoomName, RoomStore,
-    RoomTitle, RoomTopic, StoreError, TokenHash, User, UserId,
+    Invite, MessageId, ReadState, Room, RoomKind, RoomName, RoomTitle, RoomTopic, User, UserId,
 };
 use tokio_postgres::Row;
 

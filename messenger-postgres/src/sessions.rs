@@ -3,7 +3,8 @@
 use crate::statements::Prepared;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use messenger_core::{SessionRecord, SessionStore, StoreError, TokenHash, UserId};
+use messenger_core::UserId;
+use messenger_core::store::{SessionRecord, SessionStore, StoreError, TokenHash};
 use tokio_postgres::Row;
 
 use crate::{PostgresStore, from_ms, ms, store_err};

@@ -3,7 +3,8 @@
 use crate::statements::Prepared;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use messenger_core::{ExternalId, StoreError, User, UserId, UserRecord, UserStore, Username};
+use messenger_core::store::{StoreError, UserRecord, UserStore};
+use messenger_core::{ExternalId, User, UserId, Username};
 use tokio_postgres::Row;
 
 use crate::{PostgresStore, from_ms, ms, store_err};

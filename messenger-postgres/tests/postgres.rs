@@ -3,10 +3,9 @@
 
 use std::sync::Arc;
 
+use messenger_core::store::{MessageStore, NewMessage, UserStore};
 use messenger_core::testing::{Stores, run_conformance};
-use messenger_core::{
-    ClientId, Limits, MessageBody, MessageStore, NewMessage, RoomName, UserStore, Username,
-};
+use messenger_core::{ClientId, Limits, MessageBody, RoomName, Username};
 use messenger_postgres::PostgresStore;
 use messenger_postgres::testing::PgServer;
 

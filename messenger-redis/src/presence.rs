@@ -19,8 +19,9 @@ use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use async_trait::async_trait;
+use messenger_core::store::StoreError;
 use messenger_core::{
-    EventKind, Presence, RoomBroadcast, RoomEvent, RoomName, StoreError, User, UserId, Username,
+    EventKind, Presence, RoomBroadcast, RoomEvent, RoomName, User, UserId, Username,
 };
 use redis::aio::ConnectionManager;
 

@@ -1,9 +1,10 @@
 //! Room events as JSON between nodes. Nodes trust each other: what comes
 //! back is rebuilt with the core types' `from_trusted`, unchecked.
 
+use messenger_core::store::TokenHash;
 use messenger_core::{
-    ClientId, EventKind, Message, MessageBody, MessageId, Revocation, RoomName, TokenHash, User,
-    UserEvent, UserId, Username,
+    ClientId, EventKind, Message, MessageBody, MessageId, Revocation, RoomName, User, UserEvent,
+    UserId, Username,
 };
 use serde::{Deserialize, Serialize};
 

@@ -10,9 +10,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use messenger_core::store::{MessageStore, NewMessage, UserStore};
 use messenger_core::{
-    ClientId, HashingCost, MessageBody, MessageStore, Messenger, MessengerConfig, NewMessage,
-    NewRoom, RoomName, RoomTitle, RoomTopic, SearchQuery, UserStore, Username,
+    ClientId, HashingCost, MessageBody, Messenger, MessengerConfig, NewRoom, RoomName, RoomTitle,
+    RoomTopic, SearchQuery, Username,
 };
 use messenger_sqlite::{SqliteOptions, SqliteStore};
 

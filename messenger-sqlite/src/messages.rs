@@ -7,9 +7,11 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
+use messenger_core::store::{
+    Appended, ChangeKind, MessageChange, MessageStore, NewMessage, RoomHead, StoreError,
+};
 use messenger_core::{
-    Appended, ChangeKind, ClientId, HistoryQuery, Message, MessageBody, MessageChange, MessageId,
-    MessageStore, NewMessage, RoomHead, RoomName, StoreError, User, UserId, Username,
+    ClientId, HistoryQuery, Message, MessageBody, MessageId, RoomName, User, UserId, Username,
 };
 use rusqlite::{Connection, OptionalExtension, Row, params};
 

@@ -1,10 +1,10 @@
 //! The moderation store on SQLite: standing columns on `users`, and `mod_log`.
 
 use async_trait::async_trait;
-use messenger_core::moderation::{
-    Ban, ModAction, ModActionKind, NewModAction, Reason, Role, Standing, StandingChange,
-};
-use messenger_core::{MessageId, ModerationStore, StoreError, User, UserId, Username};
+use messenger_core::store::{ModerationStore, StoreError};
+use messenger_core::store::{NewModAction, StandingChange};
+use messenger_core::{Ban, ModAction, ModActionKind, Reason, Role, Standing};
+use messenger_core::{MessageId, User, UserId, Username};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::store::{SqliteStore, backend, from_ms, ms};

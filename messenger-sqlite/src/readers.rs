@@ -2,7 +2,7 @@
 //! last committed state without waiting on the writer.
 
 use crossbeam_channel::{Receiver, Sender};
-use messenger_core::StoreError;
+use messenger_core::store::StoreError;
 use rusqlite::Connection;
 use tokio::sync::oneshot;
 

@@ -2,9 +2,10 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use messenger_core::store::{Membership, NewInvite, RoomStore, StoreError, TokenHash};
 use messenger_core::{
-    Invite, Membership, MessageId, NewInvite, ReadState, Room, RoomKind, RoomName, RoomStore,
-    RoomTitle, RoomTopic, StoreError, TokenHash, User, UserId, Username,
+    Invite, MessageId, ReadState, Room, RoomKind, RoomName, RoomTitle, RoomTopic, User, UserId,
+    Username,
 };
 use rusqlite::{Connection, OptionalExtension, Row, params};
 

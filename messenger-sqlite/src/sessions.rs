@@ -2,7 +2,8 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use messenger_core::{SessionRecord, SessionStore, StoreError, TokenHash, UserId};
+use messenger_core::UserId;
+use messenger_core::store::{SessionRecord, SessionStore, StoreError, TokenHash};
 use rusqlite::{OptionalExtension, Row, params};
 
 use crate::store::{SqliteStore, backend, from_ms, ms};

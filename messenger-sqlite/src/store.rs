@@ -7,7 +7,8 @@
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use messenger_core::{StoreError, User, UserId, Username};
+use messenger_core::store::StoreError;
+use messenger_core::{User, UserId, Username};
 use rusqlite::{Connection, ErrorCode, Row};
 
 use crate::error::SqliteError;

@@ -2,7 +2,8 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use messenger_core::{ExternalId, StoreError, User, UserId, UserRecord, UserStore, Username};
+use messenger_core::store::{StoreError, UserRecord, UserStore};
+use messenger_core::{ExternalId, User, UserId, Username};
 use rusqlite::{OptionalExtension, Row, params};
 
 use crate::store::{SqliteStore, backend, from_ms, is_unique_violation, ms, user_row};

@@ -15,7 +15,7 @@
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
-use messenger_core::StoreError;
+use messenger_core::store::StoreError;
 use rusqlite::Connection;
 use tokio::sync::oneshot;
 

@@ -307,7 +307,7 @@ async fn a_version_1_database_upgrades_in_place() {
             user,
             &general,
             messenger_core::MessageId(2),
-            messenger_core::moderation::Reason::default(),
+            messenger_core::Reason::default(),
         )
         .await
         .unwrap();

@@ -57,6 +57,9 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        // A code added to core after this build: a server error is the
+        // safe reading.
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 

@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use messenger_core::moderation::{LOG_PAGE_MAX, Reason, Role};
 use messenger_core::{Actor, User, Username};
+use messenger_core::{LOG_PAGE_MAX, Reason, Role};
 use serde::Deserialize;
 use serde_json::json;
 use warp::Filter;

@@ -7,8 +7,8 @@ mod common;
 use std::time::Duration;
 
 use common::{Server, Ws};
-use messenger_core::moderation::{Reason, Role};
 use messenger_core::{Actor, Username};
+use messenger_core::{Reason, Role};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 

@@ -7,10 +7,8 @@ use std::time::{Duration, Instant};
 
 use common::Server;
 use futures_util::StreamExt;
-use messenger_core::{
-    Appended, ClientId, HistoryQuery, MemoryStore, MessageStore, Messenger, NewMessage, RoomName,
-    StoreError, UserId,
-};
+use messenger_core::store::{Appended, MessageStore, NewMessage, StoreError};
+use messenger_core::{ClientId, HistoryQuery, MemoryStore, Messenger, RoomName, UserId};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -589,7 +587,7 @@ impl MessageStore for GatedMessages {
     async fn room_heads(
         &self,
         rooms: &[RoomName],
-    ) -> Result<Vec<Option<messenger_core::RoomHead>>, StoreError> {
+    ) -> Result<Vec<Option<messenger_core::store::RoomHead>>, StoreError> {
         self.inner.room_heads(rooms).await
     }
 
@@ -603,7 +601,7 @@ impl MessageStore for GatedMessages {
 
     async fn change(
         &self,
-        change: &messenger_core::MessageChange,
+        change: &messenger_core::store::MessageChange,
     ) -> Result<Option<messenger_core::Message>, StoreError> {
         self.inner.change(change).await
     }

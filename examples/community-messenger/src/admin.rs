@@ -7,7 +7,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 
 use anyhow::{Context, bail};
-use messenger_core::moderation::Reason;
+use messenger_core::Reason;
 use messenger_core::{Actor, Messenger, Password, UserId, Username};
 
 use crate::backend::Backend;

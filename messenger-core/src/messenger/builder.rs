@@ -21,6 +21,7 @@ use crate::store::{MessageStore, ModerationStore, RoomStore, SessionStore, UserS
 
 /// Why [`MessengerBuilder::build`] failed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum BuildError {
     /// A required store was not given.
     #[error("no {0} store was given to the builder")]

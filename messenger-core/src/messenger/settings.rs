@@ -15,7 +15,7 @@ impl Messenger {
     }
 
     /// Logs out the session of `session`'s user with the public id `id`
-    /// ([`TokenHash::public_id`](crate::TokenHash::public_id)); its open
+    /// ([`TokenHash::public_id`](crate::store::TokenHash::public_id)); its open
     /// connections close. An id that is not theirs is `not_found`.
     pub async fn logout_session(&self, session: &Session, id: &str) -> Result<()> {
         self.inner.accounts.logout_session(session, id).await

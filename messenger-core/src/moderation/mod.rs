@@ -11,8 +11,8 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 pub use model::{
-    Ban, MAX_REASON_CHARS, ModAction, ModActionColumns, ModActionKind, NewModAction, Reason, Role,
-    Standing, StandingChange,
+    Ban, MAX_REASON_CHARS, ModAction, ModActionKind, NewModAction, Reason, Role, Standing,
+    StandingChange,
 };
 
 use crate::clock::Clock;

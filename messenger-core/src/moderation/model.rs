@@ -120,7 +120,7 @@ impl Standing {
 }
 
 /// One change to a user's standing, applied by
-/// [`ModerationStore::moderate`](crate::ModerationStore::moderate).
+/// [`ModerationStore::moderate`](crate::store::ModerationStore::moderate).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StandingChange {
     /// Sets the role.

@@ -28,7 +28,7 @@ use std::sync::{Arc, RwLock};
 
 use tokio::sync::OnceCell;
 
-pub use mentions::{MAX_MENTIONS, mentioned};
+pub(crate) use mentions::mentioned;
 pub use model::{
     CreatedInvite, DirectoryEntry, Invite, InviteCode, InviteTerms, Membership, MyRoom, NewInvite,
     NewRoom, ReadState, Room, RoomKind, RoomTitle, RoomTopic,
