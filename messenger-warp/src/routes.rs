@@ -1,0 +1,67 @@
+//! The filters a [`Web`] makes: the JSON API, the WebSocket, the pages,
+//! the static files, and all of them as one service. Every route of the
+//! application is reached from here.
+
+use warp::reply::Response;
+use warp::{Filter, Rejection};
+
+use crate::web::Web;
+
+impl Web {
+    /// The JSON API (`/api/...`) and `/healthz`.
+    pub fn api(&self) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone + use<> {
+        crate::api::filter(self.clone()).map(safe_to_keep)
+    }
+
+    /// The WebSocket endpoint `/ws`.
+    pub fn ws(&self) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone + use<> {
+        crate::ws::filter(self.clone())
+    }
+
+    /// The HTML pages: `/`, `/login`, `/register`, `/logout`, `/chat`.
+    pub fn pages(&self) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone + use<> {
+        crate::pages::filter(self.clone())
+    }
+
+    /// Static files under `/static/`.
+    pub fn assets(&self) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone + use<> {
+        crate::assets::filter(self.clone())
+    }
+
+    /// Everything: API, WebSocket, pages and assets, with an HTML 404 page
+    /// for any other path.
+    pub fn routes(
+        &self,
+    ) -> impl Filter<Extract = (Response,), Error = std::convert::Infallible> + Clone + use<> {
+        self.api()
+            .or(self.ws())
+            .unify()
+            .or(self.pages())
+            .unify()
+            .or(self.assets())
+            .unify()
+            .recover(crate::pages::recover(self.clone()))
+            .unify()
+            .map(safe_to_keep)
+    }
+}
+
+/// Headers every answer carries: never sniffed into another type, and JSON
+/// (personal data, tokens) never kept by a browser or shared cache.
+fn safe_to_keep(mut res: Response) -> Response {
+    let h = res.headers_mut();
+    h.insert(
+        warp::http::header::X_CONTENT_TYPE_OPTIONS,
+        warp::http::HeaderValue::from_static("nosniff"),
+    );
+    let json = h
+        .get(warp::http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if json && !h.contains_key(warp::http::header::CACHE_CONTROL) {
+        h.insert(
+            warp::http::header::CACHE_CONTROL,
+            warp::http::HeaderValue::from_static("no-store"),
+        );
+    }
+    res
+}
