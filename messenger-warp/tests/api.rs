@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::Server;
+use common::{GeneralRoom, Server};
 use serde_json::{Value, json};
 
 #[tokio::test]

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{Server, messenger_config, web_config};
+use common::{GeneralRoom, Server, messenger_config, web_config};
 use messenger_core::{ExternalId, HostIdentity, Limits, MemoryStore, Messenger, Username};
 use messenger_warp::{ApiError, Authenticator, Web, WebConfig, async_trait};
 use serde_json::{Value, json};
@@ -69,16 +69,14 @@ async fn get(s: &Server, path: &str, session: Option<&str>) -> reqwest::Response
     req.send().await.unwrap()
 }
 
+/// A socket the host's session header authenticates, past its `ready`
+/// (`ws.ready()`); the HTTP status if the upgrade is refused.
 async fn ws(s: &Server, session: &str) -> Result<common::Ws, u16> {
-    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-    let mut req = s.ws_url().into_client_request().unwrap();
-    req.headers_mut()
-        .insert("x-host-session", session.parse().unwrap());
-    match tokio_tungstenite::connect_async(req).await {
-        Ok((stream, _)) => Ok(common::Ws { stream }),
-        Err(tokio_tungstenite::tungstenite::Error::Http(res)) => Err(res.status().as_u16()),
-        Err(e) => panic!("{e}"),
-    }
+    common::Ws::builder(s.ws_url())
+        .header("x-host-session", session)
+        .try_connect()
+        .await
+        .map_err(|e| e.status().unwrap_or_else(|| panic!("{e}")))
 }
 
 #[tokio::test]
@@ -141,8 +139,8 @@ async fn a_socket_closes_once_its_host_session_ends() {
     hosts.open("s-bob", "u-2", "bob");
     let mut a = ws(&s, "s-ada").await.unwrap();
     let mut b = ws(&s, "s-bob").await.unwrap();
-    assert_eq!(a.next_frame().await["user"]["username"], "ada");
-    assert_eq!(b.next_frame().await["user"]["username"], "bob");
+    assert_eq!(a.ready()["user"]["username"], "ada");
+    assert_eq!(b.ready()["user"]["username"], "bob");
     a.join(None).await;
 
     // No revocation is published: the socket learns it by asking the host again.

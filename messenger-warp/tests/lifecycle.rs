@@ -6,21 +6,10 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Server, Ws};
+use common::{GeneralRoom, Server, Ws};
 use messenger_core::{Actor, Username};
 use messenger_core::{Reason, Role};
 use serde_json::{Value, json};
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-
-async fn ws_v2(s: &Server, token: &str) -> Ws {
-    let mut req = format!("{}?v=2", s.ws_url()).into_client_request().unwrap();
-    req.headers_mut()
-        .insert("authorization", format!("Bearer {token}").parse().unwrap());
-    let (stream, _) = tokio_tungstenite::connect_async(req).await.unwrap();
-    let mut ws = Ws { stream };
-    assert_eq!(ws.next_frame().await["type"], "ready");
-    ws
-}
 
 async fn get(s: &Server, path: &str, token: &str) -> (u16, Value) {
     let r = s
@@ -63,9 +52,9 @@ async fn edits_and_deletes_reach_v2_sockets_live_and_v1_only_in_history() {
     let s = Server::start().await;
     let (ada, _) = s.user("ada").await;
     let (bob, _) = s.user("bob").await;
-    let mut a = ws_v2(&s, &ada).await;
+    let mut a = s.ws_v2(&ada).await;
     a.join(None).await;
-    let mut b2 = ws_v2(&s, &bob).await;
+    let mut b2 = s.ws_v2(&bob).await;
     b2.join(None).await;
     let mut b1 = s.ws(&bob).await;
     b1.join(None).await;
@@ -129,7 +118,7 @@ async fn edits_and_deletes_reach_v2_sockets_live_and_v1_only_in_history() {
     // The v1 socket saw none of it live; its next message frame is a new message.
     say(&mut a, "third", "c3").await;
     let next = loop {
-        let f = b1.next_frame().await;
+        let f = b1.next().await;
         assert_ne!(f["type"], "changed", "v1 sockets get no change frames");
         if f["type"] == "message" && f["message"]["id"] == 3 {
             break f;
@@ -162,7 +151,7 @@ async fn a_returning_v2_client_learns_the_edits_and_deletes_it_missed() {
     let s = Server::start().await;
     let (ada, _) = s.user("ada").await;
     let (bob, _) = s.user("bob").await;
-    let mut a = ws_v2(&s, &ada).await;
+    let mut a = s.ws_v2(&ada).await;
     a.join(None).await;
     for i in 1..=4 {
         say(&mut a, &format!("m{i}"), &format!("c{i}")).await;
@@ -172,7 +161,7 @@ async fn a_returning_v2_client_learns_the_edits_and_deletes_it_missed() {
     a.until("changed").await;
 
     // Bob joins, sees the room as it is, and notes where he is.
-    let mut b = ws_v2(&s, &bob).await;
+    let mut b = s.ws_v2(&bob).await;
     b.send(json!({ "type": "join", "room": "general" })).await;
     b.until("history").await;
     let synced = b.until("synced").await;
@@ -194,7 +183,7 @@ async fn a_returning_v2_client_learns_the_edits_and_deletes_it_missed() {
         .await;
     a.until("changed").await;
 
-    let mut b = ws_v2(&s, &bob).await;
+    let mut b = s.ws_v2(&bob).await;
     b.send(json!({ "type": "join", "room": "general", "since": 4, "rev": 1 }))
         .await;
     let h = b.until("history").await;
@@ -216,7 +205,7 @@ async fn a_returning_v2_client_learns_the_edits_and_deletes_it_missed() {
     );
     let mut changed = Vec::new();
     let synced = loop {
-        let f = b.next_frame().await;
+        let f = b.next().await;
         match f["type"].as_str() {
             Some("changed") => changed.push((
                 f["message"]["id"].as_u64().unwrap(),
@@ -274,7 +263,7 @@ async fn search_finds_only_readable_messages_and_history_opens_around_a_hit() {
     )
     .await;
     assert_eq!(status, 201);
-    let mut a = ws_v2(&s, &ada).await;
+    let mut a = s.ws_v2(&ada).await;
     a.join(None).await;
     for i in 1..=30 {
         let body = if i == 12 {
@@ -339,7 +328,7 @@ async fn search_finds_only_readable_messages_and_history_opens_around_a_hit() {
         .map(|m| m["id"].as_u64().unwrap())
         .collect();
     assert_eq!(ids, (7..=16).collect::<Vec<_>>());
-    let mut b = ws_v2(&s, &bob).await;
+    let mut b = s.ws_v2(&bob).await;
     b.send(json!({ "type": "history", "room": "general", "around": 29, "limit": 6 }))
         .await;
     let h = b.until("history").await;

@@ -6,13 +6,10 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Server, messenger_config, web_config};
-use futures_util::StreamExt;
+use common::{Server, Ws, messenger_config, web_config};
 use messenger_warp::WebConfig;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 /// Whether the server closed `stream` within `within` (a read answered
 /// end-of-file or an error).
@@ -138,30 +135,16 @@ async fn a_users_sockets_over_the_cap_close_with_4029() {
     let (other, _) = s.user("onetab").await;
     let first = s.ws(&t).await;
     let _second = s.ws(&t).await;
-    let connect = |token: &str| {
-        let mut req = s.ws_url().into_client_request().unwrap();
-        req.headers_mut()
-            .insert("authorization", format!("Bearer {token}").parse().unwrap());
-        tokio_tungstenite::connect_async(req)
-    };
-    let (mut third, _) = connect(&t).await.unwrap();
-    let close = loop {
-        match tokio::time::timeout(Duration::from_secs(5), third.next())
-            .await
-            .unwrap()
-        {
-            Some(Ok(Message::Close(c))) => break c.unwrap(),
-            Some(Ok(Message::Text(t))) => panic!("the third socket was served: {t}"),
-            Some(Ok(_)) => continue,
-            other => panic!("no close frame: {other:?}"),
-        }
-    };
+    // Refused after the upgrade: the first frame is the close.
+    let mut third = Ws::builder(s.ws_url()).token(&t).open().await.unwrap();
+    let close = third.next().await;
     assert_eq!(
-        u16::from(close.code),
-        messenger_warp::close::TOO_MANY_SOCKETS
+        close["type"], "__close",
+        "the third socket was served: {close}"
     );
+    assert_eq!(close["code"], messenger_warp::close::TOO_MANY_SOCKETS);
     assert_eq!(
-        close.reason.as_str(),
+        close["reason"],
         "too many open sockets for this account (at most 2)"
     );
     // Another user is not affected; a closed socket frees its place.
@@ -169,16 +152,12 @@ async fn a_users_sockets_over_the_cap_close_with_4029() {
     drop(first);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
     loop {
-        let (mut ws, _) = connect(&t).await.unwrap();
-        match tokio::time::timeout(Duration::from_secs(5), ws.next()).await {
-            Ok(Some(Ok(Message::Text(f)))) => {
-                assert!(f.contains("\"ready\""), "{f}");
-                break;
-            }
-            _ if tokio::time::Instant::now() < deadline => {
+        match Ws::builder(s.ws_url()).token(&t).try_connect().await {
+            Ok(_) => break,
+            Err(_) if tokio::time::Instant::now() < deadline => {
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
-            other => panic!("the freed place was not given back: {other:?}"),
+            Err(e) => panic!("the freed place was not given back: {e}"),
         }
     }
 }

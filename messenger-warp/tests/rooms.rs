@@ -3,9 +3,8 @@
 
 mod common;
 
-use common::{Server, Ws};
+use common::{GeneralRoom, Server, Ws};
 use serde_json::{Value, json};
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 async fn get(s: &Server, path: &str, token: &str) -> reqwest::Response {
     s.http
@@ -27,13 +26,8 @@ async fn post_empty(s: &Server, path: &str, token: &str) -> reqwest::Response {
 
 /// A `/ws?v=2` socket; answers it and its `ready` frame.
 async fn ws_v2(s: &Server, token: &str) -> (Ws, Value) {
-    let mut req = format!("{}?v=2", s.ws_url()).into_client_request().unwrap();
-    req.headers_mut()
-        .insert("authorization", format!("Bearer {token}").parse().unwrap());
-    let (stream, _) = tokio_tungstenite::connect_async(req).await.unwrap();
-    let mut ws = Ws { stream };
-    let ready = ws.next_frame().await;
-    assert_eq!(ready["type"], "ready");
+    let ws = s.ws_v2(token).await;
+    let ready = ws.ready().clone();
     (ws, ready)
 }
 
@@ -376,8 +370,7 @@ async fn a_v1_socket_sees_no_new_frames() {
     assert_eq!(r.status(), 200);
     // Nothing arrives before a join: no activity, mention or room frames.
     assert_eq!(
-        v1.try_next_frame(std::time::Duration::from_millis(300))
-            .await,
+        v1.next_within(std::time::Duration::from_millis(300)).await,
         None
     );
     let (history, presence) = v1.join(None).await;

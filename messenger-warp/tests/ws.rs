@@ -5,7 +5,7 @@ mod common;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::Server;
+use common::{GeneralRoom, Server};
 use futures_util::StreamExt;
 use messenger_core::store::{Appended, MessageStore, NewMessage, StoreError};
 use messenger_core::{ClientId, HistoryQuery, MemoryStore, Messenger, RoomName, UserId};
@@ -295,7 +295,7 @@ async fn reconnecting_with_since_backfills_exactly_once_in_order() {
     // Nothing is delivered twice.
     assert!(
         reader
-            .try_next_frame(Duration::from_millis(300))
+            .next_within(Duration::from_millis(300))
             .await
             .is_none_or(|f| f["type"] != "message")
     );
@@ -352,7 +352,7 @@ async fn leave_stops_delivery() {
     tokio::time::sleep(Duration::from_millis(100)).await;
     b.say("anyone?", "q").await;
     b.until("message").await;
-    let f = a.try_next_frame(Duration::from_millis(400)).await;
+    let f = a.next_within(Duration::from_millis(400)).await;
     assert!(f.as_ref().is_none_or(|f| f["type"] != "message"), "{f:?}");
 }
 
@@ -417,7 +417,7 @@ async fn a_slow_reader_does_not_delay_a_fast_one() {
         let sent = Instant::now();
         talker.say(&format!("{i} {big}"), &format!("t{i}")).await;
         loop {
-            let f = fast.next_frame().await;
+            let f = fast.next().await;
             if f["type"] == "message" && f["message"]["client_id"] == format!("t{i}") {
                 break;
             }
@@ -475,7 +475,7 @@ async fn pipelined_sends_are_stored_and_answered_in_the_order_sent() {
     let (mut stored, mut refused) = (Vec::new(), Vec::new());
     let mut last_id = 0;
     while stored.len() + refused.len() < 200 {
-        let f = ws.next_frame().await;
+        let f = ws.next().await;
         match f["type"].as_str() {
             Some("message") => {
                 let id = f["message"]["id"].as_u64().unwrap();
@@ -526,15 +526,15 @@ async fn a_text_frame_of_invalid_utf8_closes_with_1007() {
     frame.extend_from_slice(&mask);
     frame.extend(payload.iter().zip(mask.iter().cycle()).map(|(b, m)| b ^ m));
     tcp.write_all(&frame).await.unwrap();
-    let mut ws = common::Ws {
-        stream: tokio_tungstenite::WebSocketStream::from_raw_socket(
+    let mut ws = common::Ws::from_stream(
+        tokio_tungstenite::WebSocketStream::from_raw_socket(
             tokio_tungstenite::MaybeTlsStream::Plain(tcp),
             tokio_tungstenite::tungstenite::protocol::Role::Client,
             None,
         )
         .await,
-    };
-    assert_eq!(ws.next_frame().await["type"], "ready");
+    );
+    assert_eq!(ws.next().await["type"], "ready");
     let close = ws.until("__close").await;
     assert_eq!(close["code"], 1007);
     // The server is fine.
@@ -668,7 +668,7 @@ async fn shutdown_answers_the_posts_in_flight_before_closing() {
     gate.send(true).unwrap();
     let mut answered = Vec::new();
     loop {
-        let f = ws.next_frame().await;
+        let f = ws.next().await;
         match f["type"].as_str() {
             Some("message") => {
                 answered.push(f["message"]["client_id"].as_str().unwrap().to_owned())

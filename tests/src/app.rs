@@ -1,15 +1,16 @@
 //! Runs the real `community-messenger` binary on an ephemeral port, with
-//! HTTP and WebSocket clients for it.
+//! an HTTP client and the shared WebSocket test client (`messenger-testkit`)
+//! for it.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+/// The shared WebSocket test client.
+pub use messenger_testkit::WsClient as Ws;
 
 pub struct App {
     pub child: Child,
@@ -77,7 +78,7 @@ impl App {
     }
 
     pub fn ws_url(&self) -> String {
-        format!("{}/ws", self.base.replacen("http://", "ws://", 1))
+        messenger_testkit::ws_url(&self.base)
     }
 
     /// SIGTERM, then the exit status.
@@ -153,14 +154,9 @@ impl App {
             .to_owned()
     }
 
+    /// A socket of `token`, past its `ready`.
     pub async fn ws(&self, token: &str) -> Ws {
-        let mut req = self.ws_url().into_client_request().unwrap();
-        req.headers_mut()
-            .insert("authorization", format!("Bearer {token}").parse().unwrap());
-        let (stream, _) = tokio_tungstenite::connect_async(req).await.unwrap();
-        let mut ws = Ws { stream };
-        assert_eq!(ws.next().await["type"], "ready");
-        ws
+        Ws::builder(self.ws_url()).token(token).connect().await
     }
 }
 
@@ -168,46 +164,5 @@ impl Drop for App {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-    }
-}
-
-pub struct Ws {
-    pub stream: tokio_tungstenite::WebSocketStream<
-        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
-    >,
-}
-
-impl Ws {
-    pub async fn send(&mut self, v: Value) {
-        self.stream
-            .send(Message::text(v.to_string()))
-            .await
-            .unwrap();
-    }
-
-    pub async fn next(&mut self) -> Value {
-        loop {
-            let m = tokio::time::timeout(Duration::from_secs(10), self.stream.next())
-                .await
-                .expect("a frame in time")
-                .expect("socket open")
-                .unwrap();
-            match m {
-                Message::Text(t) => return serde_json::from_str(&t).unwrap(),
-                Message::Close(c) => {
-                    return json!({ "type": "__close", "code": c.map(|c| u16::from(c.code)) });
-                }
-                _ => {}
-            }
-        }
-    }
-
-    pub async fn until(&mut self, ty: &str) -> Value {
-        loop {
-            let f = self.next().await;
-            if f["type"] == ty {
-                return f;
-            }
-        }
     }
 }

@@ -10,16 +10,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use futures_util::{SinkExt, StreamExt};
-use messenger_e2e::App;
+use messenger_e2e::{App, Ws};
 use messenger_postgres::testing::PgServer;
 use messenger_redis::testing::RedisServer;
-use serde_json::{Value, json};
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+use serde_json::json;
 
 /// The nodes' base URLs as they are now (a restarted node has a new port).
 type Live = Arc<Mutex<Vec<Option<String>>>>;
@@ -40,24 +34,23 @@ impl Rng {
     }
 }
 
-async fn connect(live: &Live, token: &str, rng: &mut Rng) -> Option<(Socket, String)> {
+/// A socket on a live node, its `ready` still to be read (and ignored);
+/// `None` if there is none or it fails: the caller tries again.
+async fn connect(live: &Live, token: &str, rng: &mut Rng) -> Option<(Ws, String)> {
     let urls: Vec<String> = live.lock().unwrap().iter().flatten().cloned().collect();
     if urls.is_empty() {
         return None;
     }
     let base = &urls[rng.next(urls.len() as u64) as usize];
-    let mut req = format!("{}/ws", base.replacen("http://", "ws://", 1))
-        .into_client_request()
+    // Three seconds for the upgrade, five for each frame after it.
+    let upgrade = Ws::builder(messenger_testkit::ws_url(base))
+        .token(token)
+        .timeout(Duration::from_secs(5))
+        .open();
+    let ws = tokio::time::timeout(Duration::from_secs(3), upgrade)
+        .await
+        .ok()?
         .ok()?;
-    req.headers_mut()
-        .insert("authorization", format!("Bearer {token}").parse().unwrap());
-    let (ws, _) = tokio::time::timeout(
-        Duration::from_secs(3),
-        tokio_tungstenite::connect_async(req),
-    )
-    .await
-    .ok()?
-    .ok()?;
     Some((ws, base.clone()))
 }
 
@@ -95,14 +88,14 @@ async fn client(
         if last > 0 {
             join["since"] = json!(last);
         }
-        if ws.send(Message::text(join.to_string())).await.is_err() {
+        if ws.try_send(join).await.is_err() {
             continue;
         }
         // Resend everything not acknowledged, with the same client ids.
         for (cid, body) in &pending {
             r.resent += 1;
             let f = json!({ "type": "send", "room": "general", "body": body, "client_id": cid });
-            if ws.send(Message::text(f.to_string())).await.is_err() {
+            if ws.try_send(f).await.is_err() {
                 r.reconnects += 1;
                 continue 'session;
             }
@@ -112,7 +105,7 @@ async fn client(
             let done = stop.load(std::sync::atomic::Ordering::Relaxed);
             let head = *final_head.lock().unwrap();
             if done && pending.is_empty() && head.is_some_and(|h| last >= h) {
-                let _ = ws.close(None).await;
+                ws.close().await;
                 return r;
             }
             tokio::select! {
@@ -122,7 +115,7 @@ async fn client(
                     next_k += 1;
                     pending.insert(cid.clone(), body.clone());
                     let f = json!({ "type": "send", "room": "general", "body": body, "client_id": cid });
-                    if ws.send(Message::text(f.to_string())).await.is_err() {
+                    if ws.try_send(f).await.is_err() {
                         r.reconnects += 1;
                         continue 'session;
                     }
@@ -134,15 +127,16 @@ async fn client(
                         continue 'session;
                     }
                 }
-                frame = tokio::time::timeout(Duration::from_secs(5), ws.next()) => {
-                    let Ok(Some(Ok(Message::Text(text)))) = frame else {
-                        if matches!(frame, Ok(Some(Ok(_)))) {
-                            continue;
+                // A frame within 5 s (the client's patience), or reconnect.
+                frame = ws.try_next() => {
+                    let f = match frame {
+                        Ok(f) => f,
+                        Err(messenger_testkit::Error::NotJson(t)) => panic!("not JSON: {t}"),
+                        Err(_) => {
+                            r.reconnects += 1;
+                            continue 'session;
                         }
-                        r.reconnects += 1;
-                        continue 'session;
                     };
-                    let f: Value = serde_json::from_str(&text).unwrap();
                     match f["type"].as_str() {
                         Some("message") => {
                             let id = f["message"]["id"].as_u64().unwrap();

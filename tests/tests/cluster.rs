@@ -5,7 +5,6 @@
 
 use std::time::{Duration, Instant};
 
-use futures_util::StreamExt;
 use messenger_e2e::App;
 use messenger_e2e::app::Ws;
 use messenger_postgres::testing::PgServer;
@@ -71,16 +70,14 @@ async fn frame_within(
     what: &str,
     wanted: impl Fn(&Value) -> bool,
 ) -> Value {
-    let deadline = tokio::time::Instant::now() + within;
+    let deadline = Instant::now() + within;
     loop {
-        let Ok(Some(Ok(msg))) = tokio::time::timeout_at(deadline, ws.stream.next()).await else {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let Some(f) = ws.next_within(left).await else {
             panic!("{what}: not within {within:?}");
         };
-        if let tokio_tungstenite::tungstenite::Message::Text(text) = msg {
-            let f: Value = serde_json::from_str(&text).unwrap();
-            if wanted(&f) {
-                return f;
-            }
+        if wanted(&f) {
+            return f;
         }
     }
 }
@@ -339,15 +336,9 @@ async fn presence_counts_users_across_nodes_and_a_killed_nodes_users_leave() {
             "cat never left"
         );
         // Quiet for up to 20 s while the lease runs out: read with patience.
-        let Ok(Some(Ok(msg))) =
-            tokio::time::timeout(Duration::from_secs(31), a.stream.next()).await
-        else {
+        let Some(f) = a.next_within(Duration::from_secs(31)).await else {
             panic!("the socket ended");
         };
-        let tokio_tungstenite::tungstenite::Message::Text(text) = msg else {
-            continue;
-        };
-        let f: Value = serde_json::from_str(&text).unwrap();
         if f["type"] == "presence_diff" {
             let left: Vec<&str> = f["left"]
                 .as_array()
@@ -614,12 +605,7 @@ async fn a_hung_redis_hangs_nothing_and_clients_catch_up_once_it_answers() {
 /// The first frame a new socket of `token` on `app` gets: `ready`, or a
 /// close (`{"type":"__close","code"}`) when the server refuses it.
 async fn first_frame(app: &App, token: &str) -> (Ws, Value) {
-    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-    let mut req = app.ws_url().into_client_request().unwrap();
-    req.headers_mut()
-        .insert("authorization", format!("Bearer {token}").parse().unwrap());
-    let (stream, _) = tokio_tungstenite::connect_async(req).await.unwrap();
-    let mut ws = Ws { stream };
+    let mut ws = Ws::builder(app.ws_url()).token(token).open().await.unwrap();
     let first = ws.next().await;
     (ws, first)
 }
@@ -657,7 +643,7 @@ async fn a_users_sockets_are_capped_across_nodes() {
     assert_eq!(first["type"], "ready");
     // Closing one on node 0 frees a place on node 1.
     let mut closed = open.remove(0);
-    closed.stream.close(None).await.unwrap();
+    closed.close().await;
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
         let (ws, first) = first_frame(&c.nodes[1], &ada).await;

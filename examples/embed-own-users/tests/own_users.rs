@@ -2,16 +2,10 @@
 //! without registering, and its logout ends their chat.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use embed_own_users::{SHOP_COOKIE, Shop, app};
-use futures_util::{SinkExt, StreamExt};
+use messenger_testkit::WsClient;
 use serde_json::{Value, json};
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 struct Running {
     base: String,
@@ -66,43 +60,14 @@ impl Running {
         req.send().await.unwrap()
     }
 
-    async fn ws(&self, cookie: &str) -> Socket {
-        let mut req = format!("{}/ws", self.base.replacen("http", "ws", 1))
-            .into_client_request()
-            .unwrap();
-        req.headers_mut().insert("cookie", cookie.parse().unwrap());
-        tokio_tungstenite::connect_async(req).await.unwrap().0
-    }
-}
-
-async fn next(ws: &mut Socket) -> Value {
-    loop {
-        let m = tokio::time::timeout(Duration::from_secs(5), ws.next())
+    /// A chat socket the shop's cookie authenticates, past its `ready`
+    /// (`ws.ready()`).
+    async fn ws(&self, cookie: &str) -> WsClient {
+        WsClient::builder(messenger_testkit::ws_url(&self.base))
+            .header("cookie", cookie)
+            .connect()
             .await
-            .expect("a frame within 5 s")
-            .expect("socket open")
-            .unwrap();
-        match m {
-            Message::Text(t) => return serde_json::from_str(&t).unwrap(),
-            Message::Close(c) => {
-                return json!({ "type": "__close", "code": c.map(|c| u16::from(c.code)) });
-            }
-            _ => {}
-        }
     }
-}
-
-async fn until(ws: &mut Socket, ty: &str) -> Value {
-    loop {
-        let f = next(ws).await;
-        if f["type"] == ty {
-            return f;
-        }
-    }
-}
-
-async fn send(ws: &mut Socket, v: Value) {
-    ws.send(Message::text(v.to_string())).await.unwrap();
 }
 
 #[tokio::test]
@@ -145,20 +110,19 @@ async fn shop_customers_chat_without_registering_and_leave_with_the_shops_logout
 
     let mut a = shop.ws(&alice).await;
     let mut b = shop.ws(&bob).await;
-    let ready = next(&mut a).await;
+    let ready = a.ready();
     assert_eq!(ready["type"], "ready");
     assert_eq!(ready["user"]["username"], "alice");
-    assert_eq!(next(&mut b).await["user"]["username"], "bob");
+    assert_eq!(b.ready()["user"]["username"], "bob");
     for ws in [&mut a, &mut b] {
-        send(ws, json!({ "type": "join", "room": "general" })).await;
-        until(ws, "presence").await;
+        ws.send(json!({ "type": "join", "room": "general" })).await;
+        ws.until("presence").await;
     }
-    send(
-        &mut a,
+    a.send(
         json!({ "type": "send", "room": "general", "body": "Is the blue kettle back in stock?", "client_id": "k1" }),
     )
     .await;
-    let got = until(&mut b, "message").await;
+    let got = b.until("message").await;
     assert_eq!(got["message"]["author"]["username"], "alice");
     assert_eq!(got["message"]["body"], "Is the blue kettle back in stock?");
     let history: Value = shop
@@ -178,18 +142,12 @@ async fn shop_customers_chat_without_registering_and_leave_with_the_shops_logout
         .await
         .unwrap();
     assert_eq!(r.status(), 303);
-    assert_eq!(until(&mut a, "error").await["code"], "unauthorized");
-    assert_eq!(until(&mut a, "__close").await["code"], 1008);
+    assert_eq!(a.until("error").await["code"], "unauthorized");
+    assert_eq!(a.until("__close").await["code"], 1008);
     assert_eq!(shop.get("/api/me", Some(&alice)).await.status(), 401);
-    send(
-        &mut b,
-        json!({ "type": "send", "room": "general", "body": "still here", "client_id": "b1" }),
-    )
-    .await;
-    assert_eq!(
-        until(&mut b, "message").await["message"]["body"],
-        "still here"
-    );
+    b.send(json!({ "type": "send", "room": "general", "body": "still here", "client_id": "b1" }))
+        .await;
+    assert_eq!(b.until("message").await["message"]["body"], "still here");
 
     // Logging in again is the same chat user.
     let alice_again = shop.shop_login("alice", "alice-secret").await;
@@ -232,15 +190,14 @@ async fn each_order_has_a_private_room_for_its_buyer_and_seller_only() {
     assert_eq!(order["kind"], "private");
     assert_eq!(order["title"], "Order 1001: Blue kettle");
     let mut a = shop.ws(&alice).await;
-    next(&mut a).await;
-    send(&mut a, json!({ "type": "join", "room": "order-1001" })).await;
-    until(&mut a, "presence").await;
-    send(
-        &mut a,
+    a.send(json!({ "type": "join", "room": "order-1001" }))
+        .await;
+    a.until("presence").await;
+    a.send(
         json!({ "type": "send", "room": "order-1001", "body": "When will it ship?", "client_id": "o1" }),
     )
     .await;
-    until(&mut a, "message").await;
+    a.until("message").await;
     let page: Value = shop
         .get("/api/rooms/order-1001/messages", Some(&bob))
         .await

@@ -1,55 +1,47 @@
-//! A protocol client socket.
+//! A protocol client socket: opened, authenticated and joined with the
+//! shared test client (`messenger-testkit`), then handed over raw. The
+//! scenarios' receive loops read the raw socket themselves (the fan-out's
+//! parses each frame into borrowed structs, no `serde_json::Value`), so
+//! that what a delivery costs on this side stays as small as it can be.
+
+use std::time::Duration;
 
 use anyhow::{Context, bail};
-use futures_util::{SinkExt, StreamExt};
-use serde_json::{Value, json};
-use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use messenger_testkit::WsClient;
+use serde_json::json;
 
 /// An authenticated socket.
-pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
-
+pub use messenger_testkit::Socket;
 /// `ws://` URL of a server's `/ws`.
-pub fn ws_url(base: &str) -> String {
-    format!("{}/ws", base.replacen("http://", "ws://", 1))
-}
+pub use messenger_testkit::ws_url;
+
+/// How long the upgrade and each frame of the handshake may take: far
+/// longer than any does, so that a busy server is measured rather than
+/// given up on, yet a dead one does not hang the run.
+const PATIENCE: Duration = Duration::from_secs(60);
 
 /// Opens `/ws` with `token`, waits for `ready`, joins `room` and waits for
 /// its `presence` (the end of the join's answer).
 pub async fn connect_and_join(base: &str, token: &str, room: &str) -> anyhow::Result<Socket> {
-    let mut req = ws_url(base).into_client_request()?;
-    req.headers_mut()
-        .insert("authorization", format!("Bearer {token}").parse()?);
     // Small frames must leave at once: Nagle would hold one for an ACK.
-    let (mut ws, _) = tokio_tungstenite::connect_async_with_config(req, None, true)
+    let mut ws = WsClient::builder(ws_url(base))
+        .token(token)
+        .nodelay()
+        .timeout(PATIENCE)
+        .try_connect()
         .await
         .context("upgrade")?;
-    expect(&mut ws, "ready").await?;
-    ws.send(Message::text(
-        json!({ "type": "join", "room": room }).to_string(),
-    ))
-    .await?;
-    expect(&mut ws, "presence").await?;
-    Ok(ws)
-}
-
-async fn expect(ws: &mut Socket, ty: &str) -> anyhow::Result<()> {
-    loop {
-        match ws.next().await {
-            Some(Ok(Message::Text(t))) => {
-                let v: Value = serde_json::from_str(&t)?;
-                if v["type"] == ty {
-                    return Ok(());
-                }
-                if v["type"] == "error" {
-                    bail!("server error while waiting for {ty}: {v}");
-                }
-            }
-            Some(Ok(_)) => {}
-            Some(Err(e)) => return Err(e.into()),
-            None => bail!("socket closed while waiting for {ty}"),
-        }
+    ws.try_send(json!({ "type": "join", "room": room }))
+        .await
+        .context("join")?;
+    let answer = ws
+        .try_until_where(|f| {
+            f["type"] == "presence" || f["type"] == "error" || f["type"] == "__close"
+        })
+        .await
+        .context("waiting for presence")?;
+    if answer["type"] != "presence" {
+        bail!("server answered the join with {answer}");
     }
+    Ok(ws.into_inner())
 }

@@ -1,18 +1,16 @@
-//! A real server on an ephemeral port, and real HTTP and WebSocket clients.
+//! A real server on an ephemeral port, a real HTTP client, and the shared
+//! WebSocket test client (`messenger-testkit`).
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
 use messenger_core::{HashingCost, MemoryStore, Messenger, MessengerConfig};
 use messenger_warp::{Web, WebConfig};
 use serde_json::{Value, json};
-use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// The shared WebSocket test client (messenger-testkit).
+pub use messenger_testkit::WsClient as Ws;
 
 pub struct Server {
     pub addr: SocketAddr,
@@ -139,25 +137,25 @@ impl Server {
             .expect("upgrade succeeds")
     }
 
+    /// A socket of `token` (or none), sending `origin` if given, past its
+    /// `ready`; the HTTP status if the upgrade is refused.
     pub async fn try_ws(&self, token: Option<&str>, origin: Option<&str>) -> Result<Ws, u16> {
-        let mut req = self.ws_url().into_client_request().unwrap();
+        let mut connect = Ws::builder(self.ws_url());
         if let Some(t) = token {
-            req.headers_mut()
-                .insert("authorization", format!("Bearer {t}").parse().unwrap());
+            connect = connect.token(t);
         }
         if let Some(o) = origin {
-            req.headers_mut().insert("origin", o.parse().unwrap());
+            connect = connect.header("origin", o);
         }
-        match tokio_tungstenite::connect_async(req).await {
-            Ok((stream, _)) => {
-                let mut ws = Ws { stream };
-                let ready = ws.next_frame().await;
-                assert_eq!(ready["type"], "ready", "{ready}");
-                Ok(ws)
-            }
-            Err(tokio_tungstenite::tungstenite::Error::Http(res)) => Err(res.status().as_u16()),
-            Err(e) => panic!("unexpected upgrade error {e}"),
-        }
+        connect.try_connect().await.map_err(|e| {
+            e.status()
+                .unwrap_or_else(|| panic!("unexpected upgrade error {e}"))
+        })
+    }
+
+    /// A `/ws?v=2` socket of `token`, past its `ready` (`ws.ready()`).
+    pub async fn ws_v2(&self, token: &str) -> Ws {
+        Ws::builder(self.ws_url()).token(token).v2().connect().await
     }
 }
 
@@ -167,61 +165,17 @@ impl Drop for Server {
     }
 }
 
-pub struct Ws {
-    pub stream: WebSocketStream<MaybeTlsStream<TcpStream>>,
+/// The shared test client's shorthand for the room `general`.
+#[allow(async_fn_in_trait)]
+pub trait GeneralRoom {
+    /// Joins `general` and returns (history frame, presence frame).
+    async fn join(&mut self, since: Option<u64>) -> (Value, Value);
+    /// Sends a message to `general`.
+    async fn say(&mut self, body: &str, client_id: &str);
 }
 
-impl Ws {
-    pub async fn send(&mut self, v: Value) {
-        self.stream
-            .send(Message::text(v.to_string()))
-            .await
-            .unwrap();
-    }
-
-    pub async fn send_raw(&mut self, m: Message) {
-        self.stream.send(m).await.unwrap();
-    }
-
-    /// The next JSON frame (pings and pongs skipped), within 5 s.
-    pub async fn next_frame(&mut self) -> Value {
-        self.try_next_frame(Duration::from_secs(5))
-            .await
-            .expect("a frame within 5 s")
-    }
-
-    pub async fn try_next_frame(&mut self, within: Duration) -> Option<Value> {
-        let deadline = tokio::time::Instant::now() + within;
-        loop {
-            let msg = tokio::time::timeout_at(deadline, self.stream.next())
-                .await
-                .ok()??;
-            match msg.ok()? {
-                Message::Text(t) => return Some(serde_json::from_str(&t).unwrap()),
-                Message::Close(c) => {
-                    return Some(json!({
-                        "type": "__close",
-                        "code": c.as_ref().map(|c| u16::from(c.code)),
-                        "reason": c.as_ref().map(|c| c.reason.as_str().to_owned()),
-                    }));
-                }
-                _ => continue,
-            }
-        }
-    }
-
-    /// Frames until one of type `ty` arrives; returns it.
-    pub async fn until(&mut self, ty: &str) -> Value {
-        loop {
-            let f = self.next_frame().await;
-            if f["type"] == ty {
-                return f;
-            }
-        }
-    }
-
-    /// Joins `general` and returns (history frame, presence frame).
-    pub async fn join(&mut self, since: Option<u64>) -> (Value, Value) {
+impl GeneralRoom for Ws {
+    async fn join(&mut self, since: Option<u64>) -> (Value, Value) {
         let mut frame = json!({ "type": "join", "room": "general" });
         if let Some(s) = since {
             frame["since"] = json!(s);
@@ -232,8 +186,7 @@ impl Ws {
         (history, presence)
     }
 
-    /// Sends a message to `general`.
-    pub async fn say(&mut self, body: &str, client_id: &str) {
+    async fn say(&mut self, body: &str, client_id: &str) {
         self.send(
             json!({ "type": "send", "room": "general", "body": body, "client_id": client_id }),
         )
