@@ -25,7 +25,7 @@ mod broadcast;
 #[doc(hidden)]
 pub mod closing;
 #[doc(hidden)]
-pub mod lifecycle;
+pub mod editing;
 mod limits;
 mod load;
 #[doc(hidden)]
@@ -211,12 +211,12 @@ macro_rules! __store_cases {
             rooms::memberships_and_members,
             rooms::read_positions_and_mentions,
             rooms::room_heads_follow_appends,
-            lifecycle::edits_and_deletes_take_dense_change_numbers,
-            lifecycle::changes_are_read_back_in_change_order,
-            lifecycle::deleted_messages_are_counted_past_a_position,
-            lifecycle::search_finds_word_prefixes_in_given_rooms_newest_first,
-            lifecycle::search_follows_edits_and_deletes,
-            lifecycle::mentions_are_cleared_per_message,
+            editing::edits_and_deletes_take_dense_change_numbers,
+            editing::changes_are_read_back_in_change_order,
+            editing::deleted_messages_are_counted_past_a_position,
+            editing::search_finds_word_prefixes_in_given_rooms_newest_first,
+            editing::search_follows_edits_and_deletes,
+            editing::mentions_are_cleared_per_message,
             moderation::standing_defaults_and_changes,
             moderation::the_log_pages_newest_first,
             closing::closed_rooms_refuse_appends_and_open_again,
