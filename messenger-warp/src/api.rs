@@ -173,13 +173,13 @@ pub(crate) fn filter(web: Web) -> warp::filters::BoxedFilter<(Response,)> {
             .unify()
             .or(history)
             .unify()
-            .or(crate::rooms_api::filter(web.clone()))
-            .unify()
-            .or(crate::messages_api::filter(web.clone()))
-            .unify()
             .or(crate::account_api::filter(web.clone()))
             .unify()
             .or(crate::moderation_api::filter(web.clone()))
+            .unify()
+            // Last: it takes the body before it knows the route, and a body
+            // once taken is gone for the routes after it.
+            .or(crate::http_requests::filter(web.clone()))
             .unify()
             .recover(recover_api)
             .unify(),

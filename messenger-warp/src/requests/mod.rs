@@ -11,6 +11,7 @@
 //!
 //! Nothing here knows warp: the layer can serve any transport.
 
+pub(crate) mod http;
 pub(crate) mod messages;
 pub(crate) mod rooms;
 
