@@ -7,25 +7,28 @@ use warp::{Filter, Rejection};
 
 use crate::web::Web;
 
+// Each filter is boxed here, in a function that is not generic, so its
+// chain of types is compiled once, in this crate, not again in every binary
+// that serves it (the binary compiled them all, most of its build).
 impl Web {
     /// The JSON API (`/api/...`) and `/healthz`.
     pub fn api(&self) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone + use<> {
-        crate::api::filter(self.clone()).map(safe_to_keep)
+        crate::api::filter(self.clone()).map(safe_to_keep).boxed()
     }
 
     /// The WebSocket endpoint `/ws`.
     pub fn ws(&self) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone + use<> {
-        crate::ws::filter(self.clone())
+        crate::ws::filter(self.clone()).boxed()
     }
 
     /// The HTML pages: `/`, `/login`, `/register`, `/logout`, `/chat`.
     pub fn pages(&self) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone + use<> {
-        crate::pages::filter(self.clone())
+        crate::pages::filter(self.clone()).boxed()
     }
 
     /// Static files under `/static/`.
     pub fn assets(&self) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone + use<> {
-        crate::assets::filter(self.clone())
+        crate::assets::filter(self.clone()).boxed()
     }
 
     /// Everything: API, WebSocket, pages and assets, with an HTML 404 page
