@@ -6,17 +6,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 cargo build --release --locked -p community-messenger -p loadgen >&2
+T=${CARGO_TARGET_DIR:-target}/release
 
 work=$(mktemp -d)
 server_pid=""
 cleanup() { kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
-LG=(taskset -c 1 target/release/loadgen)
+LG=(taskset -c 1 $T/loadgen)
 SRV=http://127.0.0.1:18080
 FLOOR=http://127.0.0.1:19090
 
 start_server() {
-  RUST_LOG=warn taskset -c 0 target/release/community-messenger \
+  RUST_LOG=warn taskset -c 0 $T/community-messenger \
     --addr 127.0.0.1:18080 --db "$work/m.db" --send-limit 0 --register-limit 0 --max-connections 200000 --max-connections-per-addr 200000 >"$work/server.log" &
   server_pid=$!
 }
@@ -30,7 +31,7 @@ echo "start to /healthz (existing db): $(( (t1 - t0) / 1000000 )) ms"
 sleep 1
 echo "idle RSS after start: $(rss "$server_pid") KiB"
 
-taskset -c 0 target/release/loadgen bare --addr 127.0.0.1:19090 >/dev/null &
+taskset -c 0 $T/loadgen bare --addr 127.0.0.1:19090 >/dev/null &
 floor_pid=$!
 sleep 0.3
 u=(--users-file "$work/users.json")
@@ -54,7 +55,7 @@ echo "== 10,000 idle sockets joined to general, 1,000 distinct users"
 echo "== durable fan-out with /metrics on (--metrics-addr), beside the same binary without"
 kill -TERM "$floor_pid"; wait "$floor_pid" || true
 SRV_M=http://127.0.0.1:18081
-RUST_LOG=warn taskset -c 0 target/release/community-messenger \
+RUST_LOG=warn taskset -c 0 $T/community-messenger \
   --addr 127.0.0.1:18081 --metrics-addr 127.0.0.1:18082 --db "$work/metrics.db" \
   --send-limit 0 --register-limit 0 --max-connections 200000 --max-connections-per-addr 200000 >"$work/server-metrics.log" &
 metrics_pid=$!

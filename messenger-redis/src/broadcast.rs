@@ -16,8 +16,6 @@ use futures_util::StreamExt;
 use messenger_core::{BroadcastError, Delivery, RoomBroadcast, RoomEvent, RoomName, Subscription};
 use redis::aio::ConnectionManager;
 use tokio::sync::broadcast;
-use tokio_stream::wrappers::BroadcastStream;
-use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 
 use crate::connection::TIMEOUT;
 use crate::error::RedisError;
@@ -341,12 +339,8 @@ impl RoomBroadcast for RedisBroadcast {
     }
 
     async fn subscribe(&self, room: &RoomName) -> Result<Subscription, BroadcastError> {
-        let rx = self.inner.sender(room).subscribe();
-        Ok(Subscription::new(BroadcastStream::new(rx).map(
-            |item| match item {
-                Ok(delivery) => delivery,
-                Err(BroadcastStreamRecvError::Lagged(missed)) => Delivery::Lagged { missed },
-            },
-        )))
+        Ok(Subscription::from_channel(
+            self.inner.sender(room).subscribe(),
+        ))
     }
 }

@@ -4,20 +4,17 @@
 //! decides how many a server holds. Two things would otherwise keep the
 //! size of the largest burst a socket ever sent: tungstenite's write
 //! buffer, and the largest single frame (a join's history or presence
-//! snapshot). So tungstenite writes each frame straight through to a
-//! [`CoalescingIo`], which gathers a burst into one write and lets go of
-//! its buffer afterwards, and large messages leave as [`fragments`] of at
-//! most [`FRAGMENT`] bytes (RFC 6455 §5.4; clients reassemble them).
+//! snapshot). So frames are written into a [`CoalescingIo`] (data frames
+//! by [`CoalescingIo::text`], tungstenite's own straight through), which
+//! gathers a burst into one write and lets go of its buffer afterwards,
+//! and large messages leave as fragments of at most [`FRAGMENT`] bytes
+//! (RFC 6455 §5.4; clients reassemble them).
 
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
-use bytes::Bytes;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::protocol::frame::Frame;
-use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
 
 /// Largest frame payload written; longer text messages are fragmented.
 pub(crate) const FRAGMENT: usize = 2 * 1024;
@@ -99,67 +96,154 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for CoalescingIo<S> {
     }
 }
 
-/// `text` (valid UTF-8) as one text message, or, when longer than
-/// [`FRAGMENT`], as a text frame and continuation frames split at
-/// character boundaries. Slices share `text`'s bytes.
-pub(crate) fn fragments(text: Bytes) -> impl Iterator<Item = Message> {
-    let mut rest = text;
-    let mut first = true;
-    std::iter::from_fn(move || {
-        if rest.is_empty() && !first {
-            return None;
+impl<S> CoalescingIo<S> {
+    /// Whether frames are waiting for a flush.
+    pub(crate) fn has_pending(&self) -> bool {
+        self.buf.len() > self.written
+    }
+
+    /// Appends `text` (valid UTF-8) as one text message: one frame, or,
+    /// when longer than [`FRAGMENT`], a text frame and continuation frames
+    /// split at character boundaries.
+    ///
+    /// Data frames are written here rather than through tungstenite: its
+    /// writer formats each frame into a buffer of its own that this one
+    /// would copy again, and wants an owned, UTF-8-checked payload per
+    /// socket where a broadcast has one shared encoding. The order with
+    /// tungstenite's own frames (pongs, close) holds because tungstenite
+    /// keeps no buffer (`write_buffer_size(0)`): whatever it writes lands
+    /// in this buffer in call order.
+    pub(crate) fn text(&mut self, text: &[u8]) {
+        let mut rest = text;
+        let mut opcode = OP_TEXT;
+        loop {
+            let mut end = rest.len().min(FRAGMENT);
+            // Continuation bytes of UTF-8 are 0b10xx_xxxx: back up to a start.
+            while end < rest.len() && end > 0 && rest[end] & 0xC0 == 0x80 {
+                end -= 1;
+            }
+            let (chunk, tail) = rest.split_at(end);
+            self.frame(opcode, tail.is_empty(), chunk);
+            if tail.is_empty() {
+                return;
+            }
+            rest = tail;
+            opcode = OP_CONTINUE;
         }
-        let mut end = rest.len().min(FRAGMENT);
-        // Continuation bytes of UTF-8 are 0b10xx_xxxx: back up to a start.
-        while end < rest.len() && end > 0 && rest[end] & 0xC0 == 0x80 {
-            end -= 1;
-        }
-        let chunk = rest.split_to(end);
-        let last = rest.is_empty();
-        let message = if first && last {
-            let text = chunk.try_into().expect("split at character boundaries");
-            Message::Text(text)
+    }
+
+    /// Appends an empty ping.
+    pub(crate) fn ping(&mut self) {
+        self.frame(OP_PING, true, &[]);
+    }
+
+    /// A server's frame is unmasked (RFC 6455 §5.1): a header, then the
+    /// payload as it is.
+    fn frame(&mut self, opcode: u8, last: bool, payload: &[u8]) {
+        // A burst starts at the kept capacity rather than growing from a
+        // few bytes through several reallocations.
+        let needed = payload.len() + 10;
+        if self.buf.capacity() == 0 {
+            self.buf.reserve(KEEP.max(needed));
         } else {
-            let opcode = if first { Data::Text } else { Data::Continue };
-            Message::Frame(Frame::message(chunk, OpCode::Data(opcode), last))
-        };
-        first = false;
-        Some(message)
-    })
+            self.buf.reserve(needed);
+        }
+        let fin = if last { 0x80 } else { 0 };
+        self.buf.push(fin | opcode);
+        match payload.len() {
+            n @ 0..=125 => self.buf.push(n as u8),
+            n @ 126..=0xFFFF => {
+                self.buf.push(126);
+                self.buf.extend_from_slice(&(n as u16).to_be_bytes());
+            }
+            n => {
+                self.buf.push(127);
+                self.buf.extend_from_slice(&(n as u64).to_be_bytes());
+            }
+        }
+        self.buf.extend_from_slice(payload);
+    }
 }
+
+const OP_CONTINUE: u8 = 0x0;
+const OP_TEXT: u8 = 0x1;
+const OP_PING: u8 = 0x9;
 
 #[cfg(test)]
 mod tests {
+    use std::io::Cursor;
+
+    use bytes::Bytes;
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::protocol::{Role, WebSocket};
+
     use super::*;
 
-    fn payloads(text: &str) -> Vec<(bool, Vec<u8>)> {
-        fragments(Bytes::copy_from_slice(text.as_bytes()))
-            .map(|m| match m {
-                Message::Text(t) => (true, t.as_bytes().to_vec()),
-                Message::Frame(f) => (f.header().is_final, f.payload().to_vec()),
-                other => panic!("unexpected {other:?}"),
-            })
-            .collect()
+    /// What a client reads from the bytes written: each message, and the
+    /// payload sizes of the frames it came in.
+    fn read_back(write: impl FnOnce(&mut CoalescingIo<()>)) -> (Vec<Message>, Vec<usize>) {
+        let mut io = CoalescingIo::new(());
+        write(&mut io);
+        let sizes = frame_sizes(&io.buf);
+        let mut ws = WebSocket::from_raw_socket(Cursor::new(io.buf), Role::Client, None);
+        let mut messages = Vec::new();
+        while let Ok(m) = ws.read() {
+            messages.push(m);
+        }
+        (messages, sizes)
+    }
+
+    fn frame_sizes(mut bytes: &[u8]) -> Vec<usize> {
+        let mut sizes = Vec::new();
+        while !bytes.is_empty() {
+            assert_eq!(bytes[1] & 0x80, 0, "a server's frames are unmasked");
+            let (len, head) = match bytes[1] {
+                126 => (u16::from_be_bytes([bytes[2], bytes[3]]) as usize, 4),
+                127 => (
+                    u64::from_be_bytes(bytes[2..10].try_into().unwrap()) as usize,
+                    10,
+                ),
+                n => (n as usize, 2),
+            };
+            sizes.push(len);
+            bytes = &bytes[head + len..];
+        }
+        sizes
     }
 
     #[test]
     fn short_messages_stay_whole() {
-        assert_eq!(payloads("hi"), [(true, b"hi".to_vec())]);
-        assert_eq!(payloads(""), [(true, Vec::new())]);
-        assert_eq!(payloads(&"x".repeat(FRAGMENT)).len(), 1);
+        for text in [
+            "",
+            "hi",
+            &"x".repeat(125),
+            &"x".repeat(126),
+            &"x".repeat(FRAGMENT),
+        ] {
+            let (messages, sizes) = read_back(|io| io.text(text.as_bytes()));
+            assert_eq!(messages, [Message::text(text)]);
+            assert_eq!(sizes, [text.len()]);
+        }
     }
 
     #[test]
     fn long_messages_split_at_character_boundaries_and_reassemble() {
         let text = "añ€😀".repeat(FRAGMENT);
-        let parts = payloads(&text);
-        assert!(parts.len() > 1);
-        assert!(parts.iter().all(|(_, p)| p.len() <= FRAGMENT));
-        assert!(parts.iter().all(|(_, p)| std::str::from_utf8(p).is_ok()));
-        let finals: Vec<bool> = parts.iter().map(|(f, _)| *f).collect();
-        assert_eq!(finals.iter().filter(|f| **f).count(), 1);
-        assert_eq!(finals.last(), Some(&true));
-        let joined: Vec<u8> = parts.into_iter().flat_map(|(_, p)| p).collect();
-        assert_eq!(joined, text.as_bytes());
+        let (messages, sizes) = read_back(|io| {
+            io.text(text.as_bytes());
+            io.ping();
+            io.text(b"next");
+        });
+        assert!(sizes.len() > 3);
+        assert!(sizes.iter().all(|n| *n <= FRAGMENT));
+        // tungstenite checks every fragment's UTF-8 as it reassembles.
+        assert_eq!(
+            messages,
+            [
+                Message::text(text),
+                Message::Ping(Bytes::new()),
+                Message::text("next")
+            ]
+        );
     }
 }

@@ -12,7 +12,6 @@ use super::order::{self, Step};
 use super::{Conn, End, close};
 use crate::frames::{ServerFrame, encode_event};
 use crate::metrics::SocketMetrics;
-use crate::wire::fragments;
 
 impl Conn {
     pub(super) async fn deliver(&mut self, room: RoomName, delivery: Delivery) -> Option<End> {
@@ -43,19 +42,21 @@ impl Conn {
         match event.kind() {
             EventKind::Message(message) => {
                 let id = message.id;
-                match order::by_id(self.rooms.get(room)?.last, id) {
+                let state = self.rooms.get_mut(room)?;
+                match order::by_id(state.last, id) {
                     Step::Skip => return None,
-                    Step::Deliver => {}
+                    Step::Deliver => state.last = id,
                     Step::FillGap => {
                         if let Some(end) = Box::pin(self.catch_up(room, Some(id))).await {
                             return Some(end);
                         }
-                        if order::by_id(self.rooms.get(room)?.last, id) == Step::Skip {
+                        let state = self.rooms.get_mut(room)?;
+                        if order::by_id(state.last, id) == Step::Skip {
                             return None;
                         }
+                        state.last = id;
                     }
                 }
-                self.rooms.get_mut(room)?.last = id;
                 self.metrics.delivered(1);
             }
             EventKind::Changed(message) => {
@@ -63,24 +64,26 @@ impl Conn {
                     return None;
                 }
                 let rev = message.rev;
-                match order::by_rev(self.rooms.get(room)?.rev, rev) {
+                let state = self.rooms.get_mut(room)?;
+                match order::by_rev(state.rev, rev) {
                     Step::Skip => return None,
-                    Step::Deliver => {}
+                    Step::Deliver => state.rev = rev,
                     Step::FillGap => {
                         if let Some(end) = Box::pin(self.catch_up_changes(room, rev)).await {
                             return Some(end);
                         }
-                        if order::by_rev(self.rooms.get(room)?.rev, rev) == Step::Skip {
+                        let state = self.rooms.get_mut(room)?;
+                        if order::by_rev(state.rev, rev) == Step::Skip {
                             return None;
                         }
+                        state.rev = rev;
                     }
                 }
-                self.rooms.get_mut(room)?.rev = rev;
             }
             EventKind::Typing { user, .. } if user.id == self.authed.user.id => return None,
             _ => {}
         }
-        self.out.extend(fragments(event.encoded(encode_event)));
+        self.socket.get_mut().text(event.encoded(encode_event));
         None
     }
 

@@ -6,7 +6,6 @@ use messenger_core::{Delivery, EventKind, MessageId, RoomName, UserEvent};
 
 use super::Conn;
 use crate::frames::{ServerFrame, encode_event};
-use crate::wire::fragments;
 
 impl Conn {
     /// The first frame: who you are and your rooms (v2: with unread state).
@@ -144,7 +143,7 @@ impl Conn {
             }
             UserEvent::Read { .. } | UserEvent::Mention(_) => {
                 if self.dialect.tracks_rooms() {
-                    self.out.extend(fragments(event.encoded(encode_event)));
+                    self.socket.get_mut().text(event.encoded(encode_event));
                 }
             }
         }

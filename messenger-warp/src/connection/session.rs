@@ -3,9 +3,6 @@
 
 use messenger_core::{Error, ErrorCode};
 
-use bytes::Bytes;
-use tokio_tungstenite::tungstenite::Message as WsMessage;
-
 use super::{Conn, End, close};
 use crate::auth;
 
@@ -40,7 +37,7 @@ impl Conn {
     pub(super) async fn recheck(&mut self) -> Option<End> {
         match auth::still_valid(&self.web, &self.authed).await {
             Ok(true) => {
-                self.out.push(WsMessage::Ping(Bytes::new()));
+                self.socket.get_mut().ping();
                 None
             }
             Ok(false) => Some(self.logged_out().await),
