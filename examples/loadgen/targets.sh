@@ -37,7 +37,7 @@ sleep 0.3
 u=(--users-file "$work/users.json")
 
 echo "== durable fan-out, C=200 S=20 M=500, as fast as a window of 16 allows"
-for round in 1 2 3; do
+for round in $(seq "${ROUNDS:-3}"); do
   "${LG[@]}" fanout --url "$FLOOR" "${u[@]}" -c 200 -s 20 -m 500 --server-pid "$floor_pid" 2>&1 >/dev/null | sed 's/^/floor:  /'
   "${LG[@]}" fanout --url "$SRV" "${u[@]}" -c 200 -s 20 -m 500 --server-pid "$server_pid" 2>&1 >/dev/null | sed 's/^/server: /'
 done
@@ -60,7 +60,7 @@ RUST_LOG=warn taskset -c 0 $T/community-messenger \
   --send-limit 0 --register-limit 0 --max-connections 200000 --max-connections-per-addr 200000 >"$work/server-metrics.log" &
 metrics_pid=$!
 until curl -sf "$SRV_M/healthz" >/dev/null; do sleep 0.002; done
-for round in 1 2 3; do
+for round in $(seq "${ROUNDS:-3}"); do
   "${LG[@]}" fanout --url "$SRV" "${u[@]}" -c 200 -s 20 -m 500 --server-pid "$server_pid" 2>&1 >/dev/null | sed 's/^/metrics off: /'
   "${LG[@]}" fanout --url "$SRV_M" "${u[@]}" -c 200 -s 20 -m 500 --server-pid "$metrics_pid" 2>&1 >/dev/null | sed 's/^/metrics on:  /'
 done
