@@ -14,6 +14,7 @@ use warp::reply::Response;
 use crate::auth::Authed;
 use crate::cookies;
 use crate::error::ApiError;
+use crate::handler::handler;
 use crate::pages::{
     Form, PageCtx, current_user, error_page, field, flash_cookie, form_body, redirect, render,
 };
@@ -42,7 +43,7 @@ pub(crate) fn filter(web: Web) -> BoxedFilter<(Response,)> {
         .and(headers())
         .then(move |h: HeaderMap| {
             let web = w.clone();
-            async move { settings_page(&web, &h, StatusCode::OK, None).await }
+            handler(async move { settings_page(&web, &h, StatusCode::OK, None).await })
         });
     let w = web.clone();
     let password = warp::path!("settings" / "password")
@@ -51,7 +52,7 @@ pub(crate) fn filter(web: Web) -> BoxedFilter<(Response,)> {
         .and(form_body(web.config().body_limit))
         .then(move |h: HeaderMap, form: Form| {
             let web = w.clone();
-            async move { change_password(&web, &h, &form).await }
+            handler(async move { change_password(&web, &h, &form).await })
         });
     let w = web.clone();
     let logout_one = warp::path!("settings" / "sessions" / String / "logout")
@@ -60,7 +61,7 @@ pub(crate) fn filter(web: Web) -> BoxedFilter<(Response,)> {
         .and(form_body(web.config().body_limit))
         .then(move |id: String, h: HeaderMap, form: Form| {
             let web = w.clone();
-            async move { logout(&web, &h, &form, Some(id)).await }
+            handler(async move { logout(&web, &h, &form, Some(id)).await })
         });
     let w = web.clone();
     let logout_all = warp::path!("settings" / "logout-everywhere")
@@ -69,7 +70,7 @@ pub(crate) fn filter(web: Web) -> BoxedFilter<(Response,)> {
         .and(form_body(web.config().body_limit))
         .then(move |h: HeaderMap, form: Form| {
             let web = w.clone();
-            async move { logout(&web, &h, &form, None).await }
+            handler(async move { logout(&web, &h, &form, None).await })
         });
     let w = web;
     let log = warp::path!("moderation")
@@ -78,7 +79,7 @@ pub(crate) fn filter(web: Web) -> BoxedFilter<(Response,)> {
         .and(warp::query::<LogQuery>())
         .then(move |h: HeaderMap, q: LogQuery| {
             let web = w.clone();
-            async move { log_page(&web, &h, q.before).await }
+            handler(async move { log_page(&web, &h, q.before).await })
         });
     settings
         .or(password)

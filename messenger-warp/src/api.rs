@@ -16,6 +16,7 @@ use warp::{Filter, Rejection, Reply};
 use crate::auth::{self, Authed, Via};
 use crate::cookies;
 use crate::error::{ApiError, json_reply, recover_api, reject};
+use crate::handler::handler;
 use crate::web::Web;
 
 #[derive(Deserialize)]
@@ -107,7 +108,7 @@ pub(crate) fn filter(web: Web) -> warp::filters::BoxedFilter<(Response,)> {
         .and(json_body::<Credentials>(web.config().body_limit))
         .and_then(move |addr: IpAddr, c: Credentials| {
             let web = w.clone();
-            async move { register(web, addr, c).await.map_err(reject) }
+            handler(async move { register(web, addr, c).await.map_err(reject) })
         });
     let w = web.clone();
     let login = warp::path!("login")
@@ -118,7 +119,7 @@ pub(crate) fn filter(web: Web) -> warp::filters::BoxedFilter<(Response,)> {
         .and(json_body::<Credentials>(web.config().body_limit))
         .and_then(move |addr: IpAddr, headers: HeaderMap, c: Credentials| {
             let web = w.clone();
-            async move { login(web, addr, headers, c).await.map_err(reject) }
+            handler(async move { login(web, addr, headers, c).await.map_err(reject) })
         });
     let w = web.clone();
     let logout = warp::path!("logout")
@@ -128,7 +129,7 @@ pub(crate) fn filter(web: Web) -> warp::filters::BoxedFilter<(Response,)> {
         .and(warp::header::headers_cloned())
         .and_then(move |authed: Authed, headers: HeaderMap| {
             let web = w.clone();
-            async move {
+            handler(async move {
                 check_origin(&web, &authed, &headers)?;
                 if let Some(session) = authed.session() {
                     web.messenger().logout(session).await.map_err(reject)?;
@@ -142,7 +143,7 @@ pub(crate) fn filter(web: Web) -> warp::filters::BoxedFilter<(Response,)> {
                         web.config().secure_cookies,
                     )],
                 ))
-            }
+            })
         });
     let me = warp::path!("me")
         .and(warp::get())
@@ -160,7 +161,7 @@ pub(crate) fn filter(web: Web) -> warp::filters::BoxedFilter<(Response,)> {
         .and(warp::query::<HistoryParams>())
         .and_then(move |room: String, authed: Authed, p: HistoryParams| {
             let web = w.clone();
-            async move { history(web, authed.user, room, p).await.map_err(reject) }
+            handler(async move { history(web, authed.user, room, p).await.map_err(reject) })
         });
 
     let api = warp::path("api").and(
@@ -187,7 +188,7 @@ pub(crate) fn filter(web: Web) -> warp::filters::BoxedFilter<(Response,)> {
     let w = web;
     let health = warp::path!("healthz").and(warp::get()).and_then(move || {
         let web = w.clone();
-        async move {
+        handler(async move {
             let res = match web.messenger().health().await {
                 Ok(()) => warp::reply::with_status("ok", StatusCode::OK).into_response(),
                 Err(e) => {
@@ -197,7 +198,7 @@ pub(crate) fn filter(web: Web) -> warp::filters::BoxedFilter<(Response,)> {
                 }
             };
             Ok::<_, Rejection>(res)
-        }
+        })
     });
     api.or(health).unify().boxed()
 }

@@ -10,6 +10,7 @@ use warp::http::{HeaderValue, StatusCode};
 use warp::reply::Response;
 use warp::{Filter, Rejection, Reply};
 
+use crate::handler::handler;
 use crate::web::Web;
 
 #[derive(Clone)]
@@ -126,7 +127,7 @@ pub(crate) fn filter(web: Web) -> impl Filter<Extract = (Response,), Error = Rej
         .and(warp::header::optional::<String>("if-none-match"))
         .and_then(move |tail: warp::path::Tail, inm: Option<String>| {
             let asset = web.asset_set().files.get(tail.as_str()).cloned();
-            async move {
+            handler(async move {
                 let asset = asset.ok_or_else(warp::reject::not_found)?;
                 let mut res = if inm.as_deref() == Some(asset.etag.as_str()) {
                     warp::reply::with_status(warp::reply(), StatusCode::NOT_MODIFIED)
@@ -147,6 +148,6 @@ pub(crate) fn filter(web: Web) -> impl Filter<Extract = (Response,), Error = Rej
                     HeaderValue::from_static("nosniff"),
                 );
                 Ok::<_, Rejection>(res)
-            }
+            })
         })
 }

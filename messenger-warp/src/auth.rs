@@ -11,6 +11,7 @@ use warp::{Filter, Rejection};
 use crate::config::WebConfig;
 use crate::cookies;
 use crate::error::{ApiError, reject};
+use crate::handler::handler;
 use crate::web::Web;
 
 /// How a request proved its session.
@@ -144,13 +145,13 @@ pub(crate) fn own_accounts(web: Web) -> impl Filter<Extract = (), Error = Reject
     warp::any()
         .and_then(move || {
             let own = web.authenticator().is_none();
-            async move {
+            handler(async move {
                 if own {
                     Ok(())
                 } else {
                     Err(warp::reject::not_found())
                 }
-            }
+            })
         })
         .untuple_one()
 }
@@ -159,7 +160,7 @@ pub(crate) fn own_accounts(web: Web) -> impl Filter<Extract = (), Error = Reject
 pub(crate) fn required(web: Web) -> impl Filter<Extract = (Authed,), Error = Rejection> + Clone {
     warp::header::headers_cloned().and_then(move |headers: HeaderMap| {
         let web = web.clone();
-        async move {
+        handler(async move {
             match session_of(&web, &headers).await {
                 Ok(Some(a)) => Ok(a),
                 Ok(None) => Err(reject(ApiError::new(
@@ -168,7 +169,7 @@ pub(crate) fn required(web: Web) -> impl Filter<Extract = (Authed,), Error = Rej
                 ))),
                 Err(e) => Err(reject(e)),
             }
-        }
+        })
     })
 }
 

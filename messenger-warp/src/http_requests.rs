@@ -17,6 +17,7 @@ use warp::{Filter, Reply};
 use crate::api::check_origin;
 use crate::auth::{self, Authed};
 use crate::error::{ApiError, json_reply, reject};
+use crate::handler::handler;
 use crate::requests::http::{self, Decoded, HttpRequest, Refusal};
 use crate::requests::{self, Answer, Request};
 use crate::web::Web;
@@ -34,7 +35,9 @@ pub(crate) fn filter(web: Web) -> BoxedFilter<(Response,)> {
         .and_then(
             move |method: Method, tail: Tail, query: String, headers: HeaderMap, body| {
                 let web = w.clone();
-                async move { decode(&web, &method, tail.as_str(), &query, &headers, body).await }
+                handler(async move {
+                    decode(&web, &method, tail.as_str(), &query, &headers, body).await
+                })
             },
         )
         .and(auth::required(web.clone()))
@@ -46,7 +49,7 @@ pub(crate) fn filter(web: Web) -> BoxedFilter<(Response,)> {
                   method: Method,
                   headers: HeaderMap| {
                 let web = web.clone();
-                async move {
+                handler(async move {
                     if method != Method::GET {
                         check_origin(&web, &authed, &headers)?;
                     }
@@ -55,7 +58,7 @@ pub(crate) fn filter(web: Web) -> BoxedFilter<(Response,)> {
                         .await
                         .map_err(reject)?;
                     Ok::<_, warp::Rejection>(render(answer))
-                }
+                })
             },
         )
         .boxed()

@@ -10,6 +10,7 @@ use warp::http::{HeaderMap, StatusCode};
 use warp::reply::Response;
 
 use crate::error::ApiError;
+use crate::handler::handler;
 use crate::pages::{Form, PageCtx, current_user, error_page, form_body, redirect, render, to_room};
 use crate::web::Web;
 
@@ -21,7 +22,7 @@ pub(crate) fn filter(web: Web) -> BoxedFilter<(Response,)> {
         .and(headers())
         .then(move |code: String, h: HeaderMap| {
             let web = w.clone();
-            async move { show(web, code, h).await }
+            handler(async move { show(web, code, h).await })
         });
     let w = web.clone();
     let accept = warp::path!("invite" / String)
@@ -30,7 +31,7 @@ pub(crate) fn filter(web: Web) -> BoxedFilter<(Response,)> {
         .and(form_body(web.config().body_limit))
         .then(move |code: String, h: HeaderMap, f: Form| {
             let web = w.clone();
-            async move { accept(web, code, h, f).await }
+            handler(async move { accept(web, code, h, f).await })
         });
     show.or(accept).unify().boxed()
 }

@@ -64,6 +64,7 @@ mod connection;
 mod cookies;
 mod error;
 mod frames;
+mod handler;
 mod http_requests;
 mod ids;
 mod invite_pages;

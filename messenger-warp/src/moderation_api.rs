@@ -16,6 +16,7 @@ use warp::reply::Response;
 use crate::api::{check_origin, json_body};
 use crate::auth::{self, Authed};
 use crate::error::{ApiError, json_reply, reject};
+use crate::handler::handler;
 use crate::web::Web;
 
 #[derive(Deserialize)]
@@ -57,12 +58,12 @@ pub(crate) fn filter(web: Web) -> BoxedFilter<(Response,)> {
         .and(warp::header::headers_cloned())
         .and_then(move |op: Op, authed: Authed, headers: HeaderMap| {
             let web = web.clone();
-            async move {
+            handler(async move {
                 if matches!(op, Op::Act(..)) {
                     check_origin(&web, &authed, &headers)?;
                 }
                 answer(&web, &authed.user, op).await.map_err(reject)
-            }
+            })
         })
         .boxed()
 }

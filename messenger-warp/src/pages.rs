@@ -18,6 +18,7 @@ use warp::{Filter, Rejection, Reply};
 use crate::auth::{self, Authed};
 use crate::cookies;
 use crate::error::{ApiError, api_error_of};
+use crate::handler::handler;
 use crate::web::Web;
 
 const FLASH_COOKIE: &str = "cm_flash";
@@ -224,32 +225,12 @@ pub(crate) fn filter(web: Web) -> warp::filters::BoxedFilter<(Response,)> {
     let root = warp::path::end()
         .and(warp::get())
         .and(headers())
-        .then(move |h: HeaderMap| {
-            let web = w.clone();
-            async move {
-                match current_user(&web, &h).await {
-                    Some(_) => redirect("/chat", &[]),
-                    None => redirect("/login", &[]),
-                }
-            }
-        });
+        .then(move |h: HeaderMap| handler(root(w.clone(), h)));
     let w = web.clone();
-    let login_page =
-        warp::path!("login")
-            .and(warp::get())
-            .and(headers())
-            .then(move |h: HeaderMap| {
-                let web = w.clone();
-                async move {
-                    let page = PageCtx::new(&web, &h);
-                    if current_user(&web, &h).await.is_some() {
-                        return redirect("/chat", &page.set_cookies);
-                    }
-                    let ctx =
-                        page.context("Log in", None, json!({ "username": "", "remember": false }));
-                    render(&web, "login", StatusCode::OK, &ctx, &page.set_cookies)
-                }
-            });
+    let login_page = warp::path!("login")
+        .and(warp::get())
+        .and(headers())
+        .then(move |h: HeaderMap| handler(login_form(w.clone(), h)));
     let w = web.clone();
     let login_post = warp::path!("login")
         .and(warp::post())
@@ -258,27 +239,13 @@ pub(crate) fn filter(web: Web) -> warp::filters::BoxedFilter<(Response,)> {
         .and(form_body(web.config().body_limit))
         .then(move |addr: IpAddr, h: HeaderMap, form: Form| {
             let web = w.clone();
-            async move { login_post(web, addr, h, form).await }
+            handler(async move { login_post(web, addr, h, form).await })
         });
     let w = web.clone();
     let register_page = warp::path!("register")
         .and(warp::get())
         .and(headers())
-        .then(move |h: HeaderMap| {
-            let web = w.clone();
-            async move {
-                let page = PageCtx::new(&web, &h);
-                if current_user(&web, &h).await.is_some() {
-                    return redirect("/chat", &page.set_cookies);
-                }
-                let ctx = page.context(
-                    "Create an account",
-                    None,
-                    json!({ "username": "", "errors": {} }),
-                );
-                render(&web, "register", StatusCode::OK, &ctx, &page.set_cookies)
-            }
-        });
+        .then(move |h: HeaderMap| handler(register_form(w.clone(), h)));
     let w = web.clone();
     let register_post = warp::path!("register")
         .and(warp::post())
@@ -287,45 +254,21 @@ pub(crate) fn filter(web: Web) -> warp::filters::BoxedFilter<(Response,)> {
         .and(form_body(web.config().body_limit))
         .then(move |addr: IpAddr, h: HeaderMap, form: Form| {
             let web = w.clone();
-            async move { register_post(web, addr, h, form).await }
+            handler(async move { register_post(web, addr, h, form).await })
         });
     let w = web.clone();
     let logout = warp::path!("logout")
         .and(warp::post())
         .and(headers())
         .and(form_body(web.config().body_limit))
-        .then(move |h: HeaderMap, form: Form| {
-            let web = w.clone();
-            async move {
-                let page = PageCtx::new(&web, &h);
-                if !page.form_ok(&web, &h, &form) {
-                    return error_page(
-                        &web,
-                        StatusCode::FORBIDDEN,
-                        "This form has expired. Go back, reload the page and try again.",
-                    );
-                }
-                if let Some(authed) = current_user(&web, &h).await
-                    && let Some(session) = authed.session()
-                    && let Err(e) = web.messenger().logout(session).await
-                {
-                    let e = ApiError::from(e);
-                    return error_page(&web, e.status, &e.message);
-                }
-                let secure = web.config().secure_cookies;
-                let mut set = page.set_cookies;
-                set.push(cookies::removal(&web.config().cookie_name, secure));
-                set.push(flash_cookie(&web, "You have been logged out."));
-                redirect("/login", &set)
-            }
-        });
+        .then(move |h: HeaderMap, form: Form| handler(logout(w.clone(), h, form)));
     let w = web.clone();
     let dm = warp::path!("dm" / String)
         .and(warp::get())
         .and(headers())
         .then(move |name: String, h: HeaderMap| {
             let web = w.clone();
-            async move { dm_page(web, name, h).await }
+            handler(async move { dm_page(web, name, h).await })
         });
     let w = web.clone();
     let dm_post = warp::path!("dm" / String)
@@ -334,7 +277,7 @@ pub(crate) fn filter(web: Web) -> warp::filters::BoxedFilter<(Response,)> {
         .and(form_body(web.config().body_limit))
         .then(move |name: String, h: HeaderMap, f: Form| {
             let web = w.clone();
-            async move { dm_open(web, name, h, f).await }
+            handler(async move { dm_open(web, name, h, f).await })
         });
     let w = web.clone();
     let chat = warp::path!("chat")
@@ -345,7 +288,7 @@ pub(crate) fn filter(web: Web) -> warp::filters::BoxedFilter<(Response,)> {
         .and(headers())
         .then(move |room: Option<String>, h: HeaderMap| {
             let web = w.clone();
-            async move { chat_page(web, room, h).await }
+            handler(async move { chat_page(web, room, h).await })
         });
     // With a host authenticator, `/` and the account pages are the host's.
     let accounts = root
@@ -372,6 +315,61 @@ pub(crate) fn filter(web: Web) -> warp::filters::BoxedFilter<(Response,)> {
         .or(crate::account_pages::filter(web))
         .unify()
         .boxed()
+}
+
+// The handlers are functions of their own, not closures in `filter`: an
+// edit to one then compiles that one again, not every route built there.
+
+async fn root(web: Web, h: HeaderMap) -> Response {
+    match current_user(&web, &h).await {
+        Some(_) => redirect("/chat", &[]),
+        None => redirect("/login", &[]),
+    }
+}
+
+async fn login_form(web: Web, h: HeaderMap) -> Response {
+    let page = PageCtx::new(&web, &h);
+    if current_user(&web, &h).await.is_some() {
+        return redirect("/chat", &page.set_cookies);
+    }
+    let ctx = page.context("Log in", None, json!({ "username": "", "remember": false }));
+    render(&web, "login", StatusCode::OK, &ctx, &page.set_cookies)
+}
+
+async fn register_form(web: Web, h: HeaderMap) -> Response {
+    let page = PageCtx::new(&web, &h);
+    if current_user(&web, &h).await.is_some() {
+        return redirect("/chat", &page.set_cookies);
+    }
+    let ctx = page.context(
+        "Create an account",
+        None,
+        json!({ "username": "", "errors": {} }),
+    );
+    render(&web, "register", StatusCode::OK, &ctx, &page.set_cookies)
+}
+
+async fn logout(web: Web, h: HeaderMap, form: Form) -> Response {
+    let page = PageCtx::new(&web, &h);
+    if !page.form_ok(&web, &h, &form) {
+        return error_page(
+            &web,
+            StatusCode::FORBIDDEN,
+            "This form has expired. Go back, reload the page and try again.",
+        );
+    }
+    if let Some(authed) = current_user(&web, &h).await
+        && let Some(session) = authed.session()
+        && let Err(e) = web.messenger().logout(session).await
+    {
+        let e = ApiError::from(e);
+        return error_page(&web, e.status, &e.message);
+    }
+    let secure = web.config().secure_cookies;
+    let mut set = page.set_cookies;
+    set.push(cookies::removal(&web.config().cookie_name, secure));
+    set.push(flash_cookie(&web, "You have been logged out."));
+    redirect("/login", &set)
 }
 
 /// `GET /dm/{username}`: the direct conversation with that user, if there

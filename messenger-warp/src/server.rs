@@ -20,6 +20,8 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
+use warp::filters::BoxedFilter;
+use warp::reply::Response;
 use warp::{Filter, Reply};
 
 use crate::config::WebConfig;
@@ -47,13 +49,26 @@ pub async fn serve<F, R>(
     shutdown: impl Future<Output = ()> + Send,
 ) where
     F: Filter<Extract = (R,), Error = std::convert::Infallible> + Clone + Send + Sync + 'static,
-    R: Reply,
+    R: Reply + 'static,
 {
+    // Generic code is compiled in the crate that calls it: only this
+    // boxing is, while hyper's connection machinery below is compiled once,
+    // here, and not again in every binary that serves (and rebuilt with it).
+    let routes = routes.map(Reply::into_response).boxed();
+    serve_boxed(web, routes, listener, Box::pin(shutdown)).await;
+}
+
+async fn serve_boxed(
+    web: &Web,
+    routes: BoxedFilter<(Response,)>,
+    listener: TcpListener,
+    shutdown: Pin<Box<dyn Future<Output = ()> + Send + '_>>,
+) {
     let config = web.config().clone();
     let open = Arc::new(OpenConnections::default());
     let connections = TaskTracker::new();
     let stopping = CancellationToken::new();
-    let mut shutdown = std::pin::pin!(shutdown);
+    let mut shutdown = shutdown;
     loop {
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {

@@ -5,6 +5,7 @@
 //! socket (zeroed again on every read) would cost both memory at 10,000
 //! idle sockets and CPU on the broadcast path.
 
+use futures_util::future::BoxFuture;
 use hyper::upgrade::OnUpgrade;
 use hyper_util::rt::TokioIo;
 use messenger_core::ErrorCode;
@@ -17,9 +18,11 @@ use warp::http::{HeaderMap, HeaderValue, StatusCode, header};
 use warp::reply::Response;
 use warp::{Filter, Rejection, Reply};
 
-use crate::auth;
+use crate::auth::{self, Authed};
 use crate::connection::{self, Dialect};
 use crate::error::ApiError;
+use crate::handler::handler;
+use crate::sockets::SocketSlot;
 use crate::web::Web;
 use crate::wire::CoalescingIo;
 
@@ -31,8 +34,7 @@ pub(crate) fn filter(web: Web) -> impl Filter<Extract = (Response,), Error = Rej
         .and(warp::ext::optional::<OnUpgrade>())
         .then(
             move |dialect: Dialect, headers: HeaderMap, on_upgrade: Option<OnUpgrade>| {
-                let web = web.clone();
-                async move { upgrade(web, dialect, headers, on_upgrade).await }
+                handler(upgrade(web.clone(), dialect, headers, on_upgrade))
             },
         )
 }
@@ -85,7 +87,35 @@ async fn upgrade(
         .admit(web.messenger().holds(), authed.user.id, max)
         .await;
     let tracker = web.sockets().clone();
-    tracker.spawn(async move {
+    tracker.spawn(socket_task(
+        web, authed, dialect, on_upgrade, slot, config, max,
+    ));
+    let mut res = Response::default();
+    *res.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+    let h = res.headers_mut();
+    h.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+    h.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+    h.insert(
+        header::SEC_WEBSOCKET_ACCEPT,
+        HeaderValue::from_str(&derive_accept_key(key.as_bytes()))
+            .expect("base64 is a valid header"),
+    );
+    res
+}
+
+/// Finishes the upgrade, then serves the socket. A function of its own,
+/// boxed: the task machinery tokio compiles for it is then instantiated
+/// for one type that edits to [`upgrade`] do not change.
+fn socket_task(
+    web: Web,
+    authed: Authed,
+    dialect: Dialect,
+    on_upgrade: OnUpgrade,
+    slot: Option<SocketSlot>,
+    config: WebSocketConfig,
+    max: usize,
+) -> BoxFuture<'static, ()> {
+    Box::pin(async move {
         match on_upgrade.await {
             Ok(upgraded) => {
                 let io = CoalescingIo::new(TokioIo::new(upgraded));
@@ -107,18 +137,7 @@ async fn upgrade(
             }
             Err(e) => tracing::debug!(error = %e, "WebSocket upgrade failed"),
         }
-    });
-    let mut res = Response::default();
-    *res.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
-    let h = res.headers_mut();
-    h.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
-    h.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
-    h.insert(
-        header::SEC_WEBSOCKET_ACCEPT,
-        HeaderValue::from_str(&derive_accept_key(key.as_bytes()))
-            .expect("base64 is a valid header"),
-    );
-    res
+    })
 }
 
 /// The client's `Sec-WebSocket-Key` when the request is a version-13

@@ -6,10 +6,15 @@ use messenger_core::{Error, ErrorCode, MessageId, RoomName};
 
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
-use super::{Conn, End};
+use super::{Conn, End, Step};
 use crate::frames::{ClientFrame, ServerFrame, client_id_of};
 
 impl Conn {
+    /// [`Conn::incoming`], its future's type ending here (see [`Step`]).
+    pub(super) fn on_frame(&mut self, msg: WsMessage) -> Step<'_> {
+        Box::pin(self.incoming(msg))
+    }
+
     pub(super) async fn incoming(&mut self, msg: WsMessage) -> Option<End> {
         let text = match &msg {
             WsMessage::Text(text) => text.as_str(),

@@ -102,6 +102,13 @@ struct Conn {
     activity: RoomMap<MessageId>,
 }
 
+/// A handler's future, boxed where it is defined. Boxing at the call
+/// site would still name the handler's future type in the loop's, so
+/// editing any handler would compile the whole loop again (~45 s of a
+/// release rebuild); erased here, an edit compiles its own file's code.
+/// The per-event delivery path is not boxed: it is the hot one.
+type Step<'a> = BoxFuture<'a, Option<End>>;
+
 /// Why the loop ends.
 enum End {
     /// Send this close frame.
@@ -110,7 +117,18 @@ enum End {
     Gone,
 }
 
-pub(crate) async fn run(web: Web, authed: Authed, socket: Socket, dialect: Dialect) {
+/// Serves one socket until it ends. Erased, like the handlers (see
+/// [`Step`]): the upgrade's code does not embed the loop's.
+pub(crate) fn run(
+    web: Web,
+    authed: Authed,
+    socket: Socket,
+    dialect: Dialect,
+) -> BoxFuture<'static, ()> {
+    Box::pin(serve_socket(web, authed, socket, dialect))
+}
+
+async fn serve_socket(web: Web, authed: Authed, socket: Socket, dialect: Dialect) {
     let user_events = match web.messenger().user_events(&authed.user).await {
         Ok(s) => s,
         Err(e) => {
@@ -139,7 +157,7 @@ pub(crate) async fn run(web: Web, authed: Authed, socket: Socket, dialect: Diale
     let mut last_heard = Instant::now();
     let mut pings = 0u32;
 
-    Box::pin(conn.ready()).await;
+    conn.on_ready().await;
 
     let end = loop {
         if conn.flush().await.is_err() {
@@ -152,25 +170,25 @@ pub(crate) async fn run(web: Web, authed: Authed, socket: Socket, dialect: Diale
             biased;
             _ = shutdown.cancelled() => Some(End::Close(close::GOING_AWAY, "server shutting down".into())),
             revoked = revocations.recv() => match revoked {
-                                Ok(r) if conn.authed.revoked_by(&r) => Some(Box::pin(conn.logged_out()).await),
+                                Ok(r) if conn.authed.revoked_by(&r) => Some(conn.on_logged_out().await),
                 Ok(_) | Err(RecvError::Closed) => None,
                 // Missed some revocations: ask the store whether ours is among them.
-                Err(RecvError::Lagged(_)) => Box::pin(conn.recheck()).await,
+                Err(RecvError::Lagged(_)) => conn.on_recheck().await,
             },
             Some((room, client_id, result)) = conn.posts.next(), if !conn.posts.is_empty() => {
-                Box::pin(conn.posted(&room, &client_id, result)).await
+                conn.on_posted(&room, &client_id, result).await
             }
             frame = conn.socket.next(), if conn.posts.len() < MAX_POSTS_IN_FLIGHT => match frame {
                 Some(Ok(msg)) => {
                     last_heard = Instant::now();
-                    Box::pin(conn.incoming(msg)).await
+                    conn.on_frame(msg).await
                 }
                 Some(Err(WsError::Capacity(_))) => Some(End::Close(close::MESSAGE_TOO_BIG, "message exceeds the server's hard limit".into())),
                 // RFC 6455 §8.1: a text frame that is not UTF-8 fails the connection with 1007.
                 Some(Err(WsError::Utf8(_))) => Some(End::Close(close::INVALID_PAYLOAD, "text frame is not valid UTF-8".into())),
                 _ => Some(End::Gone),
             },
-                        Some(delivery) = conn.user_events.next() => Box::pin(conn.user_event(delivery)).await,
+                        Some(delivery) = conn.user_events.next() => conn.on_user_event(delivery).await,
             Some((room, delivery)) = conn.watched.next(), if !conn.watched.is_empty() => {
                 conn.watched_event(room, delivery);
                 None
@@ -196,7 +214,7 @@ pub(crate) async fn run(web: Web, authed: Authed, socket: Socket, dialect: Diale
                 } else if pings.is_multiple_of(3) {
                     // Revocations on other nodes reach us through the store;
                     // a host session that ended, through its authenticator.
-                    Box::pin(conn.recheck()).await
+                    conn.on_recheck().await
                 } else {
                     conn.socket.get_mut().ping();
                     None

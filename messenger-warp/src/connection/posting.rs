@@ -5,7 +5,7 @@ use messenger_core::{ClientId, Error, MessageBody, MessageId, Posted, RoomName};
 
 use futures_util::FutureExt;
 
-use super::{Conn, End};
+use super::{Conn, End, Step};
 
 impl Conn {
     /// Queues the post and keeps it in flight; [`Conn::posted`] answers it.
@@ -27,6 +27,16 @@ impl Conn {
         self.posts
             .push_back(pending.map(move |r| (room, raw_client_id, r)).boxed());
         Ok(())
+    }
+
+    /// [`Conn::posted`], its future's type ending here (see [`Step`]).
+    pub(super) fn on_posted<'a>(
+        &'a mut self,
+        room: &'a RoomName,
+        client_id: &'a str,
+        result: Result<Posted, Error>,
+    ) -> Step<'a> {
+        Box::pin(self.posted(room, client_id, result))
     }
 
     /// Answers a send with exactly one frame on this socket: a new message

@@ -4,10 +4,17 @@
 
 use messenger_core::{Delivery, EventKind, MessageId, RoomName, UserEvent};
 
-use super::Conn;
+use futures_util::future::BoxFuture;
+
+use super::{Conn, Step};
 use crate::frames::{ServerFrame, encode_event};
 
 impl Conn {
+    /// [`Conn::ready`], its future's type ending here (see [`Step`]).
+    pub(super) fn on_ready(&mut self) -> BoxFuture<'_, ()> {
+        Box::pin(self.ready())
+    }
+
     /// The first frame: who you are and your rooms (v2: with unread state).
     /// A v2 socket then watches each of them for activity.
     pub(super) async fn ready(&mut self) {
@@ -82,6 +89,11 @@ impl Conn {
             .encode();
             self.push(frame);
         }
+    }
+
+    /// [`Conn::user_event`], its future's type ending here (see [`Step`]).
+    pub(super) fn on_user_event(&mut self, delivery: Delivery) -> Step<'_> {
+        Box::pin(self.user_event(delivery))
     }
 
     /// One of the user's own events, from any of their connections or nodes.

@@ -3,10 +3,22 @@
 
 use messenger_core::{Error, ErrorCode};
 
-use super::{Conn, End, close};
+use futures_util::future::BoxFuture;
+
+use super::{Conn, End, Step, close};
 use crate::auth;
 
 impl Conn {
+    /// [`Conn::logged_out`], its future's type ending here (see [`Step`]).
+    pub(super) fn on_logged_out(&mut self) -> BoxFuture<'_, End> {
+        Box::pin(self.logged_out())
+    }
+
+    /// [`Conn::recheck`], its future's type ending here (see [`Step`]).
+    pub(super) fn on_recheck(&mut self) -> Step<'_> {
+        Box::pin(self.recheck())
+    }
+
     /// The session ended: logged out, or the user was banned (then the
     /// error and the close frame say so, with the moderator's reason).
     pub(super) async fn logged_out(&mut self) -> End {

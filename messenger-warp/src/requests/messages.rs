@@ -6,7 +6,7 @@ use messenger_core::{
     SearchQuery, User,
 };
 
-use super::Answer;
+use super::{Answer, Applied};
 
 /// Search hits per page when the client names no limit.
 pub(crate) const SEARCH_PAGE_DEFAULT: usize = 20;
@@ -74,7 +74,14 @@ impl MessageRequest {
         })
     }
 
-    pub(crate) async fn apply(self, m: &Messenger, user: &User) -> Result<Answer, Error> {
+    /// Boxed: the future's type ends here, so an edit to a handler
+    /// rebuilds this file's code, not every async caller's that would
+    /// otherwise embed it (the socket's loop, the HTTP filter).
+    pub(crate) fn apply<'a>(self, m: &'a Messenger, user: &'a User) -> Applied<'a> {
+        Box::pin(self.run(m, user))
+    }
+
+    async fn run(self, m: &Messenger, user: &User) -> Result<Answer, Error> {
         Ok(match self {
             MessageRequest::Edit(room, id, body) => {
                 m.room_for(room.as_str(), user).await?;

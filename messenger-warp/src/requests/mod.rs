@@ -83,6 +83,9 @@ pub(crate) enum Answer {
     Search(SearchPage),
 }
 
+/// A request being applied.
+pub(crate) type Applied<'a> = futures_util::future::BoxFuture<'a, Result<Answer, Error>>;
+
 /// Applies `request` for `user`.
 pub(crate) async fn apply(m: &Messenger, user: &User, request: Request) -> Result<Answer, Error> {
     match request {

@@ -7,7 +7,7 @@ use messenger_core::{
     RoomTitle, RoomTopic, User, Username,
 };
 
-use super::Answer;
+use super::{Answer, Applied};
 
 /// A room request, its fields parsed.
 pub(crate) enum RoomRequest {
@@ -139,7 +139,14 @@ impl RoomRequest {
         Ok(make(Username::parse(username, limits)?))
     }
 
-    pub(crate) async fn apply(self, m: &Messenger, user: &User) -> Result<Answer, Error> {
+    /// Boxed: the future's type ends here, so an edit to a handler
+    /// rebuilds this file's code, not every async caller's that would
+    /// otherwise embed it (the socket's loop, the HTTP filter).
+    pub(crate) fn apply<'a>(self, m: &'a Messenger, user: &'a User) -> Applied<'a> {
+        Box::pin(self.run(m, user))
+    }
+
+    async fn run(self, m: &Messenger, user: &User) -> Result<Answer, Error> {
         // Readable first, whatever the request: an outsider learns only
         // `not_found`, as for a room that does not exist.
         if let Some(room) = self.room() {
