@@ -200,7 +200,12 @@ where
                     this.rx = Some(rx);
                     return Poll::Ready(Some(Delivery::Lagged { missed }));
                 }
-                Err(TryRecvError::Closed) => return Poll::Ready(None),
+                Err(TryRecvError::Closed) => {
+                    // Ended for good: `waiting` may hold a finished
+                    // receive, which must never be polled again.
+                    this.waiting = None;
+                    return Poll::Ready(None);
+                }
                 Err(TryRecvError::Empty) => {
                     let wait = async move {
                         let item = rx.recv().await;
@@ -397,6 +402,8 @@ mod tests {
         assert_eq!(missed(sub.next().now_or_never().unwrap()), 30);
         assert_eq!(missed(sub.next().now_or_never().unwrap()), 40);
         drop(tx);
-        assert!(sub.next().await.is_none());
+        for _ in 0..3 {
+            assert!(sub.next().await.is_none(), "ended, and stays ended");
+        }
     }
 }

@@ -19,7 +19,9 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 /// Largest frame payload written; longer text messages are fragmented.
 pub(crate) const FRAGMENT: usize = 2 * 1024;
 
-/// Bytes gathered before they are written out even without a flush.
+/// Bytes gathered before they are written out even without a flush
+/// (tungstenite's writes), or before the connection stops gathering a
+/// burst and flushes ([`CoalescingIo::is_full`]).
 const HIGH_WATER: usize = 64 * 1024;
 
 /// Buffer capacity kept across bursts; more is released after a flush.
@@ -102,6 +104,12 @@ impl<S> CoalescingIo<S> {
         self.buf.len() > self.written
     }
 
+    /// Whether enough is waiting that a burst should stop gathering and be
+    /// flushed: what one socket holds stays bounded whatever the burst.
+    pub(crate) fn is_full(&self) -> bool {
+        self.buf.len() - self.written >= HIGH_WATER
+    }
+
     /// Appends `text` (valid UTF-8) as one text message: one frame, or,
     /// when longer than [`FRAGMENT`], a text frame and continuation frames
     /// split at character boundaries.
@@ -121,6 +129,10 @@ impl<S> CoalescingIo<S> {
             // Continuation bytes of UTF-8 are 0b10xx_xxxx: back up to a start.
             while end < rest.len() && end > 0 && rest[end] & 0xC0 == 0x80 {
                 end -= 1;
+            }
+            if end == 0 {
+                // Only for bytes that are not UTF-8: still make progress.
+                end = rest.len().min(FRAGMENT);
             }
             let (chunk, tail) = rest.split_at(end);
             self.frame(opcode, tail.is_empty(), chunk);
@@ -245,5 +257,14 @@ mod tests {
                 Message::text("next")
             ]
         );
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_still_end() {
+        let mut io = CoalescingIo::new(());
+        io.text(&[0x80; 5000]);
+        let sizes = frame_sizes(&io.buf);
+        assert_eq!(sizes.iter().sum::<usize>(), 5000);
+        assert!(sizes.iter().all(|n| *n <= FRAGMENT));
     }
 }

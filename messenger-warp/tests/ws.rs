@@ -543,6 +543,25 @@ async fn a_text_frame_of_invalid_utf8_closes_with_1007() {
 }
 
 #[tokio::test]
+async fn a_close_from_the_client_is_answered_with_a_close() {
+    use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+    let s = Server::start().await;
+    let (t, _) = s.user("leaving").await;
+    let mut ws = s.ws(&t).await;
+    ws.join(None).await;
+    ws.send_raw(Message::Close(Some(CloseFrame {
+        code: CloseCode::Normal,
+        reason: "bye".into(),
+    })))
+    .await;
+    // RFC 6455 §5.5.1: the server echoes the close; without it a browser
+    // reports 1006 (abnormal) instead of the code it sent.
+    let close = ws.until("__close").await;
+    assert_eq!(close["code"], 1000);
+}
+
+#[tokio::test]
 async fn a_message_over_the_hard_limit_closes_with_1009() {
     let s = Server::start().await;
     let (t, _) = s.user("huge").await;

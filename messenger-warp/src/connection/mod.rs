@@ -14,6 +14,7 @@ mod rooms;
 mod session;
 
 use std::collections::{HashMap, VecDeque};
+use std::pin::Pin;
 use std::time::Duration;
 
 use futures_util::future::BoxFuture;
@@ -22,6 +23,7 @@ use futures_util::{FutureExt, SinkExt, StreamExt};
 use hyper::upgrade::Upgraded;
 use hyper_util::rt::TokioIo;
 use messenger_core::{Error, MessageId, Posted, PresenceGuard, RoomName, Subscription};
+use tokio::io::AsyncWrite;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::time::Instant;
 use tokio_stream::StreamMap;
@@ -197,7 +199,7 @@ async fn serve_socket(web: Web, authed: Authed, socket: Socket, dialect: Dialect
                 let mut step = conn.deliver(room, delivery).await;
                 // Take whatever else is ready now, then flush once.
                 for _ in 0..COALESCE {
-                    if step.is_some() {
+                    if step.is_some() || conn.socket.get_ref().is_full() {
                         break;
                     }
                     match conn.subs.next().now_or_never() {
@@ -266,6 +268,12 @@ async fn close(mut conn: Conn, end: End) {
         .await;
     }
     let _ = tokio::time::timeout(Duration::from_secs(1), SinkExt::close(&mut conn.socket)).await;
+    // After the peer's close, tungstenite queues its reply in our buffer
+    // but stops flushing (the connection counts as closed): write it out,
+    // so the peer sees a clean close rather than 1006.
+    let io = conn.socket.get_mut();
+    let drain = std::future::poll_fn(|cx| Pin::new(&mut *io).poll_flush(cx));
+    let _ = tokio::time::timeout(Duration::from_secs(1), drain).await;
     // Dropping `conn` drops the presence guards: the user leaves its rooms.
 }
 
