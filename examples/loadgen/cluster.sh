@@ -7,7 +7,7 @@
 #   examples/loadgen/cluster.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-cargo build --release --locked -p community-messenger -p loadgen >&2
+cargo build --release --locked -p community-messenger -p loadgen --features community-messenger/cluster >&2
 
 work=$(mktemp -d)
 chmod 755 "$work"

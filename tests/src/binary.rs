@@ -36,7 +36,9 @@ fn build(bin: &str) -> PathBuf {
         .expect("a target directory above the test executable");
     let target_dir = profile_dir.parent().expect("the target directory");
     let mut cmd = Command::new(env!("CARGO"));
+    // With PostgreSQL and Redis in: the cluster tests run nodes of it.
     cmd.args(["build", "--quiet", "--workspace", "--bins", "--tests"])
+        .args(["--features", "community-messenger/cluster"])
         .env("CARGO_TARGET_DIR", target_dir);
     if profile_dir.file_name().is_some_and(|n| n == "release") {
         cmd.arg("--release");

@@ -186,6 +186,11 @@ async fn purge_erased(url: Option<&str>) -> anyhow::Result<i32> {
         println!("Nothing to do: SQLite erases deleted text from its files at once.");
         return Ok(0);
     };
+    purge_postgres(url).await
+}
+
+#[cfg(feature = "cluster")]
+async fn purge_postgres(url: &str) -> anyhow::Result<i32> {
     let steps = messenger_postgres::purge_erased(url)
         .await
         .context("connecting to PostgreSQL (--database-url)")?;
@@ -200,4 +205,9 @@ async fn purge_erased(url: Option<&str>) -> anyhow::Result<i32> {
         }
     }
     Ok(i32::from(failed))
+}
+
+#[cfg(not(feature = "cluster"))]
+async fn purge_postgres(_url: &str) -> anyhow::Result<i32> {
+    bail!(crate::cluster::LEFT_OUT)
 }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use messenger_core::MessengerBuilder;
+#[cfg(feature = "cluster")]
 use messenger_postgres::PostgresStore;
 use messenger_sqlite::{SqliteOptions, SqliteStore};
 
@@ -15,6 +16,7 @@ pub enum Backend {
     /// The embedded default: one SQLite file.
     Sqlite(Arc<SqliteStore>),
     /// A PostgreSQL database any number of nodes share.
+    #[cfg(feature = "cluster")]
     Postgres(Arc<PostgresStore>),
 }
 
@@ -23,12 +25,15 @@ impl Backend {
     /// the SQLite file at `db` (created with its folder on first run).
     pub async fn open(db: &Path, url: Option<&str>) -> anyhow::Result<Self> {
         match url {
+            #[cfg(feature = "cluster")]
             Some(url) => {
                 let store = PostgresStore::connect(url)
                     .await
                     .context("connecting to PostgreSQL (--database-url)")?;
                 Ok(Self::Postgres(Arc::new(store)))
             }
+            #[cfg(not(feature = "cluster"))]
+            Some(_) => anyhow::bail!(crate::cluster::LEFT_OUT),
             None => {
                 let store = SqliteStore::open(db, SqliteOptions::default())
                     .await
@@ -42,6 +47,7 @@ impl Backend {
     pub fn install(&self, builder: MessengerBuilder) -> MessengerBuilder {
         match self {
             Self::Sqlite(s) => builder.store(s.clone()),
+            #[cfg(feature = "cluster")]
             Self::Postgres(s) => builder.store(s.clone()),
         }
     }
@@ -50,6 +56,7 @@ impl Backend {
     pub fn describe(&self, db: &Path) -> String {
         match self {
             Self::Sqlite(_) => format!("SQLite at {}", db.display()),
+            #[cfg(feature = "cluster")]
             Self::Postgres(_) => "PostgreSQL".to_owned(),
         }
     }

@@ -4,6 +4,7 @@ mod admin;
 mod allocator;
 mod backend;
 mod cli;
+mod cluster;
 mod telemetry;
 mod ui;
 
@@ -76,28 +77,7 @@ async fn run() -> anyhow::Result<()> {
     };
     let mut builder = backend.install(Messenger::builder().config(config));
     if let Some(url) = &args.redis_url {
-        let events = messenger_redis::RedisBroadcast::connect(url)
-            .await
-            .context("connecting to Redis (--redis-url)")?;
-        let events = std::sync::Arc::new(events);
-        let presence = messenger_redis::RedisPresence::connect(url, events.clone())
-            .await
-            .context("connecting to Redis (--redis-url)")?;
-        let failures = messenger_redis::RedisFailures::connect(url)
-            .await
-            .context("connecting to Redis (--redis-url)")?;
-        let rates = messenger_redis::RedisRates::connect(url)
-            .await
-            .context("connecting to Redis (--redis-url)")?;
-        let holds = messenger_redis::RedisHolds::connect(url)
-            .await
-            .context("connecting to Redis (--redis-url)")?;
-        builder = builder
-            .broadcast(events)
-            .presence(std::sync::Arc::new(presence))
-            .failures(std::sync::Arc::new(failures))
-            .rates(std::sync::Arc::new(rates))
-            .holds(std::sync::Arc::new(holds));
+        builder = cluster::shared_live_state(builder, url).await?;
     }
     let messenger = builder.build().context("building the messenger")?;
     let web = Web::builder(messenger)
