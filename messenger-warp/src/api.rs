@@ -15,7 +15,7 @@ use warp::{Filter, Rejection, Reply};
 
 use crate::auth::{self, Authed, Via};
 use crate::cookies;
-use crate::error::{ApiError, json_reply, recover_api, reject};
+use crate::error::{ApiError, json_reply, reject};
 use crate::handler::handler;
 use crate::web::Web;
 
@@ -99,6 +99,7 @@ pub(crate) fn check_origin(
 
 /// The JSON API under `/api`, plus `/healthz`. Every failure below `/api`
 /// is answered in the envelope, including unknown routes (404).
+/// Registering, logging in and out, `me` and history, under `/api`.
 pub(crate) fn filter(web: Web) -> warp::filters::BoxedFilter<(Response,)> {
     let w = web.clone();
     let register = warp::path!("register")
@@ -164,43 +165,41 @@ pub(crate) fn filter(web: Web) -> warp::filters::BoxedFilter<(Response,)> {
             handler(async move { history(web, authed.user, room, p).await.map_err(reject) })
         });
 
-    let api = warp::path("api").and(
-        register
-            .or(login)
-            .unify()
-            .or(logout)
-            .unify()
-            .or(me)
-            .unify()
-            .or(history)
-            .unify()
-            .or(crate::account_api::filter(web.clone()))
-            .unify()
-            .or(crate::moderation_api::filter(web.clone()))
-            .unify()
-            // Last: it takes the body before it knows the route, and a body
-            // once taken is gone for the routes after it.
-            .or(crate::http_requests::filter(web.clone()))
-            .unify()
-            .recover(recover_api)
-            .unify(),
-    );
+    register
+        .or(login)
+        .unify()
+        .or(logout)
+        .unify()
+        .or(me)
+        .unify()
+        .or(history)
+        .unify()
+        .boxed()
+}
+
+/// `GET /healthz`: whether the store answers.
+pub(crate) fn health(web: Web) -> warp::filters::BoxedFilter<(Response,)> {
     let w = web;
-    let health = warp::path!("healthz").and(warp::get()).and_then(move || {
-        let web = w.clone();
-        handler(async move {
-            let res = match web.messenger().health().await {
-                Ok(()) => warp::reply::with_status("ok", StatusCode::OK).into_response(),
-                Err(e) => {
-                    tracing::warn!(error = ?e, "health check failed");
-                    warp::reply::with_status("store unavailable", StatusCode::SERVICE_UNAVAILABLE)
+    warp::path!("healthz")
+        .and(warp::get())
+        .and_then(move || {
+            let web = w.clone();
+            handler(async move {
+                let res = match web.messenger().health().await {
+                    Ok(()) => warp::reply::with_status("ok", StatusCode::OK).into_response(),
+                    Err(e) => {
+                        tracing::warn!(error = ?e, "health check failed");
+                        warp::reply::with_status(
+                            "store unavailable",
+                            StatusCode::SERVICE_UNAVAILABLE,
+                        )
                         .into_response()
-                }
-            };
-            Ok::<_, Rejection>(res)
+                    }
+                };
+                Ok::<_, Rejection>(res)
+            })
         })
-    });
-    api.or(health).unify().boxed()
+        .boxed()
 }
 
 async fn register(web: Web, addr: IpAddr, c: Credentials) -> Result<Response, ApiError> {

@@ -11,7 +11,6 @@ use warp::reply::Response;
 use warp::{Filter, Rejection, Reply};
 
 use crate::handler::handler;
-use crate::web::Web;
 
 #[derive(Clone)]
 struct Asset {
@@ -120,13 +119,17 @@ impl Assets {
     }
 }
 
-pub(crate) fn filter(web: Web) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
+/// `/static/...`: takes the files, not the whole [`Web`](crate::Web)
+/// that holds them, so the state does not depend on its routes.
+pub(crate) fn filter(
+    assets: Assets,
+) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
     warp::path("static")
         .and(warp::get().or(warp::head()).unify())
         .and(warp::path::tail())
         .and(warp::header::optional::<String>("if-none-match"))
         .and_then(move |tail: warp::path::Tail, inm: Option<String>| {
-            let asset = web.asset_set().files.get(tail.as_str()).cloned();
+            let asset = assets.files.get(tail.as_str()).cloned();
             handler(async move {
                 let asset = asset.ok_or_else(warp::reject::not_found)?;
                 let mut res = if inm.as_deref() == Some(asset.etag.as_str()) {

@@ -310,10 +310,6 @@ pub(crate) fn filter(web: Web) -> warp::filters::BoxedFilter<(Response,)> {
         .unify()
         .or(dm_post)
         .unify()
-        .or(crate::invite_pages::filter(web.clone()))
-        .unify()
-        .or(crate::account_pages::filter(web))
-        .unify()
         .boxed()
 }
 

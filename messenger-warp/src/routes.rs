@@ -13,7 +13,24 @@ use crate::web::Web;
 impl Web {
     /// The JSON API (`/api/...`) and `/healthz`.
     pub fn api(&self) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone + use<> {
-        crate::api::filter(self.clone()).map(safe_to_keep).boxed()
+        let web = self.clone();
+        let api = warp::path("api").and(
+            crate::api::filter(web.clone())
+                .or(crate::account_api::filter(web.clone()))
+                .unify()
+                .or(crate::moderation_api::filter(web.clone()))
+                .unify()
+                // Last: it takes the body before it knows the route, and a
+                // body once taken is gone for the routes after it.
+                .or(crate::http_requests::filter(web.clone()))
+                .unify()
+                .recover(crate::error::recover_api)
+                .unify(),
+        );
+        api.or(crate::api::health(web))
+            .unify()
+            .map(safe_to_keep)
+            .boxed()
     }
 
     /// The WebSocket endpoint `/ws`.
@@ -21,14 +38,21 @@ impl Web {
         crate::ws::filter(self.clone()).boxed()
     }
 
-    /// The HTML pages: `/`, `/login`, `/register`, `/logout`, `/chat`.
+    /// The HTML pages: `/`, `/login`, `/register`, `/logout`, `/chat`, `/dm`,
+    /// invitations, settings and the moderation log.
     pub fn pages(&self) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone + use<> {
-        crate::pages::filter(self.clone()).boxed()
+        let web = self.clone();
+        crate::pages::filter(web.clone())
+            .or(crate::invite_pages::filter(web.clone()))
+            .unify()
+            .or(crate::account_pages::filter(web))
+            .unify()
+            .boxed()
     }
 
     /// Static files under `/static/`.
     pub fn assets(&self) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone + use<> {
-        crate::assets::filter(self.clone()).boxed()
+        crate::assets::filter(self.asset_set().clone()).boxed()
     }
 
     /// Everything: API, WebSocket, pages and assets, with an HTML 404 page
