@@ -372,9 +372,41 @@ function submit() {
   dom.list.append(li);
   scrollToBottom();
   input.value = "";
+  saveDraft(state.room, "");
   autoGrow();
   showError("");
   state.client.post(state.room, body, { clientId: clientId, data: li });
+}
+
+// Drafts: what the composer held in each room, so a draft never follows
+// you into another room, kept across reloads in this browser (per user)
+// and dropped when you log out here.
+const draftsKey = () => "cm-drafts-" + me.id;
+
+function drafts() {
+  try {
+    return JSON.parse(localStorage.getItem(draftsKey())) || {};
+  } catch {
+    return {};
+  }
+}
+
+function saveDraft(room, text) {
+  const all = drafts();
+  if (text.trim()) all[room] = text;
+  else delete all[room];
+  try {
+    localStorage.setItem(draftsKey(), JSON.stringify(all));
+  } catch {
+    // Storage full or off: the draft lives only as long as the page.
+  }
+}
+
+/** Keeps the composer's text as `from`'s draft and shows `to`'s. */
+export function swapDraft(from, to) {
+  saveDraft(from, dom.input.value);
+  dom.input.value = drafts()[to] || "";
+  autoGrow();
 }
 
 function autoGrow() {
@@ -481,6 +513,12 @@ export function initMessages() {
     e.preventDefault();
     submit();
   });
+  input.value = drafts()[state.room] || "";
+  autoGrow();
+  input.addEventListener("input", () => saveDraft(state.room, input.value));
+  for (const form of document.querySelectorAll('form[action="/logout"]')) {
+    form.addEventListener("submit", () => localStorage.removeItem(draftsKey()));
+  }
   input.addEventListener("keydown", (e) => {
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
       e.preventDefault();

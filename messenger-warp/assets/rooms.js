@@ -3,7 +3,7 @@
 
 import { dom, isModerator, me, rooms, state } from "./state.js";
 import { $, nearBottom, showError } from "./ui.js";
-import { resetView } from "./messages.js";
+import { resetView, swapDraft } from "./messages.js";
 
 export function displayName(info) {
   return info.kind === "direct" && info.peer ? info.peer.username : info.title;
@@ -145,6 +145,7 @@ export function switchRoom(name, push) {
   }
   if (state.joined) state.client.send({ type: "leave", room: state.room });
   state.joined = false;
+  swapDraft(state.room, name);
   state.room = name;
   dom.root.dataset.room = name;
   if (push) history.pushState({ room: name }, "", "/chat/" + name);

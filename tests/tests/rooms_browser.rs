@@ -380,3 +380,71 @@ async fn an_invite_link_brings_someone_in_and_an_archived_room_is_read_only() {
         .await;
     assert_eq!(status, 404, "{body}");
 }
+
+async fn composer(c: &Client) -> serde_json::Value {
+    c.execute(
+        "return document.getElementById('message-input').value",
+        vec![],
+    )
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs chromium"]
+async fn a_draft_stays_in_its_room_and_survives_a_reload() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::start(&dir.path().join("m.db")).await;
+    let driver = Driver::start().await;
+    let ada = driver.browser(&dir.path().join("ada"), 1280, 860).await;
+    register(&ada, &app, "ada").await;
+
+    // Half a thought in #general, then a room of her own.
+    fill(&ada, "#message-input", "half a thought").await;
+    click(&ada, "button[data-bs-target='#new-room-dialog']").await;
+    shown(&ada, "new-room-dialog").await;
+    fill(&ada, "#new-room-title", "Side").await;
+    click(&ada, "#new-room-form button[type=submit]").await;
+    wait_until(
+        &ada,
+        "return location.pathname === '/chat/side'",
+        "ada in her new room",
+    )
+    .await;
+    assert_eq!(
+        composer(&ada).await,
+        json!(""),
+        "the draft stayed in #general"
+    );
+    fill(&ada, "#message-input", "a side note").await;
+
+    // Back in #general the draft is there, and after a reload too.
+    click(&ada, "a[data-room=general]").await;
+    wait_until(
+        &ada,
+        "return location.pathname === '/chat/general'",
+        "back in general",
+    )
+    .await;
+    assert_eq!(composer(&ada).await, json!("half a thought"));
+    ada.refresh().await.unwrap();
+    wait_for_page(&ada, "/chat/general", "#chat").await;
+    wait_online(&ada).await;
+    assert_eq!(composer(&ada).await, json!("half a thought"));
+
+    // Sending it ends the draft; the other room keeps its own.
+    let input = ada.find(Locator::Css("#message-input")).await.unwrap();
+    input.send_keys("\u{E007}").await.unwrap();
+    wait_for_message(&ada, "half a thought").await;
+    click(&ada, "a[data-room=side]").await;
+    wait_until(&ada, "return location.pathname === '/chat/side'", "in side").await;
+    assert_eq!(composer(&ada).await, json!("a side note"));
+    click(&ada, "a[data-room=general]").await;
+    wait_until(
+        &ada,
+        "return location.pathname === '/chat/general'",
+        "in general",
+    )
+    .await;
+    assert_eq!(composer(&ada).await, json!(""), "a sent draft is gone");
+}
