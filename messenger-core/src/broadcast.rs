@@ -15,6 +15,7 @@ use tokio_util::sync::ReusableBoxFuture;
 
 use crate::error::BoxError;
 use crate::message::{Message, MessageId};
+use crate::reaction::ReactionChange;
 use crate::room::RoomName;
 use crate::session::Revocation;
 use crate::user::User;
@@ -28,9 +29,15 @@ use crate::user::User;
 pub enum EventKind {
     /// A stored message.
     Message(Message),
-    /// A stored message was edited or deleted: it as it is now, with the
-    /// room's change number in [`Message::rev`].
-    Changed(Message),
+    /// A stored message was edited, deleted or reacted to: it as it is
+    /// now, with the room's change number in [`Message::rev`], seen by
+    /// nobody ([`Message::seen_by`] `None`).
+    Changed {
+        /// The message.
+        message: Message,
+        /// The reaction added or removed, when that was the change.
+        reaction: Option<ReactionChange>,
+    },
     /// Who came online and who went offline since the last diff.
     PresenceDiff {
         /// The room.

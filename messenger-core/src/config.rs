@@ -23,6 +23,11 @@ pub struct Limits {
     pub history_max: usize,
     /// History page size when the client does not say.
     pub history_default: usize,
+    /// Most distinct reactions (keys) on one message.
+    pub reaction_keys: usize,
+    /// Reactions by name besides emoji, each used as `:name:` (custom
+    /// emoji the page shows as text).
+    pub reaction_names: Vec<String>,
 }
 
 impl Default for Limits {
@@ -36,6 +41,8 @@ impl Default for Limits {
             frame_bytes: 16 * 1024,
             history_max: 200,
             history_default: 50,
+            reaction_keys: 20,
+            reaction_names: Vec::new(),
         }
     }
 }
@@ -165,6 +172,8 @@ pub struct ActionLimits {
     pub add_member: Option<RateQuota>,
     /// Direct conversations opened.
     pub open_direct: Option<RateQuota>,
+    /// Reactions added or removed.
+    pub react: Option<RateQuota>,
 }
 
 impl ActionLimits {
@@ -175,6 +184,7 @@ impl ActionLimits {
         create_room: None,
         add_member: None,
         open_direct: None,
+        react: None,
     };
 }
 
@@ -194,6 +204,7 @@ impl Default for ActionLimits {
             create_room: quota(10, 60_000),
             add_member: quota(30, 2_000),
             open_direct: quota(30, 2_000),
+            react: quota(30, 500),
         }
     }
 }

@@ -93,6 +93,7 @@ mod presence;
 mod presence_feed;
 mod priority;
 mod ratelimit;
+mod reaction;
 mod room;
 mod rooms;
 mod search;
@@ -124,7 +125,7 @@ pub use holds::{HoldCounter, LocalHolds};
 pub use memory::MemoryStore;
 pub use message::{ClientId, HistoryQuery, Message, MessageBody, MessageId, Posted};
 pub use messenger::CHANGES_PAGE_MAX;
-pub use messenger::{BuildError, Joined, Messenger, MessengerBuilder, PresenceGuard};
+pub use messenger::{BuildError, Joined, Messenger, MessengerBuilder, PresenceGuard, Reactors};
 pub use moderation::{
     Actor, Ban, LOG_PAGE_MAX, MAX_MUTE, MAX_REASON_CHARS, ModAction, ModActionKind, Reason, Role,
     Standing,
@@ -132,6 +133,7 @@ pub use moderation::{
 pub use password::PasswordHasher;
 pub use presence::{LocalPresence, Presence};
 pub use ratelimit::{FailureCounter, LocalFailures, LocalRates, RateCounter};
+pub use reaction::{Reaction, ReactionChange, ReactionKey};
 pub use room::RoomName;
 pub use rooms::{
     CreatedInvite, DirectoryEntry, Invite, InviteCode, InviteTerms, MyRoom, NewRoom, ReadState,

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 use crate::config::Limits;
+use crate::reaction::{Reaction, ReactionKey};
 use crate::room::RoomName;
 use crate::user::User;
 use crate::validation::ValidationError;
@@ -135,6 +136,10 @@ pub struct Message {
     /// [`MessageStore::change`](crate::store::MessageStore::change).
     #[serde(skip_serializing_if = "is_zero")]
     pub rev: u64,
+    /// Its reactions, keys in the order of their earliest reaction (absent
+    /// when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reactions: Vec<Reaction>,
 }
 
 fn is_zero(v: &u64) -> bool {
@@ -154,12 +159,20 @@ impl Message {
             edited_at: None,
             deleted_at: None,
             rev: 0,
+            reactions: Vec::new(),
         }
     }
 
     /// Whether it was deleted (a tombstone without a body).
     pub fn is_deleted(&self) -> bool {
         self.deleted_at.is_some()
+    }
+
+    /// The message as `viewer` sees it ([`Reaction::me`] theirs), or as a
+    /// room's stream carries it (`None`): who reacted is left out.
+    pub fn seen_by(mut self, viewer: Option<crate::UserId>) -> Self {
+        crate::reaction::seen_by(&mut self.reactions, viewer);
+        self
     }
 }
 
@@ -168,8 +181,19 @@ impl Message {
 pub enum ChangeKind {
     /// Its body is replaced.
     Edit(MessageBody),
-    /// Its body is erased and it becomes a tombstone.
+    /// Its body is erased and it becomes a tombstone; its reactions go.
     Delete,
+    /// `user` adds (`on`) or removes their reaction `key`. Adding one
+    /// already there or removing one that is not changes nothing, but
+    /// still takes a change number.
+    React {
+        /// Who.
+        user: User,
+        /// The emoji or `:name:`.
+        key: ReactionKey,
+        /// Added or removed.
+        on: bool,
+    },
 }
 
 /// A change to message `id` of `room`, made at `at`.

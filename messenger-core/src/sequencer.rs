@@ -14,7 +14,8 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::broadcast::{EventKind, RoomBroadcast, RoomEvent};
 use crate::error::Error;
-use crate::message::{Appended, Message, MessageChange, NewMessage, Posted};
+use crate::message::{Appended, ChangeKind, Message, MessageChange, NewMessage, Posted};
+use crate::reaction::ReactionChange;
 use crate::room::RoomName;
 use crate::store::{MessageStore, StoreError};
 
@@ -93,7 +94,11 @@ impl Future for PendingPost {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         Pin::new(&mut self.0).poll(cx).map(|answer| match answer {
             Ok(Ok(appended)) => Ok(Posted {
-                message: appended.message,
+                // A retry answers the stored message, reactions and all.
+                message: {
+                    let author = appended.message.author.id;
+                    appended.message.seen_by(Some(author))
+                },
                 created: appended.created,
             }),
             Ok(Err(e)) => Err(e),
@@ -137,13 +142,23 @@ async fn apply(
     let Some(message) = crate::metrics::store_call("change", store.change(&change)).await? else {
         return Ok(None);
     };
-    let event = RoomEvent::new(EventKind::Changed(message.clone()));
+    let reaction = match change.kind {
+        ChangeKind::React { user, key, on } => Some(ReactionChange { key, user, on }),
+        ChangeKind::Edit(_) | ChangeKind::Delete => None,
+    };
+    let event = RoomEvent::new(EventKind::Changed {
+        message: message.clone().seen_by(None),
+        reaction: reaction.clone(),
+    });
     // Durable already; a subscriber that misses this finds the gap in
     // change numbers on the next one and reads the changes from the store.
     if let Err(e) = broadcast.publish(room, event).await {
         tracing::warn!(room = %room, error = %e, "publishing a change failed");
     }
-    stored(&message, true);
+    // A reaction leaves the body, so mentions, as they were.
+    if reaction.is_none() {
+        stored(&message, true);
+    }
     Ok(Some(message))
 }
 

@@ -12,6 +12,7 @@ pub use crate::message::{Appended, ChangeKind, MessageChange, NewMessage};
 use crate::message::{ClientId, HistoryQuery, Message, MessageId};
 use crate::moderation::model::{ModAction, Standing};
 pub use crate::moderation::model::{ModActionColumns, NewModAction, StandingChange};
+pub use crate::reaction::group_reactions;
 use crate::room::RoomName;
 use crate::rooms::model::{Invite, ReadState, Room, RoomTitle, RoomTopic};
 pub use crate::rooms::model::{Membership, NewInvite};

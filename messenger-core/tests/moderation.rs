@@ -1,9 +1,11 @@
 //! The message lifecycle and moderation through the service: who may edit,
-//! delete, mute, ban and grant roles; mutes that end; unread counts and
-//! mentions that follow deletes; search that never leaves readable rooms.
+//! delete, react, mute, ban and grant roles; mutes that end; unread counts
+//! and mentions that follow deletes; search that never leaves readable rooms.
 
 use std::sync::Arc;
 use std::time::Duration;
+
+use futures_util::StreamExt;
 
 use chrono::{TimeZone, Utc};
 use messenger_core::testing::ManualClock;
@@ -417,4 +419,161 @@ async fn a_muted_user_cannot_create_rooms_add_members_or_open_direct_conversatio
     m.create_room(Some(&sam), new("lair", false), &[])
         .await
         .unwrap();
+}
+
+fn key(m: &Messenger, k: &str) -> messenger_core::ReactionKey {
+    messenger_core::ReactionKey::parse(k, &m.config().limits).unwrap()
+}
+
+fn counts(m: &messenger_core::Message) -> Vec<(&str, u64, bool)> {
+    m.reactions
+        .iter()
+        .map(|r| (r.key.as_str(), r.count, r.me))
+        .collect()
+}
+
+#[tokio::test]
+async fn reactions_count_per_key_mark_mine_and_fan_out_as_changes() {
+    let World { m, .. } = world(MessengerConfig::default());
+    let (ada, bob) = (user(&m, "ada").await, user(&m, "bob").await);
+    let g = RoomName::general();
+    let id = say(&m, &ada, &g, "ship it?").await.unwrap();
+    let mut joined = m.join(&g, &bob).await.unwrap();
+
+    let after = m.react(&ada, &g, id, key(&m, "👍"), true).await.unwrap();
+    assert_eq!(counts(&after), [("👍", 1, true)]);
+    assert_eq!(
+        after.rev, 1,
+        "a reaction takes the room's next change number"
+    );
+    let after = m
+        .react(&bob, &g, id, key(&m, ":thumbsup:"), true)
+        .await
+        .unwrap();
+    assert_eq!(
+        counts(&after),
+        [("👍", 2, true)],
+        "a shortcode is its emoji"
+    );
+    let after = m.react(&bob, &g, id, key(&m, "🎉"), true).await.unwrap();
+    assert_eq!(counts(&after), [("👍", 2, true), ("🎉", 1, true)]);
+    let again = m.react(&bob, &g, id, key(&m, "🎉"), true).await.unwrap();
+    assert_eq!(again.rev, 3, "adding one already there changes nothing");
+
+    // History is per reader: `me` is theirs, and who reacted is not in it.
+    let page = m
+        .history(&ada, &g, messenger_core::HistoryQuery::latest(10))
+        .await
+        .unwrap();
+    assert_eq!(counts(&page[0]), [("👍", 2, true), ("🎉", 1, false)]);
+    assert!(page[0].reactions.iter().all(|r| r.users.is_empty()));
+    let changed = m.changes(&bob, &g, 0, 10).await.unwrap();
+    assert_eq!(counts(&changed[0]), [("👍", 2, true), ("🎉", 1, true)]);
+
+    // The room's stream: each change once, in change order, with the
+    // reaction it made and no reader's `me`.
+    let mut seen = Vec::new();
+    while seen.len() < 3 {
+        let Some(messenger_core::Delivery::Event(e)) = joined.subscription.next().await else {
+            continue;
+        };
+        if let messenger_core::EventKind::Changed { message, reaction } = e.kind() {
+            let r = reaction.clone().expect("a reaction change names it");
+            assert!(
+                message
+                    .reactions
+                    .iter()
+                    .all(|r| !r.me && r.users.is_empty())
+            );
+            seen.push((message.rev, r.key.as_str().to_owned(), r.user.id, r.on));
+        }
+    }
+    assert_eq!(
+        seen,
+        [
+            (1, "👍".to_owned(), ada.id, true),
+            (2, "👍".to_owned(), bob.id, true),
+            (3, "🎉".to_owned(), bob.id, true)
+        ]
+    );
+
+    let who = m.reactions(&ada, &g, id).await.unwrap();
+    assert_eq!(who[0].users, [ada.clone(), bob.clone()]);
+    assert!(who[0].me && !who[1].me);
+    let after = m.react(&ada, &g, id, key(&m, "👍"), false).await.unwrap();
+    assert_eq!(counts(&after), [("👍", 1, false), ("🎉", 1, false)]);
+    let after = m.react(&bob, &g, id, key(&m, "🎉"), false).await.unwrap();
+    assert_eq!(counts(&after), [("👍", 1, true)], "a key nobody holds goes");
+}
+
+#[tokio::test]
+async fn reactions_are_refused_to_outsiders_the_muted_and_on_deleted_messages() {
+    let World { m, .. } = world(MessengerConfig {
+        limits: messenger_core::Limits {
+            reaction_keys: 2,
+            ..Default::default()
+        },
+        ..MessengerConfig::default()
+    });
+    let (ada, eve, moe) = (
+        user(&m, "ada").await,
+        user(&m, "eve").await,
+        user(&m, "moe").await,
+    );
+    make(&m, "eve", Role::Admin).await;
+    let r = NewRoom {
+        name: RoomName::parse("secret", &m.config().limits).unwrap(),
+        title: RoomTitle::parse("Secret").unwrap(),
+        topic: RoomTopic::parse("").unwrap(),
+        private: true,
+    };
+    let room = m.create_room(Some(&ada), r, &[]).await.unwrap().name;
+    let id = say(&m, &ada, &room, "private").await.unwrap();
+    m.react(&ada, &room, id, key(&m, "👀"), true).await.unwrap();
+    for e in [
+        m.react(&eve, &room, id, key(&m, "👍"), true)
+            .await
+            .unwrap_err(),
+        m.reactions(&eve, &room, id).await.unwrap_err(),
+    ] {
+        assert_eq!(e.code(), ErrorCode::NotFound, "{e}");
+    }
+
+    let g = RoomName::general();
+    let id = say(&m, &ada, &g, "public").await.unwrap();
+    m.mute(
+        Actor::User(&eve),
+        &name(&m, "moe"),
+        Duration::from_secs(600),
+        reason("calm down"),
+    )
+    .await
+    .unwrap();
+    let e = m
+        .react(&moe, &g, id, key(&m, "👍"), true)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Forbidden, "{e}");
+
+    m.react(&ada, &g, id, key(&m, "👍"), true).await.unwrap();
+    m.react(&ada, &g, id, key(&m, "🎉"), true).await.unwrap();
+    let e = m
+        .react(&eve, &g, id, key(&m, "🚀"), true)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::TooLarge, "{e}");
+    m.react(&eve, &g, id, key(&m, "🎉"), true)
+        .await
+        .expect("a key already there is not a new one");
+
+    let deleted = m.delete_message(&ada, &g, id, reason("")).await.unwrap();
+    assert!(
+        deleted.reactions.is_empty(),
+        "a deleted message loses its reactions"
+    );
+    let e = m
+        .react(&eve, &g, id, key(&m, "👍"), true)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::NotFound);
 }

@@ -709,7 +709,8 @@ async fn host_users_chat_with_sessions_the_host_opens_and_never_log_in_by_passwo
 /// Every action that reaches other people has its own per-user bucket:
 /// edits, deletes, new rooms, added members, direct conversations.
 #[tokio::test]
-async fn edits_deletes_rooms_members_and_direct_conversations_are_rate_limited_per_user() {
+async fn edits_deletes_reactions_rooms_members_and_direct_conversations_are_rate_limited_per_user()
+{
     let two = Some(messenger_core::RateQuota {
         burst: std::num::NonZeroU32::new(2).unwrap(),
         period: Duration::from_secs(3600),
@@ -721,6 +722,7 @@ async fn edits_deletes_rooms_members_and_direct_conversations_are_rate_limited_p
             create_room: two,
             add_member: two,
             open_direct: two,
+            react: two,
         },
         ..config()
     });
@@ -783,6 +785,15 @@ async fn edits_deletes_rooms_members_and_direct_conversations_are_rate_limited_p
     m.open_direct(&kim, &uname(&m, "amy")).await.unwrap();
     m.open_direct(&kim, &uname(&m, "bob")).await.unwrap();
     limited(m.open_direct(&kim, &uname(&m, "cat")).await);
+
+    let key = |k: &str| messenger_core::ReactionKey::parse(k, &m.config().limits).unwrap();
+    m.react(&kim, &general, ids[0], key("👍"), true)
+        .await
+        .unwrap();
+    m.react(&kim, &general, ids[0], key("👍"), false)
+        .await
+        .unwrap();
+    limited(m.react(&kim, &general, ids[0], key("🎉"), true).await);
 
     // Each bucket is the user's own.
     m.create_room(Some(&lou), new("lous"), &[]).await.unwrap();

@@ -1,5 +1,5 @@
 //! Messages on PostgreSQL: dense per-room ids and change numbers from the
-//! room's counter row, and full-text search.
+//! room's counter row, reactions, and full-text search.
 
 use crate::statements::Prepared;
 use std::collections::HashMap;
@@ -8,8 +8,11 @@ use async_trait::async_trait;
 use deadpool_postgres::GenericClient;
 use messenger_core::store::{
     Appended, ChangeKind, MessageChange, MessageStore, NewMessage, RoomHead, StoreError,
+    group_reactions,
 };
-use messenger_core::{ClientId, HistoryQuery, Message, MessageBody, MessageId, RoomName, UserId};
+use messenger_core::{
+    ClientId, HistoryQuery, Message, MessageBody, MessageId, ReactionKey, RoomName, User, UserId,
+};
 use tokio_postgres::Row;
 
 use crate::users::user_of;
@@ -29,7 +32,59 @@ fn message(r: &Row) -> Message {
         edited_at: r.get::<_, Option<i64>>(7).map(from_ms),
         deleted_at: r.get::<_, Option<i64>>(8).map(from_ms),
         rev: r.get::<_, i64>(9) as u64,
+        reactions: Vec::new(),
     }
+}
+
+/// Fills in the reactions of `messages` in one statement, and none for the
+/// common page where nothing was ever changed (a reaction gives its message
+/// a change number).
+async fn with_reactions(
+    c: &impl GenericClient,
+    mut messages: Vec<Message>,
+) -> Result<Vec<Message>, tokio_postgres::Error> {
+    let (rooms, ids): (Vec<&str>, Vec<i64>) = messages
+        .iter()
+        .filter(|m| m.rev > 0 && !m.is_deleted())
+        .map(|m| (m.room.as_str(), m.id.0 as i64))
+        .unzip();
+    if rooms.is_empty() {
+        return Ok(messages);
+    }
+    let rows = c
+        .query_cached(
+            "SELECT r.room, r.message_id, r.key, u.id, u.username
+             FROM reactions r
+             JOIN unnest($1::text[], $2::bigint[]) AS p(room, id)
+               ON r.room = p.room AND r.message_id = p.id
+             JOIN users u ON u.id = r.user_id
+             ORDER BY r.seq",
+            &[&rooms, &ids],
+        )
+        .await?;
+    let mut found: HashMap<(String, i64), Vec<(ReactionKey, User)>> = HashMap::new();
+    for r in &rows {
+        found
+            .entry((r.get(0), r.get(1)))
+            .or_default()
+            .push((ReactionKey::from_trusted(r.get(2)), user_of(r, 3, 4)));
+    }
+    for m in &mut messages {
+        if let Some(rows) = found.remove(&(m.room.as_str().to_owned(), m.id.0 as i64)) {
+            m.reactions = group_reactions(rows);
+        }
+    }
+    Ok(messages)
+}
+
+async fn with_reactions_one(
+    c: &impl GenericClient,
+    m: Option<Message>,
+) -> Result<Option<Message>, tokio_postgres::Error> {
+    Ok(match m {
+        Some(m) => with_reactions(c, vec![m]).await?.pop(),
+        None => None,
+    })
 }
 
 async fn by_client_id(
@@ -37,13 +92,15 @@ async fn by_client_id(
     author: UserId,
     client_id: &str,
 ) -> Result<Option<Message>, tokio_postgres::Error> {
-    Ok(c.query_opt_cached(
-        &format!("SELECT {COLUMNS} WHERE m.author_id = $1 AND m.client_id = $2"),
-        &[&(author.0 as i64), &client_id],
-    )
-    .await?
-    .as_ref()
-    .map(message))
+    let m = c
+        .query_opt_cached(
+            &format!("SELECT {COLUMNS} WHERE m.author_id = $1 AND m.client_id = $2"),
+            &[&(author.0 as i64), &client_id],
+        )
+        .await?
+        .as_ref()
+        .map(message);
+    with_reactions_one(c, m).await
 }
 
 async fn one(
@@ -51,13 +108,15 @@ async fn one(
     room: &str,
     id: i64,
 ) -> Result<Option<Message>, tokio_postgres::Error> {
-    Ok(c.query_opt_cached(
-        &format!("SELECT {COLUMNS} WHERE m.room = $1 AND m.id = $2"),
-        &[&room, &id],
-    )
-    .await?
-    .as_ref()
-    .map(message))
+    let m = c
+        .query_opt_cached(
+            &format!("SELECT {COLUMNS} WHERE m.room = $1 AND m.id = $2"),
+            &[&room, &id],
+        )
+        .await?
+        .as_ref()
+        .map(message);
+    with_reactions_one(c, m).await
 }
 
 /// Each term a prefix, all required. Terms hold only letters and digits,
@@ -299,7 +358,7 @@ impl MessageStore for PostgresStore {
         if query.after.is_none() {
             page.reverse();
         }
-        Ok(page)
+        with_reactions(&c, page).await.map_err(store_err)
     }
 
     async fn find_by_client_id(
@@ -389,8 +448,31 @@ impl MessageStore for PostgresStore {
             }
             ChangeKind::Delete => {
                 tx.execute_cached(
+                    "DELETE FROM reactions WHERE room = $1 AND message_id = $2",
+                    &[&room, &id],
+                )
+                .await
+                .map_err(store_err)?;
+                tx.execute_cached(
                     "UPDATE messages SET body = '', deleted_at = $3, rev = $4 WHERE room = $1 AND id = $2",
                     &[&room, &id, &at, &rev],
+                )
+                .await
+            }
+            ChangeKind::React { user, key, on } => {
+                let sql = if *on {
+                    "INSERT INTO reactions (room, message_id, key, user_id) VALUES ($1, $2, $3, $4)
+                     ON CONFLICT DO NOTHING"
+                } else {
+                    "DELETE FROM reactions
+                     WHERE room = $1 AND message_id = $2 AND key = $3 AND user_id = $4"
+                };
+                tx.execute_cached(sql, &[&room, &id, &key.as_str(), &(user.id.0 as i64)])
+                    .await
+                    .map_err(store_err)?;
+                tx.execute_cached(
+                    "UPDATE messages SET rev = $3 WHERE room = $1 AND id = $2",
+                    &[&room, &id, &rev],
                 )
                 .await
             }
@@ -417,7 +499,9 @@ impl MessageStore for PostgresStore {
             )
             .await
             .map_err(store_err)?;
-        Ok(rows.iter().map(message).collect())
+        with_reactions(&c, rows.iter().map(message).collect())
+            .await
+            .map_err(store_err)
     }
 
     async fn close_room(&self, room: &RoomName, closed: bool) -> Result<(), StoreError> {
@@ -446,6 +530,9 @@ impl MessageStore for PostgresStore {
         )
         .await
         .map_err(store_err)?;
+        tx.execute_cached("DELETE FROM reactions WHERE room = $1", &[&room.as_str()])
+            .await
+            .map_err(store_err)?;
         let n = tx
             .execute_cached("DELETE FROM messages WHERE room = $1", &[&room.as_str()])
             .await
@@ -503,10 +590,11 @@ impl MessageStore for PostgresStore {
             )
             .await
             .map_err(store_err)?;
-        Ok(rows
-            .iter()
-            .map(|r| (r.get::<_, i64>(10) as u64, message(r)))
-            .collect())
+        let cursors = rows.iter().map(|r| r.get::<_, i64>(10) as u64);
+        let messages = with_reactions(&c, rows.iter().map(message).collect())
+            .await
+            .map_err(store_err)?;
+        Ok(cursors.zip(messages).collect())
     }
 
     async fn health(&self) -> Result<(), StoreError> {

@@ -150,6 +150,20 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX invites_by_room ON invites (room, id);
     ALTER TABLE mod_log ALTER COLUMN target_id DROP NOT NULL;
     "#,
+    // 5: reactions, one row per user and key on a message. `seq` is the
+    // order they were added, which is the order keys and users are shown;
+    // the unique key makes adding one twice a no-op and is the index that
+    // reads a page's reactions.
+    r#"
+    CREATE TABLE reactions (
+        seq        BIGSERIAL PRIMARY KEY,
+        room       TEXT   NOT NULL,
+        message_id BIGINT NOT NULL,
+        key        TEXT   NOT NULL,
+        user_id    BIGINT NOT NULL REFERENCES users(id),
+        UNIQUE (room, message_id, key, user_id)
+    );
+    "#,
 ];
 
 /// The schema version this code writes.

@@ -248,3 +248,89 @@ async fn purging_leaves_no_byte_of_erased_text_in_the_data_directory() {
     assert_eq!(find("qjxvwombat").await, 0);
     assert_eq!(find("closes").await, 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs postgres and redis"]
+async fn a_database_the_previous_release_wrote_upgrades_and_takes_reactions() {
+    use messenger_core::{
+        HashingCost, HistoryQuery, MessageId, Messenger, MessengerConfig, Password, ReactionKey,
+    };
+    let server = PgServer::start();
+    let url = server.fresh_database().await;
+    // Schema 4 with its rows, as the previous release left them
+    // (tests/fixtures/make-fixture.sh).
+    let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    client
+        .batch_execute(include_str!("fixtures/v4.sql"))
+        .await
+        .unwrap();
+    let store = Arc::new(PostgresStore::connect(&url).await.unwrap());
+    let version: i32 = client
+        .query_one("SELECT version FROM public.schema_version", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(version, messenger_postgres::SCHEMA_VERSION);
+    let m = Messenger::builder()
+        .config(MessengerConfig {
+            hashing: HashingCost::INSECURE_FAST,
+            ..MessengerConfig::default()
+        })
+        .store(store)
+        .build()
+        .unwrap();
+    let limits = m.config().limits.clone();
+    let login = |name: &str| {
+        let (m, limits, name) = (m.clone(), limits.clone(), name.to_owned());
+        async move {
+            m.login(
+                &Username::parse(&name, &limits).unwrap(),
+                &Password::parse("fixture-password", &limits).unwrap(),
+                false,
+            )
+            .await
+        }
+    };
+    assert!(login("cyd").await.is_err(), "the ban holds");
+    let ada = login("ada").await.unwrap().session.user;
+    let bob = login("bob").await.unwrap().session.user;
+    let plans = RoomName::parse("plans", &limits).unwrap();
+    let mine = m.my_rooms(&bob).await.unwrap();
+    let room = mine.iter().find(|r| r.room.name == plans).unwrap();
+    assert_eq!((room.last_id.0, room.mentions), (2, 1));
+
+    let key = |k: &str| ReactionKey::parse(k, &limits).unwrap();
+    let r = m
+        .react(&bob, &plans, MessageId(1), key("👍"), true)
+        .await
+        .unwrap();
+    assert_eq!(r.rev, 2, "change numbers go on from the edit's");
+    m.react(&ada, &plans, MessageId(2), key("👀"), true)
+        .await
+        .unwrap();
+    let page = m
+        .history(&bob, &plans, HistoryQuery::latest(10))
+        .await
+        .unwrap();
+    let seen: Vec<_> = page
+        .iter()
+        .map(|m| {
+            let r: Vec<_> = m
+                .reactions
+                .iter()
+                .map(|r| (r.key.as_str(), r.count, r.me))
+                .collect();
+            (m.body.as_str(), r)
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("the plan, edited by version 4", vec![("👍", 1, true)]),
+            ("@bob a mention from version 4", vec![("👀", 1, false)]),
+        ]
+    );
+}

@@ -3,8 +3,8 @@
 
 use messenger_core::store::TokenHash;
 use messenger_core::{
-    ClientId, EventKind, Message, MessageBody, MessageId, Revocation, RoomName, User, UserEvent,
-    UserId, Username,
+    ClientId, EventKind, Message, MessageBody, MessageId, Reaction, ReactionChange, ReactionKey,
+    Revocation, RoomName, User, UserEvent, UserId, Username,
 };
 use serde::{Deserialize, Serialize};
 
@@ -43,6 +43,17 @@ struct WireMessage {
     edited_at: Option<i64>,
     deleted_at: Option<i64>,
     rev: u64,
+    /// `(key, count)`: what a room's stream carries of reactions (nobody's
+    /// `me`, not who). Absent from nodes of before reactions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    reactions: Vec<(String, u64)>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct WireReaction {
+    key: String,
+    user: WireUser,
+    on: bool,
 }
 
 fn from_ms(v: i64) -> chrono::DateTime<chrono::Utc> {
@@ -61,6 +72,11 @@ impl From<&Message> for WireMessage {
             edited_at: m.edited_at.map(|t| t.timestamp_millis()),
             deleted_at: m.deleted_at.map(|t| t.timestamp_millis()),
             rev: m.rev,
+            reactions: m
+                .reactions
+                .iter()
+                .map(|r| (r.key.as_str().to_owned(), r.count))
+                .collect(),
         }
     }
 }
@@ -77,6 +93,16 @@ impl From<WireMessage> for Message {
             edited_at: m.edited_at.map(from_ms),
             deleted_at: m.deleted_at.map(from_ms),
             rev: m.rev,
+            reactions: m
+                .reactions
+                .into_iter()
+                .map(|(key, count)| Reaction {
+                    key: ReactionKey::from_trusted(key),
+                    count,
+                    me: false,
+                    users: Vec::new(),
+                })
+                .collect(),
         }
     }
 }
@@ -89,6 +115,8 @@ enum WireEvent {
     },
     Changed {
         m: WireMessage,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        r: Option<WireReaction>,
     },
     Presence {
         room: String,
@@ -190,7 +218,14 @@ fn serialize(envelope: Envelope) -> String {
 fn to_wire(kind: &EventKind) -> WireEvent {
     match kind {
         EventKind::Message(m) => WireEvent::Message { m: m.into() },
-        EventKind::Changed(m) => WireEvent::Changed { m: m.into() },
+        EventKind::Changed { message, reaction } => WireEvent::Changed {
+            m: message.into(),
+            r: reaction.as_ref().map(|r| WireReaction {
+                key: r.key.as_str().to_owned(),
+                user: (&r.user).into(),
+                on: r.on,
+            }),
+        },
         EventKind::PresenceDiff { room, joined, left } => WireEvent::Presence {
             room: room.as_str().to_owned(),
             joined: users(joined),
@@ -244,7 +279,14 @@ pub(crate) fn decode(raw: &[u8]) -> Option<Decoded> {
 fn from_wire(event: WireEvent) -> Option<EventKind> {
     let kind = match event {
         WireEvent::Message { m } => EventKind::Message(m.into()),
-        WireEvent::Changed { m } => EventKind::Changed(m.into()),
+        WireEvent::Changed { m, r } => EventKind::Changed {
+            message: m.into(),
+            reaction: r.map(|r| ReactionChange {
+                key: ReactionKey::from_trusted(r.key),
+                user: r.user.into(),
+                on: r.on,
+            }),
+        },
         WireEvent::Presence { room, joined, left } => EventKind::PresenceDiff {
             room: RoomName::from_trusted(room),
             joined: joined.into_iter().map(User::from).collect(),
@@ -301,12 +343,31 @@ mod tests {
             edited_at: Some(from_ms(1_790_000_001_000)),
             deleted_at: None,
             rev: 3,
+            reactions: Vec::new(),
         };
+        let mut reacted = m.clone();
+        reacted.reactions = vec![Reaction {
+            key: ReactionKey::from_trusted("👍🏽".into()),
+            count: 2,
+            me: false,
+            users: Vec::new(),
+        }];
         let hash = SessionToken::generate().hash();
         let room = RoomName::from_trusted("rust".into());
         for kind in [
             EventKind::Message(m.clone()),
-            EventKind::Changed(m.clone()),
+            EventKind::Changed {
+                message: m.clone(),
+                reaction: None,
+            },
+            EventKind::Changed {
+                message: reacted,
+                reaction: Some(ReactionChange {
+                    key: ReactionKey::from_trusted("👍🏽".into()),
+                    user: user.clone(),
+                    on: false,
+                }),
+            },
             EventKind::PresenceDiff {
                 room: room.clone(),
                 joined: vec![user.clone()],
@@ -351,6 +412,7 @@ mod tests {
                     edited_at: None,
                     deleted_at: None,
                     rev: 0,
+                    reactions: Vec::new(),
                 })
             })
             .collect();

@@ -1,17 +1,20 @@
 //! The message store on SQLite: posts (dense ids per room, retries found
 //! by client id), history and each room's head.
 //!
-//! Edits, deletes, the changes since a change number, and full-text search
-//! (FTS5, kept in step with every write in the same transaction).
+//! Edits, deletes, reactions, the changes since a change number, and
+//! full-text search (FTS5, kept in step with every write in the same
+//! transaction).
 
 use std::collections::HashMap;
 
 use async_trait::async_trait;
 use messenger_core::store::{
     Appended, ChangeKind, MessageChange, MessageStore, NewMessage, RoomHead, StoreError,
+    group_reactions,
 };
 use messenger_core::{
-    ClientId, HistoryQuery, Message, MessageBody, MessageId, RoomName, User, UserId, Username,
+    ClientId, HistoryQuery, Message, MessageBody, MessageId, ReactionKey, RoomName, User, UserId,
+    Username,
 };
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
@@ -33,6 +36,60 @@ fn message_row(r: &Row<'_>) -> rusqlite::Result<Message> {
         edited_at: r.get::<_, Option<i64>>(7)?.map(from_ms).transpose()?,
         deleted_at: r.get::<_, Option<i64>>(8)?.map(from_ms).transpose()?,
         rev: r.get::<_, i64>(9)? as u64,
+        reactions: Vec::new(),
+    })
+}
+
+/// Fills in the reactions of `messages`: one statement per room among them
+/// (a page is one room), and none for the common page where nothing was
+/// ever changed, since a reaction gives its message a change number.
+fn with_reactions(c: &Connection, mut messages: Vec<Message>) -> rusqlite::Result<Vec<Message>> {
+    let mut rooms: Vec<&str> = Vec::new();
+    for m in messages.iter().filter(|m| m.rev > 0 && !m.is_deleted()) {
+        if !rooms.contains(&m.room.as_str()) {
+            rooms.push(m.room.as_str());
+        }
+    }
+    let mut found: HashMap<(String, u64), Vec<(ReactionKey, User)>> = HashMap::new();
+    let mut stmt = c.prepare_cached(
+        "SELECT r.message_id, r.key, u.id, u.username
+         FROM reactions r JOIN users u ON u.id = r.user_id
+         WHERE r.room = ?1 AND r.message_id IN (SELECT value FROM json_each(?2))
+         ORDER BY r.seq",
+    )?;
+    for room in rooms {
+        let ids: Vec<u64> = messages
+            .iter()
+            .filter(|m| m.rev > 0 && m.room.as_str() == room)
+            .map(|m| m.id.0)
+            .collect();
+        let ids = serde_json::to_string(&ids).expect("numbers serialize");
+        let mut rows = stmt.query(params![room, ids])?;
+        while let Some(r) = rows.next()? {
+            let user = User {
+                id: UserId(r.get::<_, i64>(2)? as u64),
+                username: Username::from_trusted(r.get(3)?),
+            };
+            found
+                .entry((room.to_owned(), r.get::<_, i64>(0)? as u64))
+                .or_default()
+                .push((ReactionKey::from_trusted(r.get(1)?), user));
+        }
+    }
+    if !found.is_empty() {
+        for m in &mut messages {
+            if let Some(rows) = found.remove(&(m.room.as_str().to_owned(), m.id.0)) {
+                m.reactions = group_reactions(rows);
+            }
+        }
+    }
+    Ok(messages)
+}
+
+fn with_reactions_one(c: &Connection, m: Option<Message>) -> rusqlite::Result<Option<Message>> {
+    Ok(match m {
+        Some(m) => with_reactions(c, vec![m])?.pop(),
+        None => None,
     })
 }
 
@@ -70,11 +127,13 @@ fn find_by_client_id(
     author: UserId,
     client_id: &str,
 ) -> rusqlite::Result<Option<Message>> {
-    c.prepare_cached(&format!(
-        "SELECT {MESSAGE_COLUMNS} WHERE m.author_id = ?1 AND m.client_id = ?2"
-    ))?
-    .query_row(params![author.0 as i64, client_id], message_row)
-    .optional()
+    let m = c
+        .prepare_cached(&format!(
+            "SELECT {MESSAGE_COLUMNS} WHERE m.author_id = ?1 AND m.client_id = ?2"
+        ))?
+        .query_row(params![author.0 as i64, client_id], message_row)
+        .optional()?;
+    with_reactions_one(c, m)
 }
 
 fn append_batch(c: &Connection, batch: Vec<NewMessage>) -> Result<Vec<Appended>, StoreError> {
@@ -148,11 +207,13 @@ fn append_open(c: &Connection, batch: Vec<NewMessage>) -> rusqlite::Result<Vec<A
 }
 
 fn find_message(c: &Connection, room: &str, id: MessageId) -> rusqlite::Result<Option<Message>> {
-    c.prepare_cached(&format!(
-        "SELECT {MESSAGE_COLUMNS} WHERE m.room = ?1 AND m.id = ?2"
-    ))?
-    .query_row(params![room, id.0 as i64], message_row)
-    .optional()
+    let m = c
+        .prepare_cached(&format!(
+            "SELECT {MESSAGE_COLUMNS} WHERE m.room = ?1 AND m.id = ?2"
+        ))?
+        .query_row(params![room, id.0 as i64], message_row)
+        .optional()?;
+    with_reactions_one(c, m)
 }
 
 fn change(c: &Connection, change: &MessageChange) -> rusqlite::Result<Option<Message>> {
@@ -176,12 +237,15 @@ fn change(c: &Connection, change: &MessageChange) -> rusqlite::Result<Option<Mes
     // The index keeps no copy of the text, so a plain DELETE could only
     // leave a tombstone beside the words; given the old text, secure-delete
     // takes each word's entry out of the index's pages.
-    c.prepare_cached(
-        "INSERT INTO messages_fts (messages_fts, rowid, body) VALUES ('delete', ?1, ?2)",
-    )?
-    .execute(params![seq, old_body])?;
+    let unindex = || {
+        c.prepare_cached(
+            "INSERT INTO messages_fts (messages_fts, rowid, body) VALUES ('delete', ?1, ?2)",
+        )?
+        .execute(params![seq, old_body])
+    };
     match &change.kind {
         ChangeKind::Edit(body) => {
+            unindex()?;
             c.prepare_cached(
                 "UPDATE messages SET body = ?3, edited_at = ?4, rev = ?5 WHERE room = ?1 AND id = ?2",
             )?
@@ -190,10 +254,25 @@ fn change(c: &Connection, change: &MessageChange) -> rusqlite::Result<Option<Mes
                 .execute(params![seq, body.as_str()])?;
         }
         ChangeKind::Delete => {
+            unindex()?;
             c.prepare_cached(
                 "UPDATE messages SET body = '', deleted_at = ?3, rev = ?4 WHERE room = ?1 AND id = ?2",
             )?
             .execute(params![room, id, ms(change.at), rev])?;
+            c.prepare_cached("DELETE FROM reactions WHERE room = ?1 AND message_id = ?2")?
+                .execute(params![room, id])?;
+        }
+        ChangeKind::React { user, key, on } => {
+            let sql = if *on {
+                "INSERT INTO reactions (room, message_id, key, user_id) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT DO NOTHING"
+            } else {
+                "DELETE FROM reactions WHERE room = ?1 AND message_id = ?2 AND key = ?3 AND user_id = ?4"
+            };
+            c.prepare_cached(sql)?
+                .execute(params![room, id, key.as_str(), user.id.0 as i64])?;
+            c.prepare_cached("UPDATE messages SET rev = ?3 WHERE room = ?1 AND id = ?2")?
+                .execute(params![room, id, rev])?;
         }
     }
     find_message(c, room, change.id)
@@ -236,6 +315,8 @@ fn erase_room(c: &Connection, room: &str) -> rusqlite::Result<u64> {
     while let Some(r) = rows.next()? {
         unindex.execute(params![r.get::<_, i64>(0)?, r.get::<_, String>(1)?])?;
     }
+    c.prepare_cached("DELETE FROM reactions WHERE room = ?1")?
+        .execute([room])?;
     let n = c
         .prepare_cached("DELETE FROM messages WHERE room = ?1")?
         .execute([room])?;
@@ -248,11 +329,13 @@ fn changes(
     after_rev: u64,
     limit: usize,
 ) -> rusqlite::Result<Vec<Message>> {
-    c.prepare_cached(&format!(
-        "SELECT {MESSAGE_COLUMNS} WHERE m.room = ?1 AND m.rev > ?2 ORDER BY m.rev LIMIT ?3"
-    ))?
-    .query_map(params![room, after_rev as i64, limit as i64], message_row)?
-    .collect()
+    let changed = c
+        .prepare_cached(&format!(
+            "SELECT {MESSAGE_COLUMNS} WHERE m.room = ?1 AND m.rev > ?2 ORDER BY m.rev LIMIT ?3"
+        ))?
+        .query_map(params![room, after_rev as i64, limit as i64], message_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    with_reactions(c, changed)
 }
 
 fn deleted_after(c: &Connection, rooms: &[(RoomName, MessageId)]) -> rusqlite::Result<Vec<u64>> {
@@ -302,7 +385,8 @@ fn search(
            AND m.room IN (SELECT value FROM json_each(?3))
          ORDER BY f.rowid DESC LIMIT ?4"
     );
-    c.prepare_cached(&sql)?
+    let hits = c
+        .prepare_cached(&sql)?
         .query_map(
             params![
                 fts_query(terms),
@@ -312,7 +396,12 @@ fn search(
             ],
             |r| Ok((r.get::<_, i64>(10)? as u64, message_row(r)?)),
         )?
-        .collect()
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let (cursors, messages): (Vec<u64>, Vec<Message>) = hits.into_iter().unzip();
+    Ok(cursors
+        .into_iter()
+        .zip(with_reactions(c, messages)?)
+        .collect())
 }
 
 #[async_trait]
@@ -354,7 +443,8 @@ impl MessageStore for SqliteStore {
                         Ok(rows)
                     })
                 };
-                rows.map_err(backend)
+                rows.and_then(|rows| with_reactions(c, rows))
+                    .map_err(backend)
             })
             .await
     }

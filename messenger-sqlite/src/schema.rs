@@ -202,6 +202,20 @@ const MIGRATIONS: &[&str] = &[
     DROP TABLE mod_log;
     ALTER TABLE mod_log_v8 RENAME TO mod_log;
     "#,
+    // 9: reactions, one row per user and key on a message. `seq` is the
+    // order they were added, which is the order keys and users are shown;
+    // the unique key makes adding one twice a no-op and is the index that
+    // reads a page's reactions.
+    r#"
+    CREATE TABLE reactions (
+        seq        INTEGER PRIMARY KEY,
+        room       TEXT    NOT NULL,
+        message_id INTEGER NOT NULL,
+        key        TEXT    NOT NULL,
+        user_id    INTEGER NOT NULL REFERENCES users(id),
+        UNIQUE (room, message_id, key, user_id)
+    );
+    "#,
 ];
 
 /// Databases written before this version may hold erased text in free

@@ -454,6 +454,87 @@ async fn a_file_the_previous_release_wrote_upgrades_and_keeps_everything() {
     assert_eq!(log[0].target, None);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_version_8_file_upgrades_and_takes_reactions() {
+    use messenger_core::{HistoryQuery, MessageId, ReactionKey};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("messenger.db");
+    std::fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/v8.db"),
+        &path,
+    )
+    .unwrap();
+    assert_eq!(pragma(&path, "user_version"), "Integer(8)");
+    let m = messenger_at(&path, fast_config()).await;
+    assert_eq!(
+        pragma(&path, "user_version"),
+        format!("Integer({SCHEMA_VERSION})")
+    );
+    let limits = fast_config().limits;
+    let login = |name: &'static str| {
+        let m = m.clone();
+        let limits = limits.clone();
+        async move {
+            m.login(
+                &Username::parse(name, &limits).unwrap(),
+                &Password::parse("fixture-password", &limits).unwrap(),
+                false,
+            )
+            .await
+            .unwrap()
+            .session
+            .user
+        }
+    };
+    let (ada, bob) = (login("ada").await, login("bob").await);
+    let plans = RoomName::parse("plans", &limits).unwrap();
+    let page = m
+        .history(&bob, &plans, HistoryQuery::latest(10))
+        .await
+        .unwrap();
+    let bodies: Vec<_> = page.iter().map(|m| (m.body.as_str(), m.rev)).collect();
+    assert_eq!(
+        bodies,
+        [
+            ("the plan, edited by version 8", 1),
+            ("@bob a mention from version 8", 0)
+        ]
+    );
+    // The edited message (a change number already) and a plain one take
+    // reactions; the room's change numbers go on from the edit's.
+    let key = |k: &str| ReactionKey::parse(k, &limits).unwrap();
+    let r = m
+        .react(&bob, &plans, MessageId(1), key("👍"), true)
+        .await
+        .unwrap();
+    assert_eq!(r.rev, 2);
+    m.react(&ada, &plans, MessageId(2), key("👀"), true)
+        .await
+        .unwrap();
+    m.react(&ada, &plans, MessageId(1), key("👍"), true)
+        .await
+        .unwrap();
+    let page = m
+        .history(&bob, &plans, HistoryQuery::latest(10))
+        .await
+        .unwrap();
+    let seen: Vec<Vec<(&str, u64, bool)>> = page
+        .iter()
+        .map(|m| {
+            m.reactions
+                .iter()
+                .map(|r| (r.key.as_str(), r.count, r.me))
+                .collect()
+        })
+        .collect();
+    assert_eq!(seen, [vec![("👍", 2, true)], vec![("👀", 1, false)]]);
+    let changed = m.changes(&ada, &plans, 1, 10).await.unwrap();
+    assert_eq!(
+        changed.iter().map(|m| (m.id.0, m.rev)).collect::<Vec<_>>(),
+        [(2, 3), (1, 4)]
+    );
+}
+
 /// Words no other text in these tests contains, so a hit in the files can
 /// only be the erased message (FTS5 keeps terms prefix-compressed, so none
 /// shares a first letter with another word posted here).
@@ -662,6 +743,7 @@ async fn upgrading_a_version_4_file_wipes_text_it_left_in_free_space() {
         let c = rusqlite::Connection::open(&path).unwrap();
         c.execute_batch(
             "PRAGMA secure_delete = OFF;
+             DROP TABLE reactions;
              DROP TABLE invites;
              DROP TABLE closed_rooms;
              ALTER TABLE rooms DROP COLUMN archived_at;

@@ -2,7 +2,7 @@
 
 use messenger_core::{
     DirectoryEntry, ErrorCode, EventKind, Invite, Message, MessageBody, MessageId, MyRoom,
-    RoomName, SearchHit, User, UserEvent,
+    ReactionChange, Reactors, RoomName, SearchHit, User, UserEvent,
 };
 use serde::{Deserialize, Serialize};
 
@@ -151,6 +151,22 @@ pub(crate) enum ClientFrame {
         reason: String,
         client_id: Option<String>,
     },
+    React {
+        room: String,
+        #[serde(deserialize_with = "crate::ids::store_id")]
+        id: u64,
+        key: String,
+        /// Absent: add.
+        #[serde(default = "yes")]
+        on: bool,
+        client_id: Option<String>,
+    },
+    Reactions {
+        room: String,
+        #[serde(deserialize_with = "crate::ids::store_id")]
+        id: u64,
+        client_id: Option<String>,
+    },
     Search {
         q: String,
         #[serde(default, deserialize_with = "crate::ids::opt_store_id")]
@@ -242,6 +258,16 @@ pub(crate) enum ServerFrame<'a> {
     },
     Changed {
         message: &'a Message,
+        /// From a room's stream: the reaction that was the change.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        reaction: Option<&'a ReactionChange>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        client_id: Option<&'a str>,
+    },
+    Reactions {
+        room: &'a RoomName,
+        id: MessageId,
+        reactions: &'a [Reactors],
         #[serde(skip_serializing_if = "Option::is_none")]
         client_id: Option<&'a str>,
     },
@@ -287,8 +313,9 @@ impl ServerFrame<'_> {
 pub(crate) fn encode_event(kind: &EventKind) -> String {
     match kind {
         EventKind::Message(message) => ServerFrame::Message { message },
-        EventKind::Changed(message) => ServerFrame::Changed {
+        EventKind::Changed { message, reaction } => ServerFrame::Changed {
             message,
+            reaction: reaction.as_ref(),
             client_id: None,
         },
         EventKind::PresenceDiff { room, joined, left } => {
@@ -328,8 +355,8 @@ pub(crate) fn encode_event(kind: &EventKind) -> String {
 /// What a v1 client is shown for a deleted message's body.
 pub(crate) const DELETED_V1: &str = "(message deleted)";
 
-/// `m` as v1 (docs/protocol.md) has messages: no edit or delete marks, and a
-/// deleted message's (erased) body shown as [`DELETED_V1`].
+/// `m` as v1 (docs/protocol.md) has messages: no edit or delete marks, no
+/// reactions, and a deleted message's (erased) body shown as [`DELETED_V1`].
 pub(crate) fn v1_view(m: &Message) -> Message {
     let mut m = m.clone();
     if m.is_deleted() {
@@ -338,6 +365,7 @@ pub(crate) fn v1_view(m: &Message) -> Message {
     m.edited_at = None;
     m.deleted_at = None;
     m.rev = 0;
+    m.reactions = Vec::new();
     m
 }
 
@@ -348,6 +376,10 @@ pub(crate) fn v1_page(messages: &[Message]) -> std::borrow::Cow<'_, [Message]> {
     } else {
         std::borrow::Cow::Owned(messages.iter().map(v1_view).collect())
     }
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// Reads the frame's `client_id`, if it has a string one, to echo in errors.

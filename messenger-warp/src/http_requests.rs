@@ -200,6 +200,13 @@ fn render(answer: Answer) -> Response {
             json!({ "room": room, "last_read": state.last_read, "mentions": state.mentions })
         }
         Answer::Changed(message) => json!({ "message": message }),
+        Answer::Reactions {
+            room,
+            id,
+            reactions,
+        } => {
+            json!({ "room": room, "id": id, "reactions": reactions })
+        }
         Answer::Changes {
             messages,
             last_id,

@@ -647,3 +647,197 @@ async fn account_settings_list_sessions_and_change_the_password() {
     assert_eq!(get(&s, "/api/me", &laptop).await.0, 401);
     assert_eq!(get(&s, "/api/me", &fresh).await.0, 401);
 }
+
+/// `(key, count, me)` of a message's reactions.
+fn reactions(m: &Value) -> Vec<(String, u64, bool)> {
+    m["reactions"]
+        .as_array()
+        .map(|rs| {
+            rs.iter()
+                .map(|r| {
+                    (
+                        r["key"].as_str().unwrap().to_owned(),
+                        r["count"].as_u64().unwrap(),
+                        r.get("me").is_some_and(|v| v == true),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn r(key: &str, count: u64, me: bool) -> (String, u64, bool) {
+    (key.to_owned(), count, me)
+}
+
+#[tokio::test]
+async fn reactions_reach_v2_sockets_live_with_who_changed_and_v1_sees_none() {
+    let s = Server::start().await;
+    let (ada, _) = s.user("ada").await;
+    let (bob, bob_id) = s.user("bob").await;
+    let mut a = s.ws_v2(&ada).await;
+    a.join(None).await;
+    let mut b1 = s.ws(&bob).await;
+    b1.join(None).await;
+    say(&mut a, "ship it?", "c1").await;
+
+    // Bob reacts over HTTP with a shortcode; Ada's socket hears who did it.
+    let (status, v) = post(
+        &s,
+        "/api/rooms/general/messages/1/reactions",
+        json!({ "key": ":thumbsup:" }),
+        &bob,
+    )
+    .await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(reactions(&v["message"]), [r("👍", 1, true)]);
+    let live = a.until("changed").await;
+    assert_eq!(live["message"]["rev"], 1);
+    assert_eq!(reactions(&live["message"]), [r("👍", 1, false)]);
+    assert_eq!(
+        live["reaction"],
+        json!({ "key": "👍", "user": { "id": bob_id, "username": "bob" }, "on": true })
+    );
+
+    // Ada reacts over her socket: her answer marks it hers.
+    a.send(json!({ "type": "react", "room": "general", "id": 1, "key": "👍", "client_id": "r1" }))
+        .await;
+    let answer = loop {
+        let f = a.until("changed").await;
+        if f["client_id"] == "r1" {
+            break f;
+        }
+    };
+    assert_eq!(reactions(&answer["message"]), [r("👍", 2, true)]);
+
+    // Who reacted, on request, on both transports.
+    a.send(json!({ "type": "reactions", "room": "general", "id": 1, "client_id": "w" }))
+        .await;
+    let who = a.until("reactions").await;
+    assert_eq!(who["client_id"], "w");
+    assert_eq!(who["reactions"][0]["users"][0]["username"], "bob");
+    assert_eq!(who["reactions"][0]["users"][1]["username"], "ada");
+    assert_eq!(who["reactions"][0]["me"], true);
+    let (status, who) = get(&s, "/api/rooms/general/messages/1/reactions", &bob).await;
+    assert_eq!(status, 200);
+    assert_eq!(who["reactions"][0]["count"], 2);
+
+    // Taking one back; a bad key is refused in the envelope, and the
+    // socket goes on.
+    let (status, v) = post(
+        &s,
+        "/api/rooms/general/messages/1/reactions",
+        json!({ "key": "👍", "on": false }),
+        &bob,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(reactions(&v["message"]), [r("👍", 1, false)]);
+    a.send(
+        json!({ "type": "react", "room": "general", "id": 1, "key": "<b>", "client_id": "bad" }),
+    )
+    .await;
+    let err = a.until("error").await;
+    assert_eq!(
+        (err["code"].as_str(), err["client_id"].as_str()),
+        (Some("invalid"), Some("bad"))
+    );
+
+    // History: per reader on v2; v1 sees messages as they were posted.
+    let (_, v2) = get(&s, "/api/rooms/general/messages?v=2", &ada).await;
+    assert_eq!(reactions(&v2["messages"][0]), [r("👍", 1, true)]);
+    let (_, v1) = get(&s, "/api/rooms/general/messages", &ada).await;
+    assert!(v1["messages"][0].get("reactions").is_none());
+    say(&mut a, "next", "c2").await;
+    loop {
+        let f = b1.next().await;
+        assert_ne!(f["type"], "changed", "v1 sockets get no change frames");
+        if f["type"] == "message" && f["message"]["id"] == 2 {
+            break;
+        }
+    }
+    b1.send(json!({ "type": "history", "room": "general" }))
+        .await;
+    let h = b1.until("history").await;
+    assert!(h["messages"][0].get("reactions").is_none());
+}
+
+#[tokio::test]
+async fn a_returning_client_catches_up_on_reactions_and_outsiders_find_nothing() {
+    let s = Server::start().await;
+    let (ada, _) = s.user("ada").await;
+    let (bob, _) = s.user("bob").await;
+    let (eve, _) = s.user("eve").await;
+    let mut a = s.ws_v2(&ada).await;
+    a.join(None).await;
+    say(&mut a, "one", "c1").await;
+    say(&mut a, "two", "c2").await;
+    let mut b = s.ws_v2(&bob).await;
+    b.send(json!({ "type": "join", "room": "general" })).await;
+    b.until("history").await;
+    let synced = b.until("synced").await;
+    drop(b);
+
+    for (id, key) in [(1, "🎉"), (2, "👀"), (1, "🚀")] {
+        a.send(json!({ "type": "react", "room": "general", "id": id, "key": key }))
+            .await;
+        a.until("changed").await;
+    }
+    let mut b = s.ws_v2(&bob).await;
+    b.send(json!({ "type": "join", "room": "general", "since": synced["last_id"], "rev": synced["rev"] }))
+        .await;
+    let mut caught = Vec::new();
+    loop {
+        let f = b.next().await;
+        match f["type"].as_str() {
+            Some("changed") => caught.push((
+                f["message"]["id"].as_u64().unwrap(),
+                reactions(&f["message"]),
+            )),
+            Some("synced") => {
+                assert_eq!(f["rev"], 3);
+                break;
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(
+        caught,
+        [
+            (2, vec![r("👀", 1, false)]),
+            (1, vec![r("🎉", 1, false), r("🚀", 1, false)])
+        ],
+        "each message once, at its latest state, in change order"
+    );
+
+    // A private room: every reaction door answers not_found to an outsider.
+    let (status, _) = post(
+        &s,
+        "/api/rooms",
+        json!({ "name": "secret", "title": "Secret", "private": true }),
+        &ada,
+    )
+    .await;
+    assert_eq!(status, 201);
+    a.send(json!({ "type": "send", "room": "secret", "body": "hush", "client_id": "s1" }))
+        .await;
+    a.until("message").await;
+    let (status, v) = post(
+        &s,
+        "/api/rooms/secret/messages/1/reactions",
+        json!({ "key": "👍" }),
+        &eve,
+    )
+    .await;
+    assert_eq!((status, v["error"]["code"].as_str()), (404, Some("not_found")));
+    let (status, _) = get(&s, "/api/rooms/secret/messages/1/reactions", &eve).await;
+    assert_eq!(status, 404);
+    let mut e = s.ws_v2(&eve).await;
+    for frame in [
+        json!({ "type": "react", "room": "secret", "id": 1, "key": "👍", "client_id": "x" }),
+        json!({ "type": "reactions", "room": "secret", "id": 1, "client_id": "y" }),
+    ] {
+        e.send(frame).await;
+        assert_eq!(e.until("error").await["code"], "not_found");
+    }
+}

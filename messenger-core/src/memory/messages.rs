@@ -20,6 +20,12 @@ impl State {
         if let Some(r) = self.users.get((m.author.id.0 - 1) as usize) {
             m.author.username = r.user.username.clone();
         }
+        if let Some(rows) = self.reactions.get(&(m.room.clone(), m.id)) {
+            m.reactions = crate::store::group_reactions(
+                rows.iter()
+                    .filter_map(|(k, u)| Some((k.clone(), self.user_of(*u)?))),
+            );
+        }
         m
     }
 
@@ -85,6 +91,7 @@ impl MessageStore for MemoryStore {
         let mut s = self.state();
         s.closed.insert(room.clone(), true);
         s.revs.remove(room);
+        s.reactions.retain(|(r, _), _| r != room);
         s.by_client_id.retain(|_, (r, _)| r != room);
         // `order` keeps its places (search cursors are indexes into it);
         // search skips what no longer resolves.
@@ -176,9 +183,29 @@ impl MessageStore for MemoryStore {
                 m.body = MessageBody::erased();
                 m.deleted_at = Some(change.at);
             }
+            ChangeKind::React { .. } => {}
         }
         m.rev = rev;
         let m = m.clone();
+        let at = (change.room.clone(), change.id);
+        match &change.kind {
+            ChangeKind::Delete => {
+                s.reactions.remove(&at);
+            }
+            ChangeKind::React { user, key, on } => {
+                let rows = s.reactions.entry(at).or_default();
+                let row = (key.clone(), user.id);
+                let had = rows.iter().position(|r| *r == row);
+                match (had, on) {
+                    (None, true) => rows.push(row),
+                    (Some(i), false) => {
+                        rows.remove(i);
+                    }
+                    _ => {}
+                }
+            }
+            ChangeKind::Edit(_) => {}
+        }
         Ok(Some(s.current(&m)))
     }
 

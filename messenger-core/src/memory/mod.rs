@@ -41,6 +41,9 @@ struct State {
     order: Vec<(RoomName, MessageId)>,
     /// Per room, its newest change number.
     revs: HashMap<RoomName, u64>,
+    /// Per message, its reactions as `(key, user)` rows in the order added,
+    /// grouped when read, as a table-backed store does.
+    reactions: HashMap<(RoomName, MessageId), Vec<(crate::ReactionKey, UserId)>>,
     standings: HashMap<UserId, Standing>,
     mod_log: Vec<NewModAction>,
     /// (who blocks, whom).

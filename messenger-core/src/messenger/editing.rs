@@ -14,7 +14,7 @@ use crate::user::User;
 pub const CHANGES_PAGE_MAX: usize = 500;
 
 impl Messenger {
-    async fn live_message(&self, room: &RoomName, id: MessageId) -> Result<Message> {
+    pub(super) async fn live_message(&self, room: &RoomName, id: MessageId) -> Result<Message> {
         store_call("find_message", self.inner.messages.find_message(room, id))
             .await?
             .filter(|m| !m.is_deleted())
@@ -43,7 +43,10 @@ impl Messenger {
         }
         self.limit("edit", user, self.inner.config.actions.edit)
             .await?;
-        self.change(room, id, ChangeKind::Edit(body)).await
+        Ok(self
+            .change(room, id, ChangeKind::Edit(body))
+            .await?
+            .seen_by(Some(user.id)))
     }
 
     /// Deletes message `id` of `room`: its author may, and so may any
@@ -87,10 +90,15 @@ impl Messenger {
                 })
                 .await?;
         }
-        Ok(deleted)
+        Ok(deleted.seen_by(Some(user.id)))
     }
 
-    async fn change(&self, room: &RoomName, id: MessageId, kind: ChangeKind) -> Result<Message> {
+    pub(super) async fn change(
+        &self,
+        room: &RoomName,
+        id: MessageId,
+        kind: ChangeKind,
+    ) -> Result<Message> {
         let change = MessageChange {
             room: room.clone(),
             id,
@@ -116,11 +124,12 @@ impl Messenger {
     ) -> Result<Vec<Message>> {
         self.inner.rooms.readable(room, user).await?;
         let limit = limit.clamp(1, CHANGES_PAGE_MAX);
-        Ok(store_call(
+        let changed = store_call(
             "changes",
             self.inner.messages.changes(room, after_rev, limit),
         )
-        .await?)
+        .await?;
+        Ok(super::posting::seen_by(changed, user))
     }
 
     /// The room's newest message id and change number (0, 0 when empty).
@@ -184,7 +193,7 @@ impl Messenger {
             .into_iter()
             .map(|(_, message)| SearchHit {
                 highlights: query.highlights(message.body.as_str()),
-                message,
+                message: message.seen_by(Some(user.id)),
             })
             .collect();
         Ok(SearchPage { hits, next })

@@ -9,6 +9,7 @@ mod live;
 mod managing;
 mod moderating;
 mod posting;
+mod reacting;
 mod settings;
 
 use std::collections::HashMap;
@@ -19,6 +20,7 @@ use tokio::sync::broadcast;
 pub use builder::{BuildError, MessengerBuilder};
 pub use editing::CHANGES_PAGE_MAX;
 pub use live::{Joined, PresenceGuard};
+pub use reacting::Reactors;
 
 use crate::accounts::Accounts;
 use crate::broadcast::{RoomBroadcast, Subscription};

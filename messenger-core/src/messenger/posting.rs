@@ -133,7 +133,8 @@ impl Messenger {
                 format!("must be 1 to {max}"),
             )));
         }
-        Ok(store_call("history", self.inner.messages.history(room, query)).await?)
+        let page = store_call("history", self.inner.messages.history(room, query)).await?;
+        Ok(seen_by(page, user))
     }
 
     /// The message `author` posted with `client_id`, if any.
@@ -146,6 +147,16 @@ impl Messenger {
             .inner
             .messages
             .find_by_client_id(author, client_id)
-            .await?)
+            .await?
+            .map(|m| m.seen_by(Some(author))))
     }
+}
+
+/// `messages` as `user` sees them (their reactions marked, who reacted left
+/// out); the common page has no reactions and costs one pass.
+pub(super) fn seen_by(mut messages: Vec<Message>, user: &User) -> Vec<Message> {
+    for m in messages.iter_mut().filter(|m| !m.reactions.is_empty()) {
+        crate::reaction::seen_by(&mut m.reactions, Some(user.id));
+    }
+    messages
 }

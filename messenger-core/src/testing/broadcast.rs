@@ -9,6 +9,7 @@ use futures_util::StreamExt;
 use super::*;
 use crate::broadcast::{Delivery, EventKind, RoomBroadcast, RoomEvent, Subscription, UserEvent};
 use crate::message::Message;
+use crate::reaction::{ReactionChange, ReactionKey};
 use crate::session::Revocation;
 
 /// Two handles on one broadcast medium: two nodes, or one engine twice.
@@ -159,10 +160,32 @@ async fn every_kind_of_event_arrives_intact((a, b): Nodes) {
     let mut deleted = message(&r, 5, "gone");
     deleted.body = crate::message::MessageBody::erased();
     deleted.deleted_at = Some(t(31));
+    let mut reacted = message(&r, 6, "liked");
+    reacted.rev = 3;
+    reacted.reactions = crate::store::group_reactions([
+        (ReactionKey::from_trusted("👍🏽".into()), user.clone()),
+        (ReactionKey::from_trusted(":shipit:".into()), user.clone()),
+    ]);
+    // As a room's stream carries it: counts, not who.
+    let reacted = reacted.seen_by(None);
     let kinds = vec![
         EventKind::Message(message(&r, 1, "plain")),
-        EventKind::Changed(edited.clone()),
-        EventKind::Changed(deleted),
+        EventKind::Changed {
+            message: edited.clone(),
+            reaction: None,
+        },
+        EventKind::Changed {
+            message: deleted,
+            reaction: None,
+        },
+        EventKind::Changed {
+            message: reacted,
+            reaction: Some(ReactionChange {
+                key: ReactionKey::from_trusted(":shipit:".into()),
+                user: user.clone(),
+                on: true,
+            }),
+        },
         EventKind::PresenceDiff {
             room: r.clone(),
             joined: vec![user.clone()],

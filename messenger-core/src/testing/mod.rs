@@ -35,6 +35,8 @@ pub mod moderation;
 mod port;
 mod presence;
 #[doc(hidden)]
+pub mod reactions;
+#[doc(hidden)]
 pub mod rooms;
 #[doc(hidden)]
 pub mod sessions;
@@ -217,6 +219,9 @@ macro_rules! __store_cases {
             editing::search_finds_word_prefixes_in_given_rooms_newest_first,
             editing::search_follows_edits_and_deletes,
             editing::mentions_are_cleared_per_message,
+            reactions::reactions_take_change_numbers_and_read_back_everywhere,
+            reactions::deleting_a_message_or_erasing_its_room_drops_its_reactions,
+            reactions::reactions_in_one_room_do_not_touch_another,
             moderation::standing_defaults_and_changes,
             moderation::the_log_pages_newest_first,
             closing::closed_rooms_refuse_appends_and_open_again,

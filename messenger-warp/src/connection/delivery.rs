@@ -59,7 +59,7 @@ impl Conn {
                 }
                 self.metrics.delivered(1);
             }
-            EventKind::Changed(message) => {
+            EventKind::Changed { message, .. } => {
                 if !self.dialect.follows_changes() {
                     return None;
                 }
@@ -151,6 +151,7 @@ impl Conn {
                     .await?;
                 for message in page.iter().filter(|c| c.id <= since) {
                     let frame = ServerFrame::Changed {
+                        reaction: None,
                         message,
                         client_id: None,
                     }
@@ -197,6 +198,7 @@ impl Conn {
             let mut last = after;
             for message in page.iter().filter(|c| c.rev < until) {
                 let frame = ServerFrame::Changed {
+                    reaction: None,
                     message,
                     client_id: None,
                 }

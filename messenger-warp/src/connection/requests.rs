@@ -159,6 +159,21 @@ fn decode(frame: ClientFrame, l: &Limits) -> Result<(Request, Option<String>), E
             MessageRequest::delete(&room, id, &reason, l)?.into(),
             client_id,
         ),
+        F::React {
+            room,
+            id,
+            key,
+            on,
+            client_id,
+        } => (
+            MessageRequest::react(&room, id, &key, on, l)?.into(),
+            client_id,
+        ),
+        F::Reactions {
+            room,
+            id,
+            client_id,
+        } => (MessageRequest::reactions(&room, id, l)?.into(), client_id),
         F::Search {
             q,
             before,
@@ -198,7 +213,21 @@ fn render(answer: &Answer, client_id: Option<&str>) -> Option<String> {
             invites,
             client_id,
         },
-        Answer::Changed(message) => ServerFrame::Changed { message, client_id },
+        Answer::Changed(message) => ServerFrame::Changed {
+            message,
+            reaction: None,
+            client_id,
+        },
+        Answer::Reactions {
+            room,
+            id,
+            reactions,
+        } => ServerFrame::Reactions {
+            room,
+            id: *id,
+            reactions,
+            client_id,
+        },
         Answer::Search(page) => ServerFrame::SearchResults {
             hits: &page.hits,
             next: page.next,

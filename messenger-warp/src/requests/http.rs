@@ -116,6 +116,18 @@ struct Edit {
     body: String,
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct React {
+    key: String,
+    #[serde(default = "yes")]
+    on: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct Delete {
@@ -294,6 +306,19 @@ fn route(req: &HttpRequest<'_>, s: &[&str], l: &Limits) -> Routed {
                 parsed(MessageRequest::delete(room, id, &d.reason, l))
             }
         }
+        (["rooms", room, "messages", id, "reactions"], method) => {
+            let Ok(id) = id.parse::<u64>() else {
+                return Ok(None);
+            };
+            match method {
+                "GET" => parsed(MessageRequest::reactions(room, id, l)),
+                "POST" => {
+                    let r: React = req.json()?;
+                    parsed(MessageRequest::react(room, id, &r.key, r.on, l))
+                }
+                _ => wrong(),
+            }
+        }
         (["rooms", room, "changes"], "GET") => {
             let q: ChangesQuery = req.query()?;
             parsed(MessageRequest::changes(room, q.after_rev, q.limit, l))
@@ -361,6 +386,16 @@ mod tests {
             "request"
         );
         assert_eq!(d("GET", "rooms/team/messages/3/edit", ""), "method");
+        assert_eq!(
+            d("POST", "rooms/team/messages/3/reactions", r#"{"key":"👍"}"#),
+            "request"
+        );
+        assert_eq!(
+            d("POST", "rooms/team/messages/3/reactions", r#"{"key":"x"}"#),
+            "invalid"
+        );
+        assert_eq!(d("GET", "rooms/team/messages/3/reactions", ""), "request");
+        assert_eq!(d("PUT", "rooms/team/messages/3/reactions", ""), "method");
         // The history route is another table's.
         assert_eq!(d("GET", "rooms/team/messages", ""), "not found");
         assert_eq!(d("DELETE", "blocks/bo%62", ""), "request");

@@ -1,9 +1,10 @@
 //! The message lifecycle (docs/protocol.md, "Editing, deleting,
-//! searching"): edit, delete, the changes after a change number, search.
+//! searching" and "Reactions"): edit, delete, react, who reacted, the
+//! changes after a change number, search.
 
 use messenger_core::{
-    CHANGES_PAGE_MAX, Error, Limits, MessageBody, MessageId, Messenger, Reason, RoomName,
-    SearchQuery, User,
+    CHANGES_PAGE_MAX, Error, Limits, MessageBody, MessageId, Messenger, ReactionKey, Reason,
+    RoomName, SearchQuery, User,
 };
 
 use super::{Answer, Applied};
@@ -15,6 +16,10 @@ pub(crate) const SEARCH_PAGE_DEFAULT: usize = 20;
 pub(crate) enum MessageRequest {
     Edit(RoomName, MessageId, MessageBody),
     Delete(RoomName, MessageId, Reason),
+    /// Adds (`true`) or removes the user's reaction.
+    React(RoomName, MessageId, ReactionKey, bool),
+    /// Who reacted.
+    Reactions(RoomName, MessageId),
     Changes {
         room: RoomName,
         after_rev: u64,
@@ -46,6 +51,28 @@ impl MessageRequest {
             RoomName::parse(room, limits)?,
             MessageId(id),
             Reason::parse(reason)?,
+        ))
+    }
+
+    pub(crate) fn react(
+        room: &str,
+        id: u64,
+        key: &str,
+        on: bool,
+        limits: &Limits,
+    ) -> Result<Self, Error> {
+        Ok(MessageRequest::React(
+            RoomName::parse(room, limits)?,
+            MessageId(id),
+            ReactionKey::parse(key, limits)?,
+            on,
+        ))
+    }
+
+    pub(crate) fn reactions(room: &str, id: u64, limits: &Limits) -> Result<Self, Error> {
+        Ok(MessageRequest::Reactions(
+            RoomName::parse(room, limits)?,
+            MessageId(id),
         ))
     }
 
@@ -90,6 +117,19 @@ impl MessageRequest {
             MessageRequest::Delete(room, id, reason) => {
                 m.room_for(room.as_str(), user).await?;
                 Answer::Changed(m.delete_message(user, &room, id, reason).await?)
+            }
+            MessageRequest::React(room, id, key, on) => {
+                m.room_for(room.as_str(), user).await?;
+                Answer::Changed(m.react(user, &room, id, key, on).await?)
+            }
+            MessageRequest::Reactions(room, id) => {
+                m.room_for(room.as_str(), user).await?;
+                let reactions = m.reactions(user, &room, id).await?;
+                Answer::Reactions {
+                    room,
+                    id,
+                    reactions,
+                }
             }
             MessageRequest::Changes {
                 room,

@@ -16,8 +16,8 @@ pub(crate) mod messages;
 pub(crate) mod rooms;
 
 use messenger_core::{
-    CreatedInvite, DirectoryEntry, Error, Invite, Message, MessageId, Messenger, MyRoom, ReadState,
-    Room, RoomName, SearchPage, User,
+    CreatedInvite, DirectoryEntry, Error, Invite, Message, MessageId, Messenger, MyRoom, Reactors,
+    ReadState, Room, RoomName, SearchPage, User,
 };
 
 pub(crate) use messages::MessageRequest;
@@ -71,8 +71,14 @@ pub(crate) enum Answer {
     },
     /// A read position was moved (every connection of the user hears it).
     Read { room: RoomName, state: ReadState },
-    /// A message as it is after an edit or a delete.
+    /// A message as it is after an edit, a delete or a reaction.
     Changed(Message),
+    /// Who reacted to a message, key by key.
+    Reactions {
+        room: RoomName,
+        id: MessageId,
+        reactions: Vec<Reactors>,
+    },
     /// A room's changes after a change number, and its head.
     Changes {
         messages: Vec<Message>,
