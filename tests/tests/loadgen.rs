@@ -17,6 +17,7 @@ fn small(base: &str) -> FanoutOptions {
         window: 8,
         room: "general".into(),
         idle_timeout: Duration::from_secs(10),
+        react_percent: 0,
     }
 }
 
@@ -53,6 +54,21 @@ async fn fanout_against_the_server_is_exact() {
     };
     let r = fanout::run(&paced, &again).await.unwrap();
     assert_eq!((r.delivered, r.lost), (6 * 3 * 10, 0), "{r:?}");
+
+    // A tenth of the items reactions (v2 sockets): each reaches every
+    // client once, in change order, beside the messages.
+    let mixed = FanoutOptions {
+        react_percent: 10,
+        ..small(&app.base)
+    };
+    let r = fanout::run(&mixed, &again).await.unwrap();
+    assert_eq!(r.reactions, 4);
+    assert_eq!(r.expected, 6 * 3 * 40);
+    assert_eq!(
+        (r.delivered, r.lost, r.duplicated, r.out_of_order, r.errors),
+        (r.expected, 0, 0, 0, 0),
+        "{r:?}"
+    );
 
     let c = connect::run(
         &app.base,

@@ -71,6 +71,11 @@ pub struct Args {
     #[arg(long, env = "MESSENGER_SEND_LIMIT", default_value_t = 10)]
     pub send_limit: u32,
 
+    /// Reactions added or removed per user per second, with a burst of
+    /// fifteen seconds' worth; 0 turns the limit off.
+    #[arg(long, env = "MESSENGER_REACT_LIMIT", default_value_t = 2)]
+    pub react_limit: u32,
+
     /// Open connections (WebSockets included) in all.
     #[arg(long, env = "MESSENGER_MAX_CONNECTIONS", default_value_t = 10_000)]
     pub max_connections: usize,

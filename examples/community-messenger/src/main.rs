@@ -13,7 +13,7 @@ use std::num::NonZeroU32;
 use anyhow::Context;
 use backend::Backend;
 use clap::Parser;
-use messenger_core::{Messenger, MessengerConfig, Rate};
+use messenger_core::{ActionLimits, Messenger, MessengerConfig, Rate, RateQuota};
 use messenger_warp::{Web, WebConfig};
 use tracing_subscriber::EnvFilter;
 
@@ -73,6 +73,13 @@ async fn run() -> anyhow::Result<()> {
             burst: per_second.saturating_mul(NonZeroU32::new(3).expect("non-zero")),
         }),
         room_creation: args.room_creation.into(),
+        actions: ActionLimits {
+            react: NonZeroU32::new(args.react_limit).map(|per_second| RateQuota {
+                burst: per_second.saturating_mul(NonZeroU32::new(15).expect("non-zero")),
+                period: std::time::Duration::from_secs(1) / per_second.get(),
+            }),
+            ..ActionLimits::default()
+        },
         ..MessengerConfig::default()
     };
     let mut builder = backend.install(Messenger::builder().config(config));

@@ -23,8 +23,23 @@ const PATIENCE: Duration = Duration::from_secs(60);
 /// Opens `/ws` with `token`, waits for `ready`, joins `room` and waits for
 /// its `presence` (the end of the join's answer).
 pub async fn connect_and_join(base: &str, token: &str, room: &str) -> anyhow::Result<Socket> {
+    connect_and_join_speaking(base, token, room, false).await
+}
+
+/// [`connect_and_join`] on `/ws?v=2` when `v2`.
+pub async fn connect_and_join_speaking(
+    base: &str,
+    token: &str,
+    room: &str,
+    v2: bool,
+) -> anyhow::Result<Socket> {
+    let url = if v2 {
+        format!("{}?v=2", ws_url(base))
+    } else {
+        ws_url(base)
+    };
     // Small frames must leave at once: Nagle would hold one for an ACK.
-    let mut ws = WsClient::builder(ws_url(base))
+    let mut ws = WsClient::builder(url)
         .token(token)
         .nodelay()
         .timeout(PATIENCE)

@@ -1,5 +1,7 @@
 //! `fanout`: C clients in one room, S of them send M messages each; every
-//! client must receive every message once, in order.
+//! client must receive every message once, in order. With a reaction mix,
+//! some of each sender's M are reactions instead (on v2 sockets): every
+//! client must then also receive every reaction once, in change order.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -13,7 +15,7 @@ use serde_json::json;
 use tokio::sync::Notify;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::client::connect_and_join;
+use crate::client::connect_and_join_speaking;
 use crate::report::{Latency, histogram};
 use crate::users::VUser;
 
@@ -37,6 +39,24 @@ pub struct FanoutOptions {
     pub room: String,
     /// Give up when nothing arrives for this long.
     pub idle_timeout: Duration,
+    /// Percent of each sender's M that are reactions (toggling the
+    /// sender's 👍 on its own first message) rather than posts; above 0 the
+    /// clients speak v2, which carries reactions.
+    pub react_percent: u32,
+}
+
+impl FanoutOptions {
+    /// Whether a sender's `seq`-th item is a reaction: spread evenly, never
+    /// the first (the message reacted to).
+    fn is_reaction(&self, seq: usize) -> bool {
+        let p = self.react_percent as usize;
+        seq > 0 && seq * p / 100 != (seq + 1) * p / 100
+    }
+
+    /// How many of a sender's items are reactions.
+    fn reactions(&self) -> usize {
+        (0..self.messages).filter(|s| self.is_reaction(*s)).count()
+    }
 }
 
 /// What happened.
@@ -48,7 +68,9 @@ pub struct FanoutReport {
     pub senders: usize,
     /// Messages per sender.
     pub messages: usize,
-    /// Deliveries expected (clients × senders × messages).
+    /// Of each sender's messages, how many were reactions.
+    pub reactions: usize,
+    /// Deliveries expected (clients × senders × messages, reactions included).
     pub expected: u64,
     /// Distinct deliveries.
     pub delivered: u64,
@@ -74,12 +96,16 @@ struct Frame<'a> {
     ty: &'a str,
     #[serde(borrow)]
     message: Option<Msg<'a>>,
+    /// On a `changed` frame: the answer to one's own request.
+    client_id: Option<&'a str>,
 }
 
 #[derive(Deserialize)]
 struct Msg<'a> {
     id: u64,
     body: &'a str,
+    #[serde(default)]
+    rev: u64,
 }
 
 struct Receiver {
@@ -116,8 +142,9 @@ pub async fn run(opts: &FanoutOptions, users: &[VUser]) -> anyhow::Result<Fanout
         .split(',')
         .map(|b| b.trim_end_matches('/'))
         .collect();
+    let v2 = opts.react_percent > 0;
     let sockets: Vec<_> = stream::iter(users[..opts.clients].iter().enumerate())
-        .map(|(i, u)| connect_and_join(bases[i % bases.len()], &u.token, &opts.room))
+        .map(|(i, u)| connect_and_join_speaking(bases[i % bases.len()], &u.token, &opts.room, v2))
         .buffered(64)
         .collect::<Vec<_>>()
         .await
@@ -127,8 +154,12 @@ pub async fn run(opts: &FanoutOptions, users: &[VUser]) -> anyhow::Result<Fanout
 
     let run: u32 = rand::random();
     let epoch = Instant::now();
+    let reactions = opts.reactions();
     let per_receiver = (opts.senders * opts.messages) as u64;
     let acked: Arc<Vec<AtomicU64>> =
+        Arc::new((0..opts.senders).map(|_| AtomicU64::new(0)).collect());
+    // Each sender's first message: the one it reacts to.
+    let first_ids: Arc<Vec<AtomicU64>> =
         Arc::new((0..opts.senders).map(|_| AtomicU64::new(0)).collect());
     let ack_notify: Arc<Vec<Notify>> = Arc::new((0..opts.senders).map(|_| Notify::new()).collect());
     let prefix = format!("lg {run} ");
@@ -141,12 +172,15 @@ pub async fn run(opts: &FanoutOptions, users: &[VUser]) -> anyhow::Result<Fanout
             sinks.push(sink);
         }
         let (acked, ack_notify, prefix) = (acked.clone(), ack_notify.clone(), prefix.clone());
+        let first_ids = first_ids.clone();
         let (senders, messages, idle) = (opts.senders, opts.messages, opts.idle_timeout);
+        let opts = opts.clone();
         receivers.push(tokio::spawn(async move {
             let mut r = Receiver::new();
             let mut seen = vec![vec![false; messages]; senders];
             let mut next_seq = vec![0usize; senders];
             let mut last_id = 0u64;
+            let mut last_rev = 0u64;
             while r.delivered < per_receiver {
                 let Ok(Some(Ok(msg))) = tokio::time::timeout(idle, stream.next()).await else {
                     break;
@@ -157,6 +191,32 @@ pub async fn run(opts: &FanoutOptions, users: &[VUser]) -> anyhow::Result<Fanout
                 };
                 if frame.ty == "error" {
                     r.errors += 1;
+                    continue;
+                }
+                if frame.ty == "changed" {
+                    let Some(m) = frame.message else { continue };
+                    if let Some(cid) = frame.client_id {
+                        // The answer to this socket's own reaction: an ack.
+                        let mut parts = cid.rsplit('-').map(|p| p.parse::<u64>().ok());
+                        if let (Some(Some(seq)), Some(Some(s))) = (parts.next(), parts.next())
+                            && s as usize == i
+                        {
+                            acked[i].fetch_max(seq + 1, Ordering::Relaxed);
+                            ack_notify[i].notify_one();
+                        }
+                        continue;
+                    }
+                    // The room's stream: every change once, in change order.
+                    if m.rev <= last_rev {
+                        r.duplicated += 1;
+                        continue;
+                    }
+                    if m.rev != last_rev + 1 {
+                        r.out_of_order += 1;
+                    }
+                    last_rev = m.rev;
+                    r.delivered += 1;
+                    r.last_delivery = Some(Instant::now());
                     continue;
                 }
                 let Some(m) = frame.message.filter(|_| frame.ty == "message") else {
@@ -186,13 +246,21 @@ pub async fn run(opts: &FanoutOptions, users: &[VUser]) -> anyhow::Result<Fanout
                     continue;
                 }
                 seen[s][seq] = true;
-                next_seq[s] = next_seq[s].max(seq + 1);
+                // A sender's reactions take seqs no message has.
+                let mut next = seq + 1;
+                while opts.is_reaction(next) {
+                    next += 1;
+                }
+                next_seq[s] = next_seq[s].max(next);
                 r.delivered += 1;
                 r.last_delivery = Some(now);
                 let sent_us = t;
                 let now_us = now.duration_since(epoch).as_micros() as u64;
                 let _ = r.latency.record(now_us.saturating_sub(sent_us).max(1));
                 if i == s {
+                    if seq == 0 {
+                        first_ids[s].store(m.id, Ordering::Relaxed);
+                    }
                     acked[s].fetch_max(seq as u64 + 1, Ordering::Relaxed);
                     ack_notify[s].notify_one();
                 }
@@ -206,7 +274,9 @@ pub async fn run(opts: &FanoutOptions, users: &[VUser]) -> anyhow::Result<Fanout
     for (s, mut sink) in sinks.into_iter().enumerate() {
         let opts = opts.clone();
         let (acked, ack_notify, prefix) = (acked.clone(), ack_notify.clone(), prefix.clone());
+        let first_ids = first_ids.clone();
         send_tasks.push(tokio::spawn(async move {
+            let mut reacted = 0u64;
             for seq in 0..opts.messages {
                 match opts.rate {
                     Some(rate) => {
@@ -226,12 +296,36 @@ pub async fn run(opts: &FanoutOptions, users: &[VUser]) -> anyhow::Result<Fanout
                     }
                 }
                 let t = epoch.elapsed().as_micros() as u64;
-                let frame = json!({
-                    "type": "send",
-                    "room": opts.room,
-                    "body": format!("{prefix}{s} {seq} {t}"),
-                    "client_id": format!("{prefix}{s}-{seq}").replace(' ', "-"),
-                });
+                let client_id = format!("{prefix}{s}-{seq}").replace(' ', "-");
+                let frame = if opts.is_reaction(seq) {
+                    // Toggled, so that each one is a change the room hears.
+                    let id = loop {
+                        let id = first_ids[s].load(Ordering::Relaxed);
+                        if id > 0 {
+                            break id;
+                        }
+                        let wait = ack_notify[s].notified();
+                        if tokio::time::timeout(opts.idle_timeout, wait).await.is_err() {
+                            return anyhow::Ok(());
+                        }
+                    };
+                    reacted += 1;
+                    json!({
+                        "type": "react",
+                        "room": opts.room,
+                        "id": id,
+                        "key": "👍",
+                        "on": reacted % 2 == 1,
+                        "client_id": client_id,
+                    })
+                } else {
+                    json!({
+                        "type": "send",
+                        "room": opts.room,
+                        "body": format!("{prefix}{s} {seq} {t}"),
+                        "client_id": client_id,
+                    })
+                };
                 sink.send(Message::text(frame.to_string())).await?;
             }
             // Keep the socket open until the receivers are done.
@@ -261,6 +355,7 @@ pub async fn run(opts: &FanoutOptions, users: &[VUser]) -> anyhow::Result<Fanout
         clients: opts.clients,
         senders: opts.senders,
         messages: opts.messages,
+        reactions,
         expected,
         delivered: total.delivered,
         lost: expected - total.delivered,

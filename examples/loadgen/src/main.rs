@@ -52,6 +52,10 @@ struct Chat {
     /// Stop waiting when nothing arrives for this many seconds.
     #[arg(long, default_value_t = 10)]
     idle_timeout: u64,
+    /// Percent of each sender's messages that are reactions instead (on
+    /// v2 sockets; the server's --react-limit 0 keeps them unlimited).
+    #[arg(long, default_value_t = 0)]
+    react_percent: u32,
 }
 
 #[derive(Subcommand)]
@@ -173,6 +177,7 @@ fn options(target: &Target, chat: &Chat) -> FanoutOptions {
         window: chat.window,
         room: target.room.clone(),
         idle_timeout: Duration::from_secs(chat.idle_timeout),
+        react_percent: chat.react_percent,
     }
 }
 
