@@ -18,7 +18,7 @@ FLOOR=http://127.0.0.1:19090
 
 start_server() {
   RUST_LOG=warn taskset -c 0 $T/community-messenger \
-    --addr 127.0.0.1:18080 --db "$work/m.db" --send-limit 0 --register-limit 0 --max-connections 200000 --max-connections-per-addr 200000 >"$work/server.log" &
+    --addr 127.0.0.1:18080 --db "$work/m.db" --send-limit 0 --react-limit 0 --register-limit 0 --max-connections 200000 --max-connections-per-addr 200000 >"$work/server.log" &
   server_pid=$!
 }
 wait_healthz() { until curl -sf "$SRV/healthz" >/dev/null; do sleep 0.002; done; }
@@ -40,6 +40,12 @@ echo "== durable fan-out, C=200 S=20 M=500, as fast as a window of 16 allows"
 for round in $(seq "${ROUNDS:-3}"); do
   "${LG[@]}" fanout --url "$FLOOR" "${u[@]}" -c 200 -s 20 -m 500 --server-pid "$floor_pid" 2>&1 >/dev/null | sed 's/^/floor:  /'
   "${LG[@]}" fanout --url "$SRV" "${u[@]}" -c 200 -s 20 -m 500 --server-pid "$server_pid" 2>&1 >/dev/null | sed 's/^/server: /'
+done
+
+echo "== the same fan-out with 10 % of each sender's items reactions (v2 sockets), beside the plain one"
+for round in $(seq "${ROUNDS:-3}"); do
+  "${LG[@]}" fanout --url "$SRV" "${u[@]}" -c 200 -s 20 -m 500 --server-pid "$server_pid" 2>&1 >/dev/null | sed 's/^/plain:     /'
+  "${LG[@]}" fanout --url "$SRV" "${u[@]}" -c 200 -s 20 -m 500 --react-percent 10 --server-pid "$server_pid" 2>&1 >/dev/null | sed 's/^/reactions: /'
 done
 
 echo "== steady 500 posts/s into 200 clients (20 senders x 25/s, 10 s)"

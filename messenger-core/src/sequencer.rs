@@ -17,7 +17,7 @@ use crate::error::Error;
 use crate::message::{Appended, ChangeKind, Message, MessageChange, NewMessage, Posted};
 use crate::reaction::ReactionChange;
 use crate::room::RoomName;
-use crate::store::{MessageStore, StoreError};
+use crate::store::{MessageStore, StoreError, Write, Written};
 
 /// Called with each new, edited or deleted message once it is stored and
 /// published (`true` for a change).
@@ -116,110 +116,186 @@ async fn run(
     stored: OnStored,
 ) {
     let mut jobs = Vec::with_capacity(max_batch);
-    let mut posts = Vec::with_capacity(max_batch);
+    let mut out = Outbox::default();
     while rx.recv_many(&mut jobs, max_batch).await > 0 {
+        // Posts in a row make one append; a change between them keeps its
+        // place (posts queued before it are stored before it).
+        let mut writes = Vec::new();
+        let mut waiting = Vec::new();
         for job in jobs.drain(..) {
             match job {
-                Job::Post { new, reply } => posts.push((new, reply)),
+                Job::Post { new, reply } => {
+                    if let Some(Write::Append(batch)) = writes.last_mut()
+                        && matches!(waiting.last(), Some(Waiting::Posts(_)))
+                    {
+                        batch.push(new);
+                        if let Some(Waiting::Posts(replies)) = waiting.last_mut() {
+                            replies.push(reply);
+                        }
+                    } else {
+                        writes.push(Write::Append(vec![new]));
+                        waiting.push(Waiting::Posts(vec![reply]));
+                    }
+                }
                 Job::Change { change, reply } => {
-                    // Posts queued before the change are stored before it.
-                    append(&room, &mut posts, &*store, &*broadcast, &stored).await;
-                    let _ = reply.send(apply(&room, change, &*store, &*broadcast, &stored).await);
+                    let reaction = match &change.kind {
+                        ChangeKind::React { user, key, on } => Some(ReactionChange {
+                            key: key.clone(),
+                            user: user.clone(),
+                            on: *on,
+                        }),
+                        ChangeKind::Edit(_) | ChangeKind::Delete => None,
+                    };
+                    writes.push(Write::Change(change));
+                    waiting.push(Waiting::Change(reply, reaction));
                 }
             }
         }
-        append(&room, &mut posts, &*store, &*broadcast, &stored).await;
+        match crate::metrics::store_call("write", store.write(writes)).await {
+            Ok(written) => {
+                for (w, done) in waiting.into_iter().zip(written) {
+                    out.take(w, done);
+                }
+            }
+            Err(e) => out.fail(waiting, e),
+        }
+        out.send(&room, &*broadcast, &stored).await;
     }
 }
 
-async fn apply(
-    room: &RoomName,
-    change: MessageChange,
-    store: &dyn MessageStore,
-    broadcast: &dyn RoomBroadcast,
-    stored: &OnStored,
-) -> Result<Option<Message>, Error> {
-    let Some(message) = crate::metrics::store_call("change", store.change(&change)).await? else {
-        return Ok(None);
-    };
-    let reaction = match change.kind {
-        ChangeKind::React { user, key, on } => Some(ReactionChange { key, user, on }),
-        ChangeKind::Edit(_) | ChangeKind::Delete => None,
-    };
-    let event = RoomEvent::new(EventKind::Changed {
-        message: message.clone().seen_by(None),
-        reaction: reaction.clone(),
-    });
-    // Durable already; a subscriber that misses this finds the gap in
-    // change numbers on the next one and reads the changes from the store.
-    if let Err(e) = broadcast.publish(room, event).await {
-        tracing::warn!(room = %room, error = %e, "publishing a change failed");
+/// Who waits for a write of the turn.
+enum Waiting {
+    Posts(Vec<PostReply>),
+    Change(ChangeReply, Option<ReactionChange>),
+}
+
+/// What one turn of the queue stored: stored in one call to the store,
+/// then published in one call, in store order, and answered. Edits and
+/// reactions among posts would otherwise split the turn into a commit and
+/// a publish each, and every subscriber would wake (and write) that often.
+#[derive(Default)]
+struct Outbox {
+    events: Vec<RoomEvent>,
+    /// For the mentions hook: each new or changed message (`true`: changed).
+    stored: Vec<(Message, bool)>,
+    replies: Vec<Reply>,
+}
+
+enum Reply {
+    Post(PostReply, Result<Appended, Error>),
+    Change(ChangeReply, Result<Option<Message>, Error>),
+}
+
+impl Outbox {
+    fn take(&mut self, waiting: Waiting, written: Written) {
+        match (waiting, written) {
+            (Waiting::Posts(replies), Written::Appended(Ok(results))) => {
+                let before = self.events.len();
+                for (appended, reply) in results.into_iter().zip(replies) {
+                    if appended.created {
+                        self.events
+                            .push(RoomEvent::new(EventKind::Message(appended.message.clone())));
+                        self.stored.push((appended.message.clone(), false));
+                    }
+                    self.replies.push(Reply::Post(reply, Ok(appended)));
+                }
+                ::metrics::counter!(crate::metrics::MESSAGES_POSTED)
+                    .increment((self.events.len() - before) as u64);
+            }
+            // Archived or deleted: a refusal, not a failure.
+            (Waiting::Posts(replies), Written::Appended(Err(e))) => {
+                let shared = Arc::new(e);
+                for reply in replies {
+                    self.replies
+                        .push(Reply::Post(reply, Err(Error::from(same(&shared)))));
+                }
+            }
+            (Waiting::Change(reply, reaction), Written::Changed(changed)) => {
+                if let Some(message) = &changed {
+                    // A reaction leaves the body, so mentions, as they were.
+                    if reaction.is_none() {
+                        self.stored.push((message.clone(), true));
+                    }
+                    self.events.push(RoomEvent::new(EventKind::Changed {
+                        message: message.clone().seen_by(None),
+                        reaction,
+                    }));
+                }
+                self.replies.push(Reply::Change(reply, Ok(changed)));
+            }
+            (Waiting::Posts(replies), Written::Changed(_)) => {
+                for reply in replies {
+                    let e = Error::Internal("the store answered a post with a change".into());
+                    self.replies.push(Reply::Post(reply, Err(e)));
+                }
+            }
+            (Waiting::Change(reply, _), Written::Appended(_)) => {
+                let e = Error::Internal("the store answered a change with posts".into());
+                self.replies.push(Reply::Change(reply, Err(e)));
+            }
+        }
     }
-    // A reaction leaves the body, so mentions, as they were.
-    if reaction.is_none() {
-        stored(&message, true);
+
+    fn fail(&mut self, waiting: Vec<Waiting>, e: StoreError) {
+        tracing::error!(error = ?e, "storing a turn of a room's queue failed");
+        let shared = Arc::new(e);
+        for w in waiting {
+            match w {
+                Waiting::Posts(replies) => {
+                    for reply in replies {
+                        self.replies
+                            .push(Reply::Post(reply, Err(Error::Storage(same(&shared)))));
+                    }
+                }
+                Waiting::Change(reply, _) => {
+                    self.replies
+                        .push(Reply::Change(reply, Err(Error::Storage(same(&shared)))));
+                }
+            }
+        }
     }
-    Ok(Some(message))
+
+    async fn send(&mut self, room: &RoomName, broadcast: &dyn RoomBroadcast, stored: &OnStored) {
+        // Durable already; subscribers that miss these events find the gap
+        // (in ids or change numbers) on the next one and fill it from the
+        // store. One call, so a remote engine sends it as one unit.
+        if !self.events.is_empty()
+            && let Err(e) = broadcast
+                .publish_many(room, std::mem::take(&mut self.events))
+                .await
+        {
+            tracing::warn!(room = %room, error = %e, "publishing stored messages failed");
+        }
+        for (message, changed) in self.stored.drain(..) {
+            stored(&message, changed);
+        }
+        for reply in self.replies.drain(..) {
+            match reply {
+                Reply::Post(tx, done) => {
+                    let _ = tx.send(done);
+                }
+                Reply::Change(tx, done) => {
+                    let _ = tx.send(done);
+                }
+            }
+        }
+    }
+}
+
+/// One store error, told to each of the several it sank: a refusal
+/// (`Closed`) stays itself; anything else is shared.
+fn same(e: &Arc<StoreError>) -> StoreError {
+    match &**e {
+        StoreError::Closed { room, erased } => StoreError::Closed {
+            room: room.clone(),
+            erased: *erased,
+        },
+        _ => StoreError::Backend(Box::new(SharedStoreError(e.clone()))),
+    }
 }
 
 type PostReply = oneshot::Sender<Result<Appended, Error>>;
-
-async fn append(
-    room: &RoomName,
-    posts: &mut Vec<(NewMessage, PostReply)>,
-    store: &dyn MessageStore,
-    broadcast: &dyn RoomBroadcast,
-    stored: &OnStored,
-) {
-    if posts.is_empty() {
-        return;
-    }
-    let (news, replies): (Vec<_>, Vec<_>) = posts.drain(..).unzip();
-    {
-        match crate::metrics::store_call("append", store.append(news)).await {
-            Ok(results) => {
-                let events: Vec<RoomEvent> = results
-                    .iter()
-                    .filter(|a| a.created)
-                    .map(|a| RoomEvent::new(EventKind::Message(a.message.clone())))
-                    .collect();
-                ::metrics::counter!(crate::metrics::MESSAGES_POSTED).increment(events.len() as u64);
-                // The messages are durable; subscribers that miss these
-                // events find the gap on the next one and fill it. One call
-                // for the batch, so a remote engine sends it as one unit.
-                if !events.is_empty()
-                    && let Err(e) = broadcast.publish_many(room, events).await
-                {
-                    tracing::warn!(room = %room, error = %e, "publishing stored messages failed");
-                }
-                for (appended, reply) in results.into_iter().zip(replies) {
-                    if appended.created {
-                        stored(&appended.message, false);
-                    }
-                    let _ = reply.send(Ok(appended));
-                }
-            }
-            // Archived or deleted: a refusal, not a failure.
-            Err(StoreError::Closed { room, erased }) => {
-                for reply in replies {
-                    let closed = StoreError::Closed {
-                        room: room.clone(),
-                        erased,
-                    };
-                    let _ = reply.send(Err(Error::from(closed)));
-                }
-            }
-            Err(e) => {
-                tracing::error!(room = %room, error = ?e, "storing a batch of messages failed");
-                let shared = Arc::new(e);
-                for reply in replies {
-                    let source = StoreError::Backend(Box::new(SharedStoreError(shared.clone())));
-                    let _ = reply.send(Err(Error::Storage(source)));
-                }
-            }
-        }
-    }
-}
+type ChangeReply = oneshot::Sender<Result<Option<Message>, Error>>;
 
 /// One store failure reported to every post of the batch it sank.
 struct SharedStoreError(Arc<StoreError>);

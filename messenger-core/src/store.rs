@@ -190,6 +190,31 @@ pub trait MessageStore: Send + Sync + 'static {
     /// is already deleted.
     async fn change(&self, change: &MessageChange) -> Result<Option<Message>, StoreError>;
 
+    /// Applies `writes` in order, as one unit where the backend can (one
+    /// transaction, one commit): what a room's sequencer stored in one
+    /// turn, posts and changes mixed, so that edits and reactions among
+    /// posts do not cost a commit each. Each write answers as
+    /// [`append`](Self::append) or [`change`](Self::change) would; an
+    /// append refused with [`StoreError::Closed`] is that write's answer
+    /// and the others go on. Any other failure fails the call (a backend
+    /// that cannot make it one unit may have applied the writes before it;
+    /// retries of posts are safe by their client ids). The default applies
+    /// them one by one.
+    async fn write(&self, writes: Vec<Write>) -> Result<Vec<Written>, StoreError> {
+        let mut out = Vec::with_capacity(writes.len());
+        for w in writes {
+            out.push(match w {
+                Write::Append(batch) => match self.append(batch).await {
+                    Ok(done) => Written::Appended(Ok(done)),
+                    Err(e @ StoreError::Closed { .. }) => Written::Appended(Err(e)),
+                    Err(e) => return Err(e),
+                },
+                Write::Change(change) => Written::Changed(self.change(&change).await?),
+            });
+        }
+        Ok(out)
+    }
+
     /// The messages of `room` changed after change number `after_rev`, in
     /// change order, at most `limit`; each as it is now (a message changed
     /// twice appears once, at its latest change).
@@ -232,6 +257,24 @@ pub trait MessageStore: Send + Sync + 'static {
     async fn health(&self) -> Result<(), StoreError> {
         Ok(())
     }
+}
+
+/// One write of a room's turn, for [`MessageStore::write`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Write {
+    /// Posts, as [`MessageStore::append`] stores them.
+    Append(Vec<NewMessage>),
+    /// An edit, delete or reaction, as [`MessageStore::change`] makes it.
+    Change(MessageChange),
+}
+
+/// What a [`Write`] came to.
+#[derive(Debug)]
+pub enum Written {
+    /// An append's answer, or its refusal ([`StoreError::Closed`]).
+    Appended(Result<Vec<Appended>, StoreError>),
+    /// A change's answer.
+    Changed(Option<Message>),
 }
 
 /// A room's newest message, from [`MessageStore::room_heads`].

@@ -9,8 +9,8 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use messenger_core::store::{
-    Appended, ChangeKind, MessageChange, MessageStore, NewMessage, RoomHead, StoreError,
-    group_reactions,
+    Appended, ChangeKind, MessageChange, MessageStore, NewMessage, RoomHead, StoreError, Write,
+    Written, group_reactions,
 };
 use messenger_core::{
     ClientId, HistoryQuery, Message, MessageBody, MessageId, ReactionKey, RoomName, User, UserId,
@@ -410,6 +410,35 @@ impl MessageStore for SqliteStore {
         self.writer.write(move |c| append_batch(c, batch)).await
     }
 
+    async fn write(&self, writes: Vec<Write>) -> Result<Vec<Written>, StoreError> {
+        // A reaction overwrites no text: only edits and deletes call for the
+        // checkpoint that takes old text out of the WAL.
+        let erases = writes
+            .iter()
+            .any(|w| matches!(w, Write::Change(c) if !matches!(c.kind, ChangeKind::React { .. })));
+        // One job of the writer: one savepoint, one commit for the turn.
+        let run = move |c: &Connection| {
+            let mut out = Vec::with_capacity(writes.len());
+            for w in writes {
+                out.push(match w {
+                    Write::Append(batch) => match append_batch(c, batch) {
+                        Err(e @ StoreError::Closed { .. }) => Written::Appended(Err(e)),
+                        done => Written::Appended(Ok(done?)),
+                    },
+                    Write::Change(change) => {
+                        Written::Changed(crate::messages::change(c, &change).map_err(backend)?)
+                    }
+                });
+            }
+            Ok(out)
+        };
+        if erases {
+            self.writer.erase(run).await
+        } else {
+            self.writer.write(run).await
+        }
+    }
+
     async fn history(
         &self,
         room: &RoomName,
@@ -479,11 +508,16 @@ impl MessageStore for SqliteStore {
     }
 
     async fn change(&self, change: &MessageChange) -> Result<Option<Message>, StoreError> {
+        let erases = !matches!(change.kind, ChangeKind::React { .. });
         let change = change.clone();
         // The local `change` hides the function of that name: call it by path.
-        self.writer
-            .erase(move |c| crate::messages::change(c, &change).map_err(backend))
-            .await
+        let run = move |c: &Connection| crate::messages::change(c, &change).map_err(backend);
+        if erases {
+            self.writer.erase(run).await
+        } else {
+            // A reaction overwrites no text: no checkpoint after it.
+            self.writer.write(run).await
+        }
     }
 
     async fn changes(

@@ -206,12 +206,14 @@ pub async fn run(opts: &FanoutOptions, users: &[VUser]) -> anyhow::Result<Fanout
                         }
                         continue;
                     }
-                    // The room's stream: every change once, in change order.
-                    if m.rev <= last_rev {
+                    // The room's stream: every change once, in change order
+                    // (counted from the first one seen: the room may have
+                    // changes from earlier runs).
+                    if last_rev > 0 && m.rev <= last_rev {
                         r.duplicated += 1;
                         continue;
                     }
-                    if m.rev != last_rev + 1 {
+                    if last_rev > 0 && m.rev != last_rev + 1 {
                         r.out_of_order += 1;
                     }
                     last_rev = m.rev;

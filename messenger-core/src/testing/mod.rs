@@ -47,7 +47,7 @@ pub use broadcast::{Nodes, run_broadcast_conformance};
 pub use limits::{
     FailureNodes, HoldNodes, RateNodes, run_holds_conformance, run_limits_conformance,
 };
-pub use load::posts_per_second;
+pub use load::{HistoryTimes, history_with_reactions, posts_per_second};
 pub use port::server_port;
 pub use presence::{PresenceNodes, run_presence_conformance};
 
@@ -222,6 +222,7 @@ macro_rules! __store_cases {
             reactions::reactions_take_change_numbers_and_read_back_everywhere,
             reactions::deleting_a_message_or_erasing_its_room_drops_its_reactions,
             reactions::reactions_in_one_room_do_not_touch_another,
+            reactions::a_turn_of_mixed_writes_applies_in_order,
             moderation::standing_defaults_and_changes,
             moderation::the_log_pages_newest_first,
             closing::closed_rooms_refuse_appends_and_open_again,

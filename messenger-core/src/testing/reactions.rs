@@ -238,3 +238,63 @@ pub async fn reactions_in_one_room_do_not_touch_another(s: Stores) {
         .unwrap();
     assert_eq!(who(&page[0]), pairs(&[("👍", &["ada"])]));
 }
+
+pub async fn a_turn_of_mixed_writes_applies_in_order(s: Stores) {
+    use crate::store::{Write, Written};
+    let ada = s.users.create_user(&name("ada"), "h", t(0)).await.unwrap();
+    let (r, shut) = (room("turn"), room("shut"));
+    s.messages.close_room(&shut, true).await.unwrap();
+    let written = s
+        .messages
+        .write(vec![
+            Write::Append(vec![
+                new_message(&r, &ada, "one", "t-1"),
+                new_message(&r, &ada, "two", "t-2"),
+            ]),
+            Write::Change(react(&r, 2, &ada, "👍", true)),
+            Write::Append(vec![new_message(&shut, &ada, "no", "t-x")]),
+            Write::Append(vec![
+                new_message(&r, &ada, "three", "t-3"),
+                new_message(&r, &ada, "one", "t-1"),
+            ]),
+            Write::Change(react(&r, 9, &ada, "👍", true)),
+        ])
+        .await
+        .unwrap();
+    let ids = |w: &Written| -> Vec<(u64, bool)> {
+        match w {
+            Written::Appended(Ok(a)) => a.iter().map(|a| (a.message.id.0, a.created)).collect(),
+            other => panic!("{other:?}"),
+        }
+    };
+    assert_eq!(ids(&written[0]), vec![(1, true), (2, true)]);
+    match &written[1] {
+        Written::Changed(Some(m)) => {
+            assert_eq!((m.id.0, m.rev, who(m)), (2, 1, pairs(&[("👍", &["ada"])])))
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        matches!(
+            &written[2],
+            Written::Appended(Err(StoreError::Closed { .. }))
+        ),
+        "a closed room refuses its write alone: {:?}",
+        written[2]
+    );
+    assert_eq!(
+        ids(&written[3]),
+        vec![(3, true), (1, false)],
+        "a retry inside the turn"
+    );
+    assert!(
+        matches!(&written[4], Written::Changed(None)),
+        "no message 9"
+    );
+    let page = s
+        .messages
+        .history(&r, HistoryQuery::latest(10))
+        .await
+        .unwrap();
+    assert_eq!(page.len(), 3);
+}
