@@ -36,42 +36,48 @@ fn message(r: &Row) -> Message {
     }
 }
 
-/// Fills in the reactions of `messages` in one statement, and none for the
-/// common page where nothing was ever changed (a reaction gives its message
-/// a change number).
+/// Fills in the reactions of `messages`: one statement per room among them
+/// (a page is one room: one index range scan), and none for the common
+/// page where nothing was ever changed (a reaction gives its message a
+/// change number).
 async fn with_reactions(
     c: &impl GenericClient,
     mut messages: Vec<Message>,
 ) -> Result<Vec<Message>, tokio_postgres::Error> {
-    let (rooms, ids): (Vec<&str>, Vec<i64>) = messages
-        .iter()
-        .filter(|m| m.rev > 0 && !m.is_deleted())
-        .map(|m| (m.room.as_str(), m.id.0 as i64))
-        .unzip();
-    if rooms.is_empty() {
-        return Ok(messages);
+    let mut rooms: Vec<&str> = Vec::new();
+    for m in messages.iter().filter(|m| m.rev > 0 && !m.is_deleted()) {
+        if !rooms.contains(&m.room.as_str()) {
+            rooms.push(m.room.as_str());
+        }
     }
-    let rows = c
-        .query_cached(
-            "SELECT r.room, r.message_id, r.key, u.id, u.username
-             FROM reactions r
-             JOIN unnest($1::text[], $2::bigint[]) AS p(room, id)
-               ON r.room = p.room AND r.message_id = p.id
-             JOIN users u ON u.id = r.user_id
-             ORDER BY r.seq",
-            &[&rooms, &ids],
-        )
-        .await?;
     let mut found: HashMap<(String, i64), Vec<(ReactionKey, User)>> = HashMap::new();
-    for r in &rows {
-        found
-            .entry((r.get(0), r.get(1)))
-            .or_default()
-            .push((ReactionKey::from_trusted(r.get(2)), user_of(r, 3, 4)));
+    for room in rooms {
+        let ids: Vec<i64> = messages
+            .iter()
+            .filter(|m| m.rev > 0 && m.room.as_str() == room)
+            .map(|m| m.id.0 as i64)
+            .collect();
+        let rows = c
+            .query_cached(
+                "SELECT r.message_id, r.key, u.id, u.username
+                 FROM reactions r JOIN users u ON u.id = r.user_id
+                 WHERE r.room = $1 AND r.message_id = ANY($2)
+                 ORDER BY r.seq",
+                &[&room, &ids],
+            )
+            .await?;
+        for r in &rows {
+            found
+                .entry((room.to_owned(), r.get(0)))
+                .or_default()
+                .push((ReactionKey::from_trusted(r.get(1)), user_of(r, 2, 3)));
+        }
     }
-    for m in &mut messages {
-        if let Some(rows) = found.remove(&(m.room.as_str().to_owned(), m.id.0 as i64)) {
-            m.reactions = group_reactions(rows);
+    if !found.is_empty() {
+        for m in &mut messages {
+            if let Some(rows) = found.remove(&(m.room.as_str().to_owned(), m.id.0 as i64)) {
+                m.reactions = group_reactions(rows);
+            }
         }
     }
     Ok(messages)

@@ -51,3 +51,129 @@ pub async fn posts_per_second(m: &Messenger, posters: usize, time: Duration) -> 
     }
     total as f64 / start.elapsed().as_secs_f64()
 }
+
+/// Latencies of reading history pages with reactions, measured by every
+/// store's `history` benchmark.
+#[derive(Debug, Clone)]
+pub struct HistoryTimes {
+    /// Each read of the latest page, sorted.
+    pub latest: Vec<Duration>,
+    /// Each read of a page further back (still among reacted messages), sorted.
+    pub older: Vec<Duration>,
+    /// Reaction rows on the latest page.
+    pub reactions_on_latest: usize,
+}
+
+impl HistoryTimes {
+    /// The `p`-quantile (0 to 1) of `sorted`.
+    pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
+        sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+    }
+
+    /// One line for a benchmark's output.
+    pub fn summary(&self) -> String {
+        let p = |s: &[Duration], q| Self::percentile(s, q).as_secs_f64() * 1e3;
+        format!(
+            "{} reactions on the latest page: latest page p50 {:.3} ms p99 {:.3} ms; older pages p50 {:.3} ms p99 {:.3} ms",
+            self.reactions_on_latest,
+            p(&self.latest, 0.5),
+            p(&self.latest, 0.99),
+            p(&self.older, 0.5),
+            p(&self.older, 0.99),
+        )
+    }
+}
+
+/// Fills `general` with `messages` messages and `reactions` reactions
+/// (five users' each on the newest `reactions / 5` messages, so that every
+/// page read is full of them), then reads the latest page of 50 `reads`
+/// times and as many pages further back, as one of the reactors. Give the
+/// messenger cheap hashing, no send limit and no action limits.
+pub async fn history_with_reactions(
+    m: &Messenger,
+    messages: usize,
+    reactions: usize,
+    reads: usize,
+) -> HistoryTimes {
+    use crate::message::{HistoryQuery, MessageId};
+    use crate::reaction::ReactionKey;
+    let limits = m.config().limits.clone();
+    let general = RoomName::general();
+    let mut users = Vec::new();
+    for p in 0..5 {
+        users.push(
+            m.register(
+                Username::parse(&format!("reactor{p}"), &limits).expect("a valid name"),
+                Password::parse("password123", &limits).expect("a valid password"),
+            )
+            .await
+            .expect("registering a reactor"),
+        );
+    }
+    // Posted in waves of concurrent posts, so the sequencer batches them.
+    let mut posted = 0;
+    while posted < messages {
+        let wave = (messages - posted).min(1000);
+        let mut pending = Vec::with_capacity(wave);
+        for n in posted..posted + wave {
+            let body = MessageBody::parse(
+                "a history message of ordinary length, about sixty bytes long",
+                &limits,
+            )
+            .expect("a valid body");
+            let cid = ClientId::parse(&format!("h-{n}"), &limits).expect("a valid id");
+            pending.push(
+                m.enqueue_post(&users[n % 5], &general, body, cid)
+                    .await
+                    .expect("queued"),
+            );
+        }
+        for p in pending {
+            p.await.expect("a post");
+        }
+        posted += wave;
+    }
+    let keys: Vec<ReactionKey> = ["👍", "🎉", "👀", "🚀", "❤️"]
+        .iter()
+        .map(|k| ReactionKey::parse(k, &limits).expect("a valid key"))
+        .collect();
+    let reacted = reactions / 5;
+    for i in 0..reacted {
+        let id = MessageId((messages - i) as u64);
+        for (u, user) in users.iter().enumerate() {
+            m.react(user, &general, id, keys[(i + u) % keys.len()].clone(), true)
+                .await
+                .expect("a reaction");
+        }
+    }
+    let reader = &users[0];
+    let mut latest = Vec::with_capacity(reads);
+    let mut older = Vec::with_capacity(reads);
+    let mut reactions_on_latest = 0;
+    for r in 0..reads {
+        let t = Instant::now();
+        let page = m
+            .history(reader, &general, HistoryQuery::latest(50))
+            .await
+            .expect("a page");
+        latest.push(t.elapsed());
+        reactions_on_latest = page
+            .iter()
+            .map(|m| m.reactions.iter().map(|r| r.count as usize).sum::<usize>())
+            .sum();
+        let before =
+            MessageId((messages - 50 - (r * 37) % reacted.saturating_sub(100).max(1)) as u64);
+        let t = Instant::now();
+        m.history(reader, &general, HistoryQuery::before(before, 50))
+            .await
+            .expect("a page");
+        older.push(t.elapsed());
+    }
+    latest.sort();
+    older.sort();
+    HistoryTimes {
+        latest,
+        older,
+        reactions_on_latest,
+    }
+}
