@@ -1,6 +1,7 @@
 // The message list of the room on screen: rendering messages (text only:
 // links and marks are elements built around text nodes, never parsed
-// HTML), sending, editing, paging back, and a page around one message.
+// HTML), sending, editing, reactions, paging back, and a page around one
+// message.
 
 import { newClientId } from "./protocol.js";
 import { dom, isModerator, me, online, rooms, shown, state, typers } from "./state.js";
@@ -91,7 +92,11 @@ function element(message, own, isPending) {
   // One tab stop per message would bury the composer under the history;
   // by keyboard, people are reached in the online and member lists.
   if (author.tagName === "BUTTON") author.tabIndex = -1;
-  meta.append(author, " ", time);
+  // The message's buttons (add a reaction, the menu) stay at the end of
+  // the line, after the "edited" mark that comes and goes before them.
+  const tools = document.createElement("span");
+  tools.className = "msg-tools";
+  meta.append(author, " ", time, tools);
   const body = document.createElement("div");
   body.className = "msg-body";
   li.append(meta, body);
@@ -102,12 +107,32 @@ function element(message, own, isPending) {
   return li;
 }
 
-// The body, the "edited" mark or the tombstone, and the actions menu.
+// What of a message shows in its text: a change of anything else (a
+// reaction) leaves the text alone.
+const textOf = (m) => [m.body, m.edited_at || "", m.deleted_at || ""].join("\n");
+
+// The text, the menu, the reactions. Only what changed is built again: a
+// reaction arriving must not drop a text selection, a focused link, an
+// open menu or an edit in progress.
 function renderState(li, message) {
   li._message = message;
+  if (li._text !== textOf(message)) {
+    li._text = textOf(message);
+    renderText(li, message);
+  }
+  renderActions(li);
+  renderReactions(li);
+}
+
+// The body, and the "edited" mark or the tombstone.
+function renderText(li, message) {
   const body = li.querySelector(".msg-body");
   const meta = li.querySelector(".msg-meta");
-  meta.querySelector(".msg-edited")?.remove();
+  const old = meta.querySelector(".msg-edited");
+  if (old) {
+    old.previousSibling.remove(); // the space before it
+    old.remove();
+  }
   li.classList.toggle("msg-deleted", Boolean(message.deleted_at));
   if (message.deleted_at) {
     body.textContent = "This message was deleted.";
@@ -118,27 +143,38 @@ function renderState(li, message) {
       mark.className = "msg-edited";
       mark.textContent = "(edited " + formatTime(message.edited_at) + ")";
       mark.title = "Edited " + new Date(message.edited_at).toLocaleString();
-      meta.append(" ", mark);
+      li.querySelector(".msg-tools").before(" ", mark);
     }
   }
-  renderActions(li);
 }
 
-// A message's menu: edit and delete for its author, delete and moderate
-// for moderators. Out of the tab order (one stop per message would bury
-// the composer); keyboard users reach it with the arrow keys in the log.
+// A message's menu: add a reaction, edit and delete for its author, delete
+// and moderate for moderators (others' messages have no menu: reacting,
+// their one action, has its own button). In the tab order only while its
+// message has the focus (see tabStop); keyboard users reach it with the
+// arrow keys in the log and Enter, or Tab from the message. Built again
+// only when what it offers changes (a role), so it survives reactions.
 export function renderActions(li) {
-  li.querySelector(".msg-actions")?.remove();
   const m = li._message;
-  if (!m || !m.id || m.deleted_at || !window.bootstrap) return;
-  const own = m.author.id === me.id;
-  if (!own && !isModerator()) return;
+  const own = Boolean(m) && m.author.id === me.id;
+  const offered =
+    m && m.id && !m.deleted_at && window.bootstrap && (own || isModerator())
+      ? own + "/" + isModerator()
+      : "";
+  if (li._actions === offered) return;
+  li._actions = offered;
+  const old = li.querySelector(".msg-actions");
+  if (old) {
+    keepFocus(old, li);
+    old.remove();
+  }
+  if (!offered) return;
   const wrap = document.createElement("div");
   wrap.className = "dropdown msg-actions";
   const toggle = document.createElement("button");
   toggle.type = "button";
   toggle.className = "btn btn-sm msg-actions-toggle";
-  toggle.tabIndex = -1;
+  toggle.tabIndex = tabStop(li);
   toggle.setAttribute("data-bs-toggle", "dropdown");
   toggle.setAttribute("aria-expanded", "false");
   toggle.setAttribute("aria-label", "Actions for the message from " + m.author.username);
@@ -155,18 +191,22 @@ export function renderActions(li) {
     li2.append(b);
     menu.append(li2);
   };
+  item("Add reaction…", () => openPicker(li));
   if (own) item("Edit", () => startEdit(li));
   item(own ? "Delete" : "Delete message", () => confirmDelete(li));
   if (!own && isModerator()) {
     item("Moderate " + m.author.username + "…", () => openModerate(m.author.username));
   }
   wrap.append(toggle, menu);
-  li.querySelector(".msg-meta").append(wrap);
+  li.querySelector(".msg-tools").append(wrap);
 }
 
 function openMenu(li) {
   const toggle = li.querySelector(".msg-actions-toggle");
   if (toggle && window.bootstrap) window.bootstrap.Dropdown.getOrCreateInstance(toggle).show();
+  // No menu (someone else's message, or a page without Bootstrap): the
+  // one thing to do with it is react.
+  else openPicker(li);
 }
 
 // ---- Editing ----
@@ -245,8 +285,15 @@ function startEdit(li) {
   area.setSelectionRange(area.value.length, area.value.length);
 }
 
-// An edit or delete (live, or one missed while away): update what is shown.
-export function applyChange(message) {
+/**
+ * An edit, a delete or a reaction (live, or one missed while away): update
+ * what is shown. `roomStream` is null when the message was read for this
+ * user (its reactions' `me` is theirs); for a frame of the room's live
+ * stream, where `me` is never set, it is `{ reaction }`, the reaction the
+ * frame carries if that was the change: which keys are mine then comes
+ * from what was shown and that reaction.
+ */
+export function applyChange(message, roomStream = null) {
   if (
     message.room === state.room &&
     message.rev &&
@@ -258,8 +305,13 @@ export function applyChange(message) {
   if (!li || message.room !== state.room) return;
   const old = li._message;
   if (old && old.rev && message.rev && message.rev < old.rev) return;
-  li.querySelector(".msg-edit")?.remove();
-  li.querySelector(".msg-body").hidden = false;
+  if (roomStream) message = withMine(message, old, roomStream.reaction);
+  // An edit in progress ends when the text changes under it, not when
+  // someone reacts.
+  if (li._text !== textOf(message)) {
+    li.querySelector(".msg-edit")?.remove();
+    li.querySelector(".msg-body").hidden = false;
+  }
   renderState(li, message);
 }
 
@@ -331,6 +383,303 @@ export function onMessages(messages) {
   const info = rooms.get(state.room);
   if (info && state.lastId > info.last_id) info.last_id = state.lastId;
   markRead();
+}
+
+// ---- Reactions ----
+
+// A message's controls (its reaction chips, its add-reaction button, its
+// menu button) are in the tab order only while the message has the focus:
+// one stop per message would bury the composer, but from a message reached
+// with the arrow keys, Tab walks through its controls.
+const CONTROLS = ".reaction, .msg-react-toggle, .msg-actions-toggle";
+const tabStop = (li) => (li.contains(document.activeElement) ? 0 : -1);
+
+function setTabStops(li) {
+  for (const el of dom.list.querySelectorAll(":is(" + CONTROLS + ')[tabindex="0"]')) {
+    el.tabIndex = -1;
+  }
+  if (li) for (const el of li.querySelectorAll(CONTROLS)) el.tabIndex = 0;
+}
+
+// Before `el` goes away with the focus in it: the focus goes to `to`
+// (not to the page's body, where a keyboard user would lose their place).
+function keepFocus(el, to) {
+  if (el.contains(document.activeElement)) to.focus({ preventScroll: true });
+}
+
+function isMine(li, key) {
+  const m = li._message;
+  return Boolean(m && m.reactions && m.reactions.some((r) => r.key === key && r.me));
+}
+
+// `message` from the room's stream, where `me` is never set (one encoding
+// for every reader): mine are the keys that were mine before, still there,
+// with `reaction` applied if it is my own.
+function withMine(message, before, reaction) {
+  if (!message.reactions) return message;
+  const mine = new Set(((before && before.reactions) || []).filter((r) => r.me).map((r) => r.key));
+  if (reaction && reaction.user && reaction.user.id === me.id) {
+    if (reaction.on) mine.add(reaction.key);
+    else mine.delete(reaction.key);
+  }
+  const reactions = message.reactions.map((r) => ({ ...r, me: mine.has(r.key) }));
+  return { ...message, reactions: reactions };
+}
+
+function react(li, key, on) {
+  const m = li._message;
+  if (!m || !m.id || m.deleted_at) return;
+  // The answer, a `changed` with our client_id and `me` read for us, goes
+  // on to handleFrame like every frame, which shows it: nothing to do here.
+  state.client.request(
+    { type: "react", room: m.room, id: m.id, key: key, on: on },
+    () => {},
+    (err) => showError(err)
+  );
+}
+
+// The add-reaction button and the row of chips under the text; neither
+// on a message still being sent, nor on a tombstone (it has no reactions).
+function renderReactions(li) {
+  const m = li._message;
+  const live = Boolean(m && m.id && !m.deleted_at);
+  renderReactTrigger(li, live);
+  const reactions = (live && m.reactions) || [];
+  let row = li.querySelector(".reactions");
+  if (!reactions.length) {
+    if (row) {
+      keepFocus(row, li.querySelector(".msg-react-toggle") || li);
+      row.remove();
+    }
+    return;
+  }
+  if (!row) {
+    row = document.createElement("div");
+    row.className = "reactions";
+    row.setAttribute("role", "group");
+    row.setAttribute("aria-label", "Reactions");
+    li.insertBefore(row, li.querySelector(".reaction-picker"));
+  }
+  syncChips(li, row, reactions);
+  const picker = li.querySelector(".reaction-picker");
+  if (picker) markPicked(picker, li);
+}
+
+function renderReactTrigger(li, live) {
+  let b = li.querySelector(".msg-react-toggle");
+  if (!live) {
+    if (b) {
+      if (li.querySelector(".reaction-picker")) closePicker(false);
+      keepFocus(b, li);
+      b.remove();
+    }
+    return;
+  }
+  if (b) return;
+  b = document.createElement("button");
+  b.type = "button";
+  b.className = "btn btn-sm msg-react-toggle";
+  b.dataset.action = "react";
+  b.tabIndex = tabStop(li);
+  b.setAttribute("aria-haspopup", "menu");
+  b.setAttribute("aria-expanded", "false");
+  b.setAttribute("aria-label", "Add a reaction to the message from " + li._message.author.username);
+  b.title = "Add reaction";
+  // A smiley in text presentation (U+FE0E), plain like the menu's "⋯".
+  b.textContent = "\u263A\uFE0E+";
+  b.addEventListener("click", () => togglePicker(li));
+  li.querySelector(".msg-tools").prepend(b);
+}
+
+// Chips are updated in place, by key, so a focused chip keeps the focus as
+// counts change; when its key goes, the focus goes to a neighbour.
+function syncChips(li, row, reactions) {
+  const focused = row.contains(document.activeElement) ? document.activeElement : null;
+  const keys = new Set(reactions.map((r) => r.key));
+  let gone = -1;
+  Array.from(row.children).forEach((chip, i) => {
+    if (keys.has(chip.dataset.key)) return;
+    if (chip === focused) gone = i;
+    chip.remove();
+  });
+  const chips = new Map(Array.from(row.children, (chip) => [chip.dataset.key, chip]));
+  reactions.forEach((r, i) => {
+    const chip = chips.get(r.key) || newChip(li, r.key);
+    fillChip(chip, r);
+    if (row.children[i] !== chip) row.insertBefore(chip, row.children[i] || null);
+  });
+  if (focused && document.activeElement !== focused) {
+    const to = focused.isConnected
+      ? focused
+      : row.children[Math.min(gone, row.children.length - 1)];
+    to.focus({ preventScroll: true });
+  }
+}
+
+function newChip(li, key) {
+  const chip = document.createElement("button");
+  chip.type = "button";
+  // A `:name:` is shown as its text.
+  chip.className = "reaction" + (/^:.+:$/.test(key) ? " reaction-name" : "");
+  chip.dataset.key = key;
+  chip.tabIndex = tabStop(li);
+  const label = document.createElement("span");
+  label.className = "reaction-key";
+  label.textContent = key;
+  const count = document.createElement("span");
+  count.className = "count";
+  // The space is not drawn (the gap is CSS) but keeps the text "👍 2",
+  // the start of the chip's name.
+  chip.append(label, " ", count);
+  chip.addEventListener("click", () => react(li, key, !isMine(li, key)));
+  return chip;
+}
+
+function fillChip(chip, r) {
+  const mine = Boolean(r.me);
+  chip.setAttribute("aria-pressed", String(mine));
+  chip.querySelector(".count").textContent = String(r.count);
+  // The name starts with what the chip shows ("👍 2"); pressed or not is
+  // aria-pressed's to say, and the title says what a press does.
+  let name = r.key + " " + r.count + (r.count === 1 ? " reaction" : " reactions");
+  if (mine) name += r.count === 1 ? ", yours" : ", including yours";
+  chip.setAttribute("aria-label", name);
+  chip.title = (mine ? "Remove your " : "React with ") + r.key;
+}
+
+// The picker: common emoji (fully qualified, as the server keeps them: "❤️"
+// is the key of "❤" too), with the names a tooltip and a screen reader
+// give them.
+const PICKS = [
+  ["👍", "thumbs up"],
+  ["❤️", "red heart"],
+  ["😂", "face with tears of joy"],
+  ["🎉", "party popper"],
+  ["😮", "face with open mouth"],
+  ["😢", "crying face"],
+  ["👀", "eyes"],
+  ["🚀", "rocket"],
+];
+
+const openPickerEl = () => document.getElementById("reaction-picker");
+
+function togglePicker(li) {
+  if (openPickerEl()?.closest(".msg") === li) closePicker(true);
+  else openPicker(li);
+}
+
+// A menu of checkable items under the message (one open at a time): the
+// focus goes to its first item; arrows, Home and End move in it; Escape
+// closes it and gives the focus back to the add-reaction button, and Tab
+// closes it and goes on from that button, as from a menu button.
+function openPicker(li) {
+  const trigger = li.querySelector(".msg-react-toggle");
+  if (!trigger) return;
+  closePicker(false);
+  const menu = document.createElement("div");
+  menu.id = "reaction-picker";
+  menu.className =
+    "reaction-picker" + (li.classList.contains("msg-own") ? " reaction-picker-end" : "");
+  menu.setAttribute("role", "menu");
+  menu.setAttribute("aria-label", "Add a reaction");
+  for (const [emoji, name] of PICKS) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.setAttribute("role", "menuitemcheckbox");
+    b.tabIndex = -1;
+    b.dataset.emoji = emoji;
+    b.textContent = emoji;
+    b.title = name;
+    b.setAttribute("aria-label", name);
+    b.addEventListener("click", () => {
+      const on = !isMine(li, emoji);
+      closePicker(true);
+      react(li, emoji, on);
+    });
+    menu.append(b);
+  }
+  markPicked(menu, li);
+  menu.addEventListener("keydown", pickerKey);
+  // Focus gone elsewhere closes it; to its own button, that button's click
+  // does (it toggles).
+  menu.addEventListener("focusout", (e) => {
+    if (e.relatedTarget && !menu.contains(e.relatedTarget) && e.relatedTarget !== trigger) {
+      closePicker(false);
+    }
+  });
+  li.append(menu);
+  // Just under its button, whatever the height of the line it is on.
+  const top = trigger.getBoundingClientRect().bottom - li.getBoundingClientRect().top;
+  menu.style.top = Math.round(top + 2) + "px";
+  trigger.setAttribute("aria-expanded", "true");
+  trigger.setAttribute("aria-controls", menu.id);
+  menu.firstElementChild.focus({ preventScroll: true });
+  menu.scrollIntoView({ block: "nearest" });
+}
+
+// Which picks are mine already: picking one of those takes it back.
+function markPicked(menu, li) {
+  for (const b of menu.children)
+    b.setAttribute("aria-checked", String(isMine(li, b.dataset.emoji)));
+}
+
+function pickerKey(e) {
+  const items = Array.from(e.currentTarget.children);
+  const at = items.indexOf(document.activeElement);
+  let to;
+  switch (e.key) {
+    case "ArrowRight":
+    case "ArrowDown":
+      to = (at + 1) % items.length;
+      break;
+    case "ArrowLeft":
+    case "ArrowUp":
+      to = (at - 1 + items.length) % items.length;
+      break;
+    case "Home":
+      to = 0;
+      break;
+    case "End":
+      to = items.length - 1;
+      break;
+    case "Escape":
+      e.preventDefault();
+      e.stopPropagation();
+      closePicker(true);
+      return;
+    case "Tab":
+      // Not prevented: the Tab then moves on from the button.
+      closePicker(true);
+      return;
+    default:
+      return;
+  }
+  e.preventDefault();
+  items[to].focus();
+}
+
+// Closes the open picker; the focus goes back to its button when asked,
+// or when it was in the picker (it must not fall to the page's body).
+function closePicker(refocus) {
+  const menu = openPickerEl();
+  if (!menu) return;
+  const li = menu.closest(".msg");
+  const trigger = li && li.querySelector(".msg-react-toggle");
+  const hadFocus = menu.contains(document.activeElement);
+  menu.remove();
+  if (trigger) {
+    trigger.setAttribute("aria-expanded", "false");
+    trigger.removeAttribute("aria-controls");
+  }
+  if ((refocus || hadFocus) && li) (trigger || li).focus({ preventScroll: true });
+}
+
+// A press anywhere but in the picker or on its button closes it.
+function closePickerOutside(e) {
+  const menu = openPickerEl();
+  if (!menu || !(e.target instanceof Node)) return;
+  const trigger = menu.closest(".msg").querySelector(".msg-react-toggle");
+  if (!menu.contains(e.target) && !trigger.contains(e.target)) closePicker(false);
 }
 
 // ---- Sending ----
@@ -501,7 +850,7 @@ export function jumpToLatest() {
   clearMessages();
   setWindowed(false);
   state.initialLoad = true;
-  state.client.join(state.room);
+  state.syncing = state.client.join(state.room);
   dom.input.focus();
 }
 
@@ -543,9 +892,11 @@ export function initMessages() {
   });
 
   // In the message log: Up and Down step through messages, Enter (or the
-  // context-menu key) opens a message's menu, Escape goes back to the log.
+  // context-menu key) opens a message's menu, Tab goes through its
+  // controls, Escape goes back to the message, then to the log. The menu,
+  // the picker and the edit box have keys of their own.
   scroller.addEventListener("keydown", (e) => {
-    if (e.target.closest(".dropdown-menu, .msg-edit")) return;
+    if (e.target.closest(".msg-actions, .reaction-picker, .msg-edit")) return;
     const current = e.target.closest(".msg");
     const items = Array.from(list.querySelectorAll(".msg"));
     if (!items.length) return;
@@ -556,14 +907,17 @@ export function initMessages() {
       next = items[items.indexOf(current) + 1];
     } else if (
       current &&
-      (e.key === "Enter" || e.key === "ContextMenu" || (e.key === "F10" && e.shiftKey))
+      ((e.key === "Enter" && e.target === current) ||
+        e.key === "ContextMenu" ||
+        (e.key === "F10" && e.shiftKey))
     ) {
+      // Enter on a button or a link in the message is theirs.
       e.preventDefault();
       openMenu(current);
       return;
     } else if (current && e.key === "Escape") {
       e.preventDefault();
-      scroller.focus();
+      (e.target === current ? scroller : current).focus();
       return;
     } else return;
     e.preventDefault();
@@ -580,6 +934,12 @@ export function initMessages() {
       state.client.send({ type: "typing", room: state.room });
     }
   });
+  list.addEventListener("focusin", (e) => setTabStops(e.target.closest(".msg")));
+  list.addEventListener("focusout", (e) => {
+    const li = e.target.closest(".msg");
+    if (li && !li.contains(e.relatedTarget)) setTabStops(null);
+  });
+  document.addEventListener("pointerdown", closePickerOutside, true);
   olderButton.addEventListener("click", loadOlder);
   scroller.addEventListener("scroll", () => {
     if (scroller.scrollTop < 40) loadOlder();

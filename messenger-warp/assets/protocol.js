@@ -14,8 +14,21 @@
  */
 
 /**
- * A message. `edited_at`, `deleted_at` and `rev` are present only when set;
- * a deleted message keeps its id, author and times and has the body "".
+ * One key's reactions on a message. `me` is present only when true, and
+ * only where the message was read for this user (an answer to one's own
+ * request, `history`, the catch-up of a join): never on the room's live
+ * `changed` frames, which are encoded once for every reader and carry the
+ * change itself in `reaction` instead.
+ * @typedef {object} Reaction
+ * @property {string} key An emoji, or a `:name:` (shown as text).
+ * @property {number} count At least 1.
+ * @property {boolean} [me] Whether this user is among them.
+ */
+
+/**
+ * A message. `edited_at`, `deleted_at`, `rev` and `reactions` are present
+ * only when set; a deleted message keeps its id, author and times, has the
+ * body "" and no reactions.
  * @typedef {object} Message
  * @property {number} id Dense per room: 1, 2, 3, …
  * @property {string} room
@@ -26,6 +39,7 @@
  * @property {string} [edited_at]
  * @property {string} [deleted_at]
  * @property {number} [rev] The room's change number of its latest change.
+ * @property {Reaction[]} [reactions] Keys in display order.
  */
 
 /**
@@ -86,6 +100,7 @@ export const SERVER_FRAMES = Object.freeze([
   "invite",
   "invites",
   "search_results",
+  "reactions",
   "error",
 ]);
 
@@ -99,6 +114,8 @@ export const CLIENT_FRAMES = Object.freeze([
   "read",
   "edit",
   "delete",
+  "react",
+  "reactions",
   "search",
   "create_room",
   "browse",

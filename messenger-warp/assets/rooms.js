@@ -152,7 +152,10 @@ export function switchRoom(name, push) {
   resetView();
   renderHeader();
   renderRooms();
-  if (state.client.join(name)) state.joined = true;
+  if (state.client.join(name)) {
+    state.joined = true;
+    state.syncing = true;
+  }
   closeSidebar();
   dom.input.focus();
 }

@@ -61,14 +61,16 @@ export function handleFrame(frame) {
       // Back after a drop: what was missed, and (with `rev`) the edits
       // and deletes of what is already shown.
       state.joined = client.join(state.room, { since: state.lastId, rev: state.roomRev });
+      state.syncing = state.joined;
       break;
     case "synced":
       if (frame.room !== state.room) break;
+      state.syncing = false;
       if (state.roomRev === null || frame.rev > state.roomRev) state.roomRev = frame.rev;
       if (state.pendingAround) requestAround();
       break;
     case "changed":
-      applyChange(frame.message);
+      applyChange(frame.message, readForMe(frame) ? null : { reaction: frame.reaction });
       break;
     case "history":
       if (frame.room !== state.room) break;
@@ -170,6 +172,18 @@ export function handleFrame(frame) {
       } else showError(frame.message);
       break;
   }
+}
+
+// Whether a `changed` frame's reactions say which are mine (`me`). The
+// room's live stream is encoded once for every reader, so `me` is never set
+// there: a reaction frame carries its change (`reaction`) instead, and an
+// edit or a delete carries neither. What is read for this user is an
+// answer to its own request (`client_id`) and the catch-up of a join
+// (before `synced`); a `me` anywhere also proves it (never on the stream).
+function readForMe(frame) {
+  if (frame.client_id) return true;
+  if (frame.reaction) return false;
+  return state.syncing || (frame.message.reactions || []).some((r) => r.me);
 }
 
 // The socket closed: whether to connect again.

@@ -21,6 +21,12 @@ export const state = {
   historyLimit: 50,
   /** Whether the socket has joined `room`. */
   joined: false,
+  /**
+   * Between a join and its `synced`: the `changed` frames then are the
+   * join's catch-up, read for this user (their reactions' `me` is theirs),
+   * not the room's live stream (where `me` is never set).
+   */
+  syncing: false,
   lastTypingSent: 0,
   // The view of the current room.
   /** The newest id shown: the `since` of a reconnect. */

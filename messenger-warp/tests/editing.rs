@@ -829,7 +829,10 @@ async fn a_returning_client_catches_up_on_reactions_and_outsiders_find_nothing()
         &eve,
     )
     .await;
-    assert_eq!((status, v["error"]["code"].as_str()), (404, Some("not_found")));
+    assert_eq!(
+        (status, v["error"]["code"].as_str()),
+        (404, Some("not_found"))
+    );
     let (status, _) = get(&s, "/api/rooms/secret/messages/1/reactions", &eve).await;
     assert_eq!(status, 404);
     let mut e = s.ws_v2(&eve).await;

@@ -416,3 +416,151 @@ async fn the_settings_page_lists_sessions_and_logs_out_another_one() {
     .await;
     app.login("ann", "another-password").await;
 }
+
+/// `[key, count, pressed]` of each reaction chip under message `id`.
+async fn chips(c: &Client, id: u64) -> serde_json::Value {
+    c.execute(
+        "const [id] = arguments; return Array.from(document.querySelectorAll(`#message-list .msg[data-id=\"${id}\"] .reactions button[data-key]`)).map(b => [b.dataset.key, Number(b.querySelector('.count').textContent), b.getAttribute('aria-pressed') === 'true']);",
+        vec![json!(id)],
+    )
+    .await
+    .unwrap()
+}
+
+async fn wait_chips(c: &Client, id: u64, want: serde_json::Value, what: &str) {
+    for _ in 0..100 {
+        if chips(c, id).await == want {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("{what}: chips are {}, not {want}", chips(c, id).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs chromium"]
+async fn two_browsers_react_and_see_counts_live_and_after_a_reload() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::start(&dir.path().join("m.db")).await;
+    let driver = Driver::start().await;
+    let ada = driver.browser(&dir.path().join("ada"), 1280, 860).await;
+    let bob = driver.browser(&dir.path().join("bob"), 375, 812).await;
+    register(&ada, &app, "ada").await;
+    register(&bob, &app, "bob").await;
+    say(&ada, "ship it?").await;
+    let id = message_id(&bob, "ship it?").await;
+    message_id(&ada, "ship it?").await;
+
+    // Bob, by keyboard alone: to the message, to its reaction button, into
+    // the picker, three to the right (🎉), Enter.
+    bob.execute(
+        "document.getElementById('messages').focus(); return true;",
+        vec![],
+    )
+    .await
+    .unwrap();
+    let keys = |k: &'static str| {
+        let bob = bob.clone();
+        async move {
+            bob.active_element()
+                .await
+                .unwrap()
+                .send_keys(k)
+                .await
+                .unwrap()
+        }
+    };
+    keys("\u{E013}").await; // ArrowUp: the newest message
+    wait_until(
+        &bob,
+        &format!("return document.activeElement?.dataset.id === '{id}'"),
+        "the message with the focus",
+    )
+    .await;
+    keys("\u{E004}").await; // Tab
+    wait_until(
+        &bob,
+        "return document.activeElement?.dataset.action === 'react'",
+        "the add-reaction button with the focus",
+    )
+    .await;
+    keys("\u{E007}").await; // Enter
+    wait_until(
+        &bob,
+        "return document.activeElement?.dataset.emoji === '👍'",
+        "the picker open on its first emoji",
+    )
+    .await;
+    assert_accessible(&bob, "the reaction picker at 375 px").await;
+    for _ in 0..3 {
+        keys("\u{E014}").await; // ArrowRight
+    }
+    keys("\u{E007}").await;
+    wait_chips(&bob, id, json!([["🎉", 1, true]]), "bob's own reaction").await;
+    wait_until(
+        &bob,
+        "return document.activeElement?.dataset.action === 'react' && !document.querySelector('.reaction-picker')",
+        "the picker closed, the focus back on its button",
+    )
+    .await;
+    wait_chips(
+        &ada,
+        id,
+        json!([["🎉", 1, false]]),
+        "bob's reaction, live at ada's",
+    )
+    .await;
+
+    // Ada joins in with a click on the chip; both see two, each their own.
+    click(
+        &ada,
+        &format!("#message-list .msg[data-id='{id}'] .reactions button[data-key='🎉']"),
+    )
+    .await;
+    wait_chips(&ada, id, json!([["🎉", 2, true]]), "ada's reaction").await;
+    wait_chips(
+        &bob,
+        id,
+        json!([["🎉", 2, true]]),
+        "ada's reaction at bob's, his still pressed",
+    )
+    .await;
+    assert_accessible(&ada, "a message with reactions").await;
+
+    // A reload keeps the counts and whose they are.
+    bob.refresh().await.unwrap();
+    wait_for_message(&bob, "ship it?").await;
+    wait_chips(
+        &bob,
+        id,
+        json!([["🎉", 2, true]]),
+        "bob's chips after a reload",
+    )
+    .await;
+    let width = bob
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth]",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        width[0].as_f64() <= width[1].as_f64(),
+        "no sideways scroll: {width}"
+    );
+
+    // Bob takes his back; ada still holds hers.
+    click(
+        &bob,
+        &format!("#message-list .msg[data-id='{id}'] .reactions button[data-key='🎉']"),
+    )
+    .await;
+    wait_chips(&bob, id, json!([["🎉", 1, false]]), "bob's taken back").await;
+    wait_chips(
+        &ada,
+        id,
+        json!([["🎉", 1, true]]),
+        "at ada's, hers still pressed",
+    )
+    .await;
+}
