@@ -123,7 +123,9 @@ pub use error::{Error, ErrorCode, Result};
 pub use external::{ExternalId, HostIdentity};
 pub use holds::{HoldCounter, LocalHolds};
 pub use memory::MemoryStore;
-pub use message::{ClientId, HistoryQuery, Message, MessageBody, MessageId, Posted};
+pub use message::{
+    ClientId, EXCERPT_CHARS, HistoryQuery, Message, MessageBody, MessageId, Posted, ReplyTo,
+};
 pub use messenger::CHANGES_PAGE_MAX;
 pub use messenger::{BuildError, Joined, Messenger, MessengerBuilder, PresenceGuard, Reactors};
 pub use moderation::{

@@ -140,6 +140,53 @@ pub struct Message {
     /// when none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub reactions: Vec<Reaction>,
+    /// The message it answers, as that one is now (absent when it answers
+    /// none).
+    /// (Boxed: most messages answer none, and a message travels by value
+    /// through every queue.)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<Box<ReplyTo>>,
+}
+
+/// Most characters of a message shown in a reply to it ([`ReplyTo::excerpt`]).
+pub const EXCERPT_CHARS: usize = 100;
+
+/// What a reply shows of the message it answers. Stores compute it when
+/// they read the reply, from the answered message as it is then, so it
+/// follows that message's edits and delete.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReplyTo {
+    /// The answered message's id (same room).
+    pub id: MessageId,
+    /// Its author.
+    pub author: User,
+    /// The start of its body: at most [`EXCERPT_CHARS`] characters; empty
+    /// when it was deleted.
+    pub excerpt: String,
+    /// Whether it was deleted since.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub deleted: bool,
+}
+
+impl ReplyTo {
+    /// What a reply to `m` shows of it.
+    pub fn of(m: &Message) -> Self {
+        Self::from_parts(m.id, m.author.clone(), m.body.as_str(), m.is_deleted())
+    }
+
+    /// Built by a store from the answered message's columns.
+    pub fn from_parts(id: MessageId, author: User, body: &str, deleted: bool) -> Self {
+        Self {
+            id,
+            author,
+            excerpt: if deleted {
+                String::new()
+            } else {
+                body.chars().take(EXCERPT_CHARS).collect()
+            },
+            deleted,
+        }
+    }
 }
 
 fn is_zero(v: &u64) -> bool {
@@ -160,6 +207,7 @@ impl Message {
             deleted_at: None,
             rev: 0,
             reactions: Vec::new(),
+            reply_to: new.reply_to,
         }
     }
 
@@ -222,6 +270,9 @@ pub struct NewMessage {
     pub client_id: ClientId,
     /// Acceptance time.
     pub sent_at: DateTime<Utc>,
+    /// The message of the same room it answers, as it was when this was
+    /// accepted (stores keep its id; they read it back as it is then).
+    pub reply_to: Option<Box<ReplyTo>>,
 }
 
 /// What storing a [`NewMessage`] gave.

@@ -11,15 +11,21 @@ use messenger_core::store::{
     group_reactions,
 };
 use messenger_core::{
-    ClientId, HistoryQuery, Message, MessageBody, MessageId, ReactionKey, RoomName, User, UserId,
+    ClientId, HistoryQuery, Message, MessageBody, MessageId, ReactionKey, ReplyTo, RoomName, User,
+    UserId,
 };
 use tokio_postgres::Row;
 
 use crate::users::user_of;
 use crate::{PostgresStore, from_ms, ms, store_err};
 
+/// A message with its author, and what of the message it answers a reply
+/// shows (from that message as it is now).
 const COLUMNS: &str = "m.room, m.id, m.body, m.sent_at, m.client_id, u.id, u.username, \
-    m.edited_at, m.deleted_at, m.rev, m.seq FROM messages m JOIN users u ON u.id = m.author_id";
+    m.edited_at, m.deleted_at, m.rev, m.seq, m.reply_to, o.body, o.deleted_at, ou.id, ou.username \
+    FROM messages m JOIN users u ON u.id = m.author_id \
+    LEFT JOIN messages o ON o.room = m.room AND o.id = m.reply_to \
+    LEFT JOIN users ou ON ou.id = o.author_id";
 
 fn message(r: &Row) -> Message {
     Message {
@@ -33,6 +39,15 @@ fn message(r: &Row) -> Message {
         deleted_at: r.get::<_, Option<i64>>(8).map(from_ms),
         rev: r.get::<_, i64>(9) as u64,
         reactions: Vec::new(),
+        reply_to: match (r.get::<_, Option<i64>>(11), r.get::<_, Option<i64>>(14)) {
+            (Some(id), Some(_)) => Some(Box::new(ReplyTo::from_parts(
+                MessageId(id as u64),
+                user_of(r, 14, 15),
+                r.get::<_, &str>(12),
+                r.get::<_, Option<i64>>(13).is_some(),
+            ))),
+            _ => None,
+        },
     }
 }
 
@@ -187,8 +202,8 @@ impl PostgresStore {
         }
         let mut rooms = Vec::with_capacity(fresh.len());
         let mut ids = Vec::with_capacity(fresh.len());
-        let (mut f_authors, mut bodies, mut sent, mut f_cids) =
-            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut f_authors, mut bodies, mut sent, mut f_cids, mut replies) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for &i in &fresh {
             let n = &batch[i];
             let id = next_id.get_mut(n.room.as_str()).expect("counted above");
@@ -199,12 +214,13 @@ impl PostgresStore {
             bodies.push(n.body.as_str());
             sent.push(ms(n.sent_at));
             f_cids.push(n.client_id.as_str());
+            replies.push(n.reply_to.as_ref().map(|r| r.id.0 as i64));
         }
         if !fresh.is_empty() {
             let insert = tx
                 .prepare_cached(
-                    "INSERT INTO messages (room, id, author_id, body, sent_at, client_id)
-                     SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::bigint[], $6::text[])
+                    "INSERT INTO messages (room, id, author_id, body, sent_at, client_id, reply_to)
+                     SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::bigint[], $6::text[], $7::bigint[])
                      ON CONFLICT (author_id, client_id) DO NOTHING",
                 )
                 .await
@@ -212,7 +228,7 @@ impl PostgresStore {
             let inserted = tx
                 .execute(
                     &insert,
-                    &[&rooms, &ids, &f_authors, &bodies, &sent, &f_cids],
+                    &[&rooms, &ids, &f_authors, &bodies, &sent, &f_cids, &replies],
                 )
                 .await
                 .map_err(store_err)?;
@@ -268,8 +284,8 @@ impl PostgresStore {
             let id: i64 = row.get(0);
             let inserted = tx
                 .execute_cached(
-                    "INSERT INTO messages (room, id, author_id, body, sent_at, client_id)
-                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (author_id, client_id) DO NOTHING",
+                    "INSERT INTO messages (room, id, author_id, body, sent_at, client_id, reply_to)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (author_id, client_id) DO NOTHING",
                     &[
                         &new.room.as_str(),
                         &id,
@@ -277,6 +293,7 @@ impl PostgresStore {
                         &new.body.as_str(),
                         &ms(new.sent_at),
                         &cid,
+                        &new.reply_to.as_ref().map(|r| r.id.0 as i64),
                     ],
                 )
                 .await

@@ -52,6 +52,7 @@ async fn stores_of_several_nodes_number_one_room_densely_and_start_together() {
                         client_id: ClientId::parse(&format!("m{}-{k}", (i + n) % 60), &limits)
                             .unwrap(),
                         sent_at: chrono::Utc::now(),
+                        reply_to: None,
                     })
                     .collect();
                 for a in node.append(batch).await.unwrap() {

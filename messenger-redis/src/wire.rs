@@ -4,7 +4,7 @@
 use messenger_core::store::TokenHash;
 use messenger_core::{
     ClientId, EventKind, Message, MessageBody, MessageId, Reaction, ReactionChange, ReactionKey,
-    Revocation, RoomName, User, UserEvent, UserId, Username,
+    ReplyTo, Revocation, RoomName, User, UserEvent, UserId, Username,
 };
 use serde::{Deserialize, Serialize};
 
@@ -47,6 +47,17 @@ struct WireMessage {
     /// `me`, not who). Absent from nodes of before reactions.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     reactions: Vec<(String, u64)>,
+    /// What a reply shows of the message it answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reply_to: Option<WireReply>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct WireReply {
+    id: u64,
+    author: WireUser,
+    excerpt: String,
+    deleted: bool,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -77,6 +88,12 @@ impl From<&Message> for WireMessage {
                 .iter()
                 .map(|r| (r.key.as_str().to_owned(), r.count))
                 .collect(),
+            reply_to: m.reply_to.as_ref().map(|r| WireReply {
+                id: r.id.0,
+                author: (&r.author).into(),
+                excerpt: r.excerpt.clone(),
+                deleted: r.deleted,
+            }),
         }
     }
 }
@@ -103,6 +120,14 @@ impl From<WireMessage> for Message {
                     users: Vec::new(),
                 })
                 .collect(),
+            reply_to: m.reply_to.map(|r| {
+                Box::new(ReplyTo {
+                    id: MessageId(r.id),
+                    author: r.author.into(),
+                    excerpt: r.excerpt,
+                    deleted: r.deleted,
+                })
+            }),
         }
     }
 }
@@ -344,6 +369,12 @@ mod tests {
             deleted_at: None,
             rev: 3,
             reactions: Vec::new(),
+            reply_to: Some(Box::new(ReplyTo {
+                id: MessageId(40),
+                author: user.clone(),
+                excerpt: "what \"it\" answers".into(),
+                deleted: false,
+            })),
         };
         let mut reacted = m.clone();
         reacted.reactions = vec![Reaction {
@@ -413,6 +444,7 @@ mod tests {
                     deleted_at: None,
                     rev: 0,
                     reactions: Vec::new(),
+                    reply_to: None,
                 })
             })
             .collect();

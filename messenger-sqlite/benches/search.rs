@@ -132,6 +132,7 @@ async fn main() {
                 body: MessageBody::parse(&body(&mut rng, n), &limits).unwrap(),
                 client_id: ClientId::parse(&format!("g{n}"), &limits).unwrap(),
                 sent_at: Utc::now(),
+                reply_to: None,
             })
             .collect();
         i += batch.len();
@@ -144,6 +145,7 @@ async fn main() {
             body: MessageBody::parse(&format!("classified report {n}"), &limits).unwrap(),
             client_id: ClientId::parse(&format!("s{n}"), &limits).unwrap(),
             sent_at: Utc::now(),
+            reply_to: None,
         })
         .collect();
     store.append(secret_batch).await.unwrap();

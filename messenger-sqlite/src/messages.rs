@@ -13,14 +13,20 @@ use messenger_core::store::{
     Written, group_reactions,
 };
 use messenger_core::{
-    ClientId, HistoryQuery, Message, MessageBody, MessageId, ReactionKey, RoomName, User, UserId,
-    Username,
+    ClientId, HistoryQuery, Message, MessageBody, MessageId, ReactionKey, ReplyTo, RoomName, User,
+    UserId, Username,
 };
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::store::{SqliteStore, backend, from_ms, ms};
 
-const MESSAGE_COLUMNS: &str = "m.room, m.id, m.body, m.sent_at, m.client_id, u.id, u.username, m.edited_at, m.deleted_at, m.rev, m.seq FROM messages m JOIN users u ON u.id = m.author_id";
+/// A message with its author, and what of the message it answers a reply
+/// shows (from that message as it is now).
+const MESSAGE_COLUMNS: &str = "m.room, m.id, m.body, m.sent_at, m.client_id, u.id, u.username, \
+    m.edited_at, m.deleted_at, m.rev, m.seq, m.reply_to, o.body, o.deleted_at, ou.id, ou.username \
+    FROM messages m JOIN users u ON u.id = m.author_id \
+    LEFT JOIN messages o ON o.room = m.room AND o.id = m.reply_to \
+    LEFT JOIN users ou ON ou.id = o.author_id";
 
 fn message_row(r: &Row<'_>) -> rusqlite::Result<Message> {
     Ok(Message {
@@ -37,6 +43,18 @@ fn message_row(r: &Row<'_>) -> rusqlite::Result<Message> {
         deleted_at: r.get::<_, Option<i64>>(8)?.map(from_ms).transpose()?,
         rev: r.get::<_, i64>(9)? as u64,
         reactions: Vec::new(),
+        reply_to: match (r.get::<_, Option<i64>>(11)?, r.get::<_, Option<i64>>(14)?) {
+            (Some(id), Some(author)) => Some(Box::new(ReplyTo::from_parts(
+                MessageId(id as u64),
+                User {
+                    id: UserId(author as u64),
+                    username: Username::from_trusted(r.get(15)?),
+                },
+                &r.get::<_, String>(12)?,
+                r.get::<_, Option<i64>>(13)?.is_some(),
+            ))),
+            _ => None,
+        },
     })
 }
 
@@ -172,8 +190,8 @@ fn append_open(c: &Connection, batch: Vec<NewMessage>) -> rusqlite::Result<Vec<A
         // common case, a new message, costs one statement.
         let inserted = c
             .prepare_cached(
-                "INSERT INTO messages (room, id, author_id, body, sent_at, client_id, seq)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (author_id, client_id) DO NOTHING",
+                "INSERT INTO messages (room, id, author_id, body, sent_at, client_id, seq, reply_to)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (author_id, client_id) DO NOTHING",
             )?
             .execute(params![
                 new.room.as_str(),
@@ -182,7 +200,8 @@ fn append_open(c: &Connection, batch: Vec<NewMessage>) -> rusqlite::Result<Vec<A
                 new.body.as_str(),
                 ms(new.sent_at),
                 new.client_id.as_str(),
-                seq + 1
+                seq + 1,
+                new.reply_to.as_ref().map(|r| r.id.0 as i64)
             ])?;
         if inserted == 0 {
             let message = find_by_client_id(c, new.author.id, new.client_id.as_str())?

@@ -202,11 +202,15 @@ const MIGRATIONS: &[&str] = &[
     DROP TABLE mod_log;
     ALTER TABLE mod_log_v8 RENAME TO mod_log;
     "#,
-    // 9: reactions, one row per user and key on a message. `seq` is the
-    // order they were added, which is the order keys and users are shown;
-    // the unique key makes adding one twice a no-op and is the index that
-    // reads a page's reactions.
+    // 9: replies and reactions.
+    // - `reply_to`: the id of the message (same room) a message answers;
+    //   what the reply shows of it is read from that message, as it is.
+    // - Reactions, one row per user and key on a message. `seq` is the
+    //   order they were added, which is the order keys and users are
+    //   shown; the unique key makes adding one twice a no-op and is the
+    //   index that reads a page's reactions.
     r#"
+    ALTER TABLE messages ADD COLUMN reply_to INTEGER;
     CREATE TABLE reactions (
         seq        INTEGER PRIMARY KEY,
         room       TEXT    NOT NULL,

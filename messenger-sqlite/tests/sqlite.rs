@@ -744,6 +744,7 @@ async fn upgrading_a_version_4_file_wipes_text_it_left_in_free_space() {
         c.execute_batch(
             "PRAGMA secure_delete = OFF;
              DROP TABLE reactions;
+             ALTER TABLE messages DROP COLUMN reply_to;
              DROP TABLE invites;
              DROP TABLE closed_rooms;
              ALTER TABLE rooms DROP COLUMN archived_at;

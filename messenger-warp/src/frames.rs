@@ -22,6 +22,9 @@ pub(crate) enum ClientFrame {
         room: String,
         body: String,
         client_id: String,
+        /// The id of the message (same room) this one answers.
+        #[serde(default, deserialize_with = "crate::ids::opt_store_id")]
+        reply_to: Option<u64>,
     },
     Typing {
         room: String,
@@ -356,7 +359,8 @@ pub(crate) fn encode_event(kind: &EventKind) -> String {
 pub(crate) const DELETED_V1: &str = "(message deleted)";
 
 /// `m` as v1 (docs/protocol.md) has messages: no edit or delete marks, no
-/// reactions, and a deleted message's (erased) body shown as [`DELETED_V1`].
+/// reactions, no reply, and a deleted message's (erased) body shown as
+/// [`DELETED_V1`].
 pub(crate) fn v1_view(m: &Message) -> Message {
     let mut m = m.clone();
     if m.is_deleted() {
@@ -366,12 +370,14 @@ pub(crate) fn v1_view(m: &Message) -> Message {
     m.deleted_at = None;
     m.rev = 0;
     m.reactions = Vec::new();
+    m.reply_to = None;
     m
 }
 
-/// `messages` as v1 has them; borrowed unchanged when none was edited or deleted.
+/// `messages` as v1 has them; borrowed unchanged when none was changed or
+/// is a reply.
 pub(crate) fn v1_page(messages: &[Message]) -> std::borrow::Cow<'_, [Message]> {
-    if messages.iter().all(|m| m.rev == 0) {
+    if messages.iter().all(|m| m.rev == 0 && m.reply_to.is_none()) {
         std::borrow::Cow::Borrowed(messages)
     } else {
         std::borrow::Cow::Owned(messages.iter().map(v1_view).collect())

@@ -844,3 +844,72 @@ async fn a_returning_client_catches_up_on_reactions_and_outsiders_find_nothing()
         assert_eq!(e.until("error").await["code"], "not_found");
     }
 }
+
+#[tokio::test]
+async fn a_reply_shows_what_it_answers_as_it_is_now_and_v1_sees_a_plain_message() {
+    let s = Server::start().await;
+    let (ada, _) = s.user("ada").await;
+    let (bob, _) = s.user("bob").await;
+    let mut a = s.ws_v2(&ada).await;
+    a.join(None).await;
+    let mut b1 = s.ws(&bob).await;
+    b1.join(None).await;
+    say(&mut a, "lunch at noon?", "c1").await;
+
+    a.send(json!({ "type": "send", "room": "general", "body": "or one?", "client_id": "c2", "reply_to": 1 }))
+        .await;
+    let reply = loop {
+        let f = a.until("message").await;
+        if f["message"]["client_id"] == "c2" {
+            break f["message"].clone();
+        }
+    };
+    assert_eq!(
+        reply["reply_to"],
+        json!({ "id": 1, "author": { "id": reply["author"]["id"], "username": "ada" }, "excerpt": "lunch at noon?" })
+    );
+    let plain = loop {
+        let f = b1.until("message").await;
+        if f["message"]["id"] == 2 {
+            break f["message"].clone();
+        }
+    };
+    assert!(
+        plain.get("reply_to").is_none(),
+        "v1 sees a plain message: {plain}"
+    );
+
+    // The answered message is edited, then deleted: the reply follows.
+    a.send(json!({ "type": "edit", "room": "general", "id": 1, "body": "lunch at half past?" }))
+        .await;
+    a.until("changed").await;
+    let (_, v2) = get(&s, "/api/rooms/general/messages?v=2", &bob).await;
+    assert_eq!(
+        v2["messages"][1]["reply_to"]["excerpt"],
+        "lunch at half past?"
+    );
+    let (_, v1) = get(&s, "/api/rooms/general/messages", &bob).await;
+    assert!(v1["messages"][1].get("reply_to").is_none());
+    a.send(json!({ "type": "delete", "room": "general", "id": 1 }))
+        .await;
+    a.until("changed").await;
+    let (_, v2) = get(&s, "/api/rooms/general/messages?v=2", &bob).await;
+    assert_eq!(
+        (
+            &v2["messages"][1]["reply_to"]["excerpt"],
+            &v2["messages"][1]["reply_to"]["deleted"]
+        ),
+        (&json!(""), &json!(true))
+    );
+
+    // Nothing to answer: a deleted message, one that is not there.
+    for (id, cid) in [(1, "c3"), (99, "c4")] {
+        a.send(json!({ "type": "send", "room": "general", "body": "hm", "client_id": cid, "reply_to": id }))
+            .await;
+        let err = a.until("error").await;
+        assert_eq!(
+            (err["code"].as_str(), err["client_id"].as_str()),
+            (Some("not_found"), Some(cid))
+        );
+    }
+}

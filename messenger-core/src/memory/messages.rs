@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use super::{MemoryStore, State};
 use crate::message::{
     Appended, ChangeKind, ClientId, HistoryQuery, Message, MessageBody, MessageChange, MessageId,
-    NewMessage,
+    NewMessage, ReplyTo,
 };
 use crate::room::RoomName;
 use crate::search::SearchQuery;
@@ -19,6 +19,19 @@ impl State {
         let mut m = m.clone();
         if let Some(r) = self.users.get((m.author.id.0 - 1) as usize) {
             m.author.username = r.user.username.clone();
+        }
+        if let Some(to) = &m.reply_to
+            && let Some(answered) = self.message(&m.room, to.id)
+        {
+            let author = self
+                .user_of(answered.author.id)
+                .unwrap_or(answered.author.clone());
+            m.reply_to = Some(Box::new(ReplyTo::from_parts(
+                answered.id,
+                author,
+                answered.body.as_str(),
+                answered.is_deleted(),
+            )));
         }
         if let Some(rows) = self.reactions.get(&(m.room.clone(), m.id)) {
             m.reactions = crate::store::group_reactions(

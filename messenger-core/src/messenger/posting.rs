@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use super::Messenger;
 use crate::error::{Error, Result};
-use crate::message::{ClientId, HistoryQuery, Message, MessageBody, NewMessage, Posted};
+use crate::message::{
+    ClientId, HistoryQuery, Message, MessageBody, MessageId, NewMessage, Posted, ReplyTo,
+};
 use crate::metrics::{self, store_call};
 use crate::room::RoomName;
 use crate::sequencer::{PendingPost, RoomSequencer};
@@ -39,6 +41,45 @@ impl Messenger {
         body: MessageBody,
         client_id: ClientId,
     ) -> Result<PendingPost> {
+        self.enqueue(author, room, body, client_id, None).await
+    }
+
+    /// [`post`](Self::post) of a reply to message `to` of the same room:
+    /// the reply carries what it answers ([`Message::reply_to`]). `to`
+    /// must be there and not deleted (else [`Error::NotFound`]).
+    pub async fn reply(
+        &self,
+        author: &User,
+        room: &RoomName,
+        body: MessageBody,
+        client_id: ClientId,
+        to: MessageId,
+    ) -> Result<Posted> {
+        self.enqueue_reply(author, room, body, client_id, to)
+            .await?
+            .await
+    }
+
+    /// [`reply`](Self::reply) in two steps, as [`enqueue_post`](Self::enqueue_post).
+    pub async fn enqueue_reply(
+        &self,
+        author: &User,
+        room: &RoomName,
+        body: MessageBody,
+        client_id: ClientId,
+        to: MessageId,
+    ) -> Result<PendingPost> {
+        self.enqueue(author, room, body, client_id, Some(to)).await
+    }
+
+    async fn enqueue(
+        &self,
+        author: &User,
+        room: &RoomName,
+        body: MessageBody,
+        client_id: ClientId,
+        reply_to: Option<MessageId>,
+    ) -> Result<PendingPost> {
         let kind = self.inner.rooms.readable(room, author).await?;
         self.inner.moderation.may_send(author).await?;
         if kind == crate::RoomKind::Direct {
@@ -46,6 +87,10 @@ impl Messenger {
         }
         self.limit("send", author, self.inner.config.send_rate.map(Into::into))
             .await?;
+        let reply_to = match reply_to {
+            Some(id) => Some(Box::new(ReplyTo::of(&self.live_message(room, id).await?))),
+            None => None,
+        };
         self.sequencer(room)
             .enqueue(NewMessage {
                 room: room.clone(),
@@ -53,6 +98,7 @@ impl Messenger {
                 body,
                 client_id,
                 sent_at: self.inner.clock.now(),
+                reply_to,
             })
             .await
     }

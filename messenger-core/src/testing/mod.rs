@@ -37,6 +37,8 @@ mod presence;
 #[doc(hidden)]
 pub mod reactions;
 #[doc(hidden)]
+pub mod replies;
+#[doc(hidden)]
 pub mod rooms;
 #[doc(hidden)]
 pub mod sessions;
@@ -150,6 +152,7 @@ fn new_message(room_name: &RoomName, author: &User, body: &str, client_id: &str)
         body: MessageBody::parse(body, &l).expect("valid test body"),
         client_id: ClientId::parse(client_id, &l).expect("valid test client id"),
         sent_at: t(10),
+        reply_to: None,
     }
 }
 
@@ -223,6 +226,7 @@ macro_rules! __store_cases {
             reactions::deleting_a_message_or_erasing_its_room_drops_its_reactions,
             reactions::reactions_in_one_room_do_not_touch_another,
             reactions::a_turn_of_mixed_writes_applies_in_order,
+            replies::replies_show_what_they_answer_as_it_is_now,
             moderation::standing_defaults_and_changes,
             moderation::the_log_pages_newest_first,
             closing::closed_rooms_refuse_appends_and_open_again,

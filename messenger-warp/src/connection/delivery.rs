@@ -83,6 +83,15 @@ impl Conn {
             EventKind::Typing { user, .. } if user.id == self.authed.user.id => return None,
             _ => {}
         }
+        // The room's encoding is v2's; v1 sees a reply as a plain message.
+        if let EventKind::Message(m) = event.kind()
+            && m.reply_to.is_some()
+            && !self.dialect.shows_replies()
+        {
+            let frame = self.dialect.message_frame(m);
+            self.socket.get_mut().text(frame.as_bytes());
+            return None;
+        }
         self.socket.get_mut().text(event.encoded(encode_event));
         None
     }

@@ -30,6 +30,12 @@ impl Dialect {
         self == Dialect::V2
     }
 
+    /// A reply shows what it answers (`reply_to`); v1 sees it as a plain
+    /// message.
+    pub(super) fn shows_replies(self) -> bool {
+        self == Dialect::V2
+    }
+
     /// A page of messages as this dialect shows them.
     pub(super) fn page(self, messages: &[Message]) -> Cow<'_, [Message]> {
         match self {

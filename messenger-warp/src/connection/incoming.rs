@@ -66,7 +66,11 @@ impl Conn {
                 room,
                 body,
                 client_id,
-            } => self.send(&room, &body, &client_id).await,
+                reply_to,
+            } => {
+                self.send(&room, &body, &client_id, reply_to.map(MessageId))
+                    .await
+            }
             ClientFrame::Typing { room } => self.typing(&room).await,
             ClientFrame::History {
                 room,

@@ -14,6 +14,7 @@ impl Conn {
         raw_room: &str,
         body: &str,
         client_id: &str,
+        reply_to: Option<MessageId>,
     ) -> Result<(), Error> {
         let m = self.web.messenger().clone();
         let limits = &m.config().limits;
@@ -21,9 +22,11 @@ impl Conn {
         let client_id = ClientId::parse(client_id, limits)?;
         let body = MessageBody::parse(body, limits)?;
         let raw_client_id = client_id.as_str().to_owned();
-        let pending = m
-            .enqueue_post(&self.authed.user, &room, body, client_id)
-            .await?;
+        let user = &self.authed.user;
+        let pending = match reply_to {
+            Some(to) => m.enqueue_reply(user, &room, body, client_id, to).await?,
+            None => m.enqueue_post(user, &room, body, client_id).await?,
+        };
         self.posts
             .push_back(pending.map(move |r| (room, raw_client_id, r)).boxed());
         Ok(())
