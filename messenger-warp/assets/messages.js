@@ -1,7 +1,7 @@
 // The message list of the room on screen: rendering messages (text only:
 // links and marks are elements built around text nodes, never parsed
-// HTML), sending, editing, reactions, paging back, and a page around one
-// message.
+// HTML), sending, editing, reactions, replies, paging back, and a page
+// around one message.
 
 import { newClientId } from "./protocol.js";
 import { dom, isModerator, me, online, rooms, shown, state, typers } from "./state.js";
@@ -92,8 +92,9 @@ function element(message, own, isPending) {
   // One tab stop per message would bury the composer under the history;
   // by keyboard, people are reached in the online and member lists.
   if (author.tagName === "BUTTON") author.tabIndex = -1;
-  // The message's buttons (add a reaction, the menu) stay at the end of
-  // the line, after the "edited" mark that comes and goes before them.
+  // The message's buttons (add a reaction, reply, the menu) stay at the
+  // end of the line, after the "edited" mark that comes and goes before
+  // them.
   const tools = document.createElement("span");
   tools.className = "msg-tools";
   meta.append(author, " ", time, tools);
@@ -111,17 +112,19 @@ function element(message, own, isPending) {
 // reaction) leaves the text alone.
 const textOf = (m) => [m.body, m.edited_at || "", m.deleted_at || ""].join("\n");
 
-// The text, the menu, the reactions. Only what changed is built again: a
-// reaction arriving must not drop a text selection, a focused link, an
-// open menu or an edit in progress.
+// The text, the quote of what it answers, the menu, the reactions. Only
+// what changed is built again: a reaction arriving must not drop a text
+// selection, a focused link, an open menu or an edit in progress.
 function renderState(li, message) {
   li._message = message;
   if (li._text !== textOf(message)) {
     li._text = textOf(message);
     renderText(li, message);
   }
+  renderQuote(li);
   renderActions(li);
   renderReactions(li);
+  renderReplyButton(li);
 }
 
 // The body, and the "edited" mark or the tombstone.
@@ -148,12 +151,13 @@ function renderText(li, message) {
   }
 }
 
-// A message's menu: add a reaction, edit and delete for its author, delete
-// and moderate for moderators (others' messages have no menu: reacting,
-// their one action, has its own button). In the tab order only while its
-// message has the focus (see tabStop); keyboard users reach it with the
-// arrow keys in the log and Enter, or Tab from the message. Built again
-// only when what it offers changes (a role), so it survives reactions.
+// A message's menu: add a reaction and reply, edit and delete for its
+// author, delete and moderate for moderators (others' messages have no
+// menu: reacting and replying, their actions, have buttons of their own).
+// In the tab order only while its message has the focus (see tabStop);
+// keyboard users reach it with the arrow keys in the log and Enter, or Tab
+// from the message. Built again only when what it offers changes (a role),
+// so it survives reactions.
 export function renderActions(li) {
   const m = li._message;
   const own = Boolean(m) && m.author.id === me.id;
@@ -192,6 +196,7 @@ export function renderActions(li) {
     menu.append(li2);
   };
   item("Add reaction…", () => openPicker(li));
+  item("Reply", () => startReply(li));
   if (own) item("Edit", () => startEdit(li));
   item(own ? "Delete" : "Delete message", () => confirmDelete(li));
   if (!own && isModerator()) {
@@ -301,11 +306,18 @@ export function applyChange(message, roomStream = null) {
   ) {
     state.roomRev = message.rev;
   }
+  if (message.room !== state.room) return;
   const li = shown.get(message.id);
-  if (!li || message.room !== state.room) return;
-  const old = li._message;
+  const old = li && li._message;
   if (old && old.rev && message.rev && message.rev < old.rev) return;
+  // The replies to it say what it says now, shown or not (it may be
+  // older than the page).
+  refreshQuotes(message);
+  if (!li) return;
   if (roomStream) message = withMine(message, old, roomStream.reaction);
+  // What a reply answers never changes: a change that does not say keeps
+  // the quote shown.
+  if (!message.reply_to && old && old.reply_to) message = { ...message, reply_to: old.reply_to };
   // An edit in progress ends when the text changes under it, not when
   // someone reacts.
   if (li._text !== textOf(message)) {
@@ -387,11 +399,12 @@ export function onMessages(messages) {
 
 // ---- Reactions ----
 
-// A message's controls (its reaction chips, its add-reaction button, its
-// menu button) are in the tab order only while the message has the focus:
-// one stop per message would bury the composer, but from a message reached
-// with the arrow keys, Tab walks through its controls.
-const CONTROLS = ".reaction, .msg-react-toggle, .msg-actions-toggle";
+// A message's controls (its reaction chips, its add-reaction and reply
+// buttons, its menu button, the quote of what it answers) are in the tab
+// order only while the message has the focus: one stop per message would
+// bury the composer, but from a message reached with the arrow keys, Tab
+// walks through its controls.
+const CONTROLS = ".reaction, .msg-react-toggle, .msg-reply, .msg-actions-toggle, .msg-quote";
 const tabStop = (li) => (li.contains(document.activeElement) ? 0 : -1);
 
 function setTabStops(li) {
@@ -682,6 +695,227 @@ function closePickerOutside(e) {
   if (!menu.contains(e.target) && !trigger.contains(e.target)) closePicker(false);
 }
 
+// ---- Replies ----
+
+// What a reply shows of the message it answers, by the server's rule (the
+// first 100 characters, in code points as Rust counts them), so a quote
+// refreshed here says what a reload would. `rev` orders the refreshes.
+const EXCERPT_CHARS = 100;
+
+function quoteOf(message) {
+  const to = { id: message.id, author: message.author, excerpt: "" };
+  if (message.deleted_at) to.deleted = true;
+  else to.excerpt = Array.from(message.body).slice(0, EXCERPT_CHARS).join("");
+  if (message.rev) to.rev = message.rev;
+  return to;
+}
+
+// The quote above a reply's text, "↩ ada: excerpt": a button that shows
+// the answered message. None on a tombstone (a deleted reply keeps nothing
+// of what it said). Filled in place, so a focused quote keeps the focus.
+function renderQuote(li) {
+  const m = li._message;
+  const to = m && !m.deleted_at ? m.reply_to : null;
+  const key = to ? [to.id, to.author.username, to.excerpt, Boolean(to.deleted)].join("\n") : "";
+  if (li._quote === key) return;
+  li._quote = key;
+  let quote = li.querySelector(".msg-quote");
+  if (!to) {
+    if (quote) {
+      keepFocus(quote, li);
+      quote.remove();
+    }
+    return;
+  }
+  if (!quote) {
+    quote = newQuote(li);
+    li.querySelector(".msg-body").before(quote);
+  }
+  fillQuote(quote, to);
+}
+
+function newQuote(li) {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.className = "msg-quote";
+  b.tabIndex = tabStop(li);
+  b.title = "Show the message this replies to";
+  // Seen as "↩ ada: …", heard as "In reply to ada: …".
+  const mark = document.createElement("span");
+  mark.className = "msg-quote-mark";
+  mark.setAttribute("aria-hidden", "true");
+  mark.textContent = "\u21A9\uFE0E";
+  const lead = document.createElement("span");
+  lead.className = "visually-hidden";
+  lead.textContent = "In reply to ";
+  const author = document.createElement("span");
+  author.className = "msg-quote-author";
+  const text = document.createElement("span");
+  text.className = "msg-quote-text";
+  // One line, cut with an ellipsis: the line is a span of its own (a
+  // button's inner box does not take text-overflow everywhere).
+  const line = document.createElement("span");
+  line.className = "msg-quote-line";
+  line.append(mark, " ", lead, author, ": ", text);
+  b.append(line);
+  b.addEventListener("click", () => showOriginal(Number(b.dataset.replyTo)));
+  return b;
+}
+
+function fillQuote(quote, to) {
+  quote.dataset.replyTo = String(to.id);
+  quote.classList.toggle("msg-quote-deleted", Boolean(to.deleted));
+  quote.querySelector(".msg-quote-author").textContent = to.author.username;
+  quote.querySelector(".msg-quote-text").textContent = to.deleted ? "message deleted" : to.excerpt;
+}
+
+// The answered message changed: only its own `changed` frame says so, not
+// one per reply. The replies on screen (pending ones too) and the reply
+// bar then say what it says now; a reaction, which changes no text, and a
+// frame older than what a quote shows change nothing.
+function refreshQuotes(message) {
+  if (!message.id || !dom.list) return;
+  const to = quoteOf(message);
+  const current = (q) =>
+    (q.excerpt === to.excerpt && Boolean(q.deleted) === Boolean(to.deleted)) ||
+    Boolean(q.rev && to.rev && to.rev < q.rev);
+  const quotes = dom.list.querySelectorAll('.msg-quote[data-reply-to="' + message.id + '"]');
+  for (const quote of quotes) {
+    const li = quote.closest(".msg");
+    const m = li._message;
+    if (!m || !m.reply_to || current(m.reply_to)) continue;
+    li._message = { ...m, reply_to: to };
+    renderQuote(li);
+  }
+  if (state.replyTo && state.replyTo.id === message.id && !current(state.replyTo)) {
+    state.replyTo = to;
+    renderReplyBar();
+  }
+}
+
+// A quote's press: the answered message, on screen already or in a page
+// loaded around it (as a search result opens one).
+function showOriginal(id) {
+  const li = shown.get(id);
+  if (!li) {
+    openAround(state.room, id);
+    return;
+  }
+  li.scrollIntoView({ block: "center" });
+  li.focus({ preventScroll: true });
+  flash(li);
+}
+
+// Where the eye should land, for a moment.
+function flash(li) {
+  clearTimeout(li._flash);
+  li.classList.add("msg-flash");
+  li._flash = setTimeout(() => li.classList.remove("msg-flash"), 2000);
+}
+
+// The reply button, next to the add-reaction one; as that one, neither on
+// a message still being sent nor on a tombstone (there is nothing to
+// answer yet, or any more).
+function renderReplyButton(li) {
+  const m = li._message;
+  const live = Boolean(m && m.id && !m.deleted_at);
+  let b = li.querySelector(".msg-reply");
+  if (!live) {
+    if (b) {
+      keepFocus(b, li);
+      b.remove();
+    }
+    return;
+  }
+  if (b) return;
+  b = document.createElement("button");
+  b.type = "button";
+  b.className = "btn btn-sm msg-reply";
+  b.dataset.action = "reply";
+  b.tabIndex = tabStop(li);
+  b.setAttribute("aria-label", "Reply to " + m.author.username);
+  b.title = "Reply";
+  // An arrow in text presentation (U+FE0E), plain like the others.
+  b.textContent = "\u21A9\uFE0E";
+  b.addEventListener("click", () => startReply(li));
+  const tools = li.querySelector(".msg-tools");
+  tools.insertBefore(b, tools.querySelector(".msg-actions"));
+}
+
+// Reply mode: the composer's next message answers `li`'s. The focus goes
+// to the input, which the reply bar describes.
+function startReply(li) {
+  const m = li._message;
+  if (!m || !m.id || m.deleted_at || dom.input.disabled) return;
+  closePicker(false);
+  state.replyTo = quoteOf(m);
+  renderReplyBar();
+  dom.input.focus();
+}
+
+function endReply() {
+  if (!state.replyTo) return;
+  state.replyTo = null;
+  renderReplyBar();
+}
+
+// The bar at the top of the composer, "Replying to ada: excerpt", with a
+// button that ends reply mode. Built here, not in the templates, so any
+// page with a composer has it.
+function initReplies() {
+  const bar = document.createElement("div");
+  bar.id = "reply-bar";
+  bar.className = "reply-bar";
+  bar.hidden = true;
+  const text = document.createElement("span");
+  text.id = "reply-bar-text";
+  text.className = "reply-bar-text";
+  const author = document.createElement("strong");
+  author.className = "reply-bar-author";
+  const excerpt = document.createElement("span");
+  excerpt.className = "reply-bar-excerpt";
+  text.append("Replying to ", author, ": ", excerpt);
+  const cancel = document.createElement("button");
+  cancel.type = "button";
+  cancel.className = "btn btn-sm reply-bar-cancel";
+  cancel.setAttribute("aria-label", "Cancel reply");
+  cancel.title = "Cancel reply (Escape)";
+  cancel.textContent = "\u00D7";
+  cancel.addEventListener("click", () => {
+    endReply();
+    // The button is gone: the input is where one was going.
+    dom.input.focus();
+  });
+  bar.append(text, cancel);
+  dom.composer.prepend(bar);
+  dom.replyBar = bar;
+}
+
+function renderReplyBar() {
+  const bar = dom.replyBar;
+  if (!bar) return;
+  const to = state.replyTo;
+  bar.hidden = !to;
+  // Landing in the input, a screen reader says what it answers.
+  describeInput("reply-bar-text", Boolean(to));
+  if (!to) return;
+  bar.querySelector(".reply-bar-author").textContent = to.author.username;
+  const excerpt = bar.querySelector(".reply-bar-excerpt");
+  excerpt.textContent = to.deleted ? "message deleted" : to.excerpt;
+  excerpt.classList.toggle("reply-bar-deleted", Boolean(to.deleted));
+}
+
+// Adds or removes one id in the input's aria-describedby, keeping the
+// page's own (the composer's help).
+function describeInput(id, on) {
+  const ids = (dom.input.getAttribute("aria-describedby") || "")
+    .split(/\s+/)
+    .filter((x) => x && x !== id);
+  if (on) ids.unshift(id);
+  if (ids.length) dom.input.setAttribute("aria-describedby", ids.join(" "));
+  else dom.input.removeAttribute("aria-describedby");
+}
+
 // ---- Sending ----
 
 export function sendPending(clientId) {
@@ -716,15 +950,25 @@ function submit() {
   const input = dom.input;
   const body = input.value.trim();
   if (!body) return;
+  const to = state.replyTo;
+  // The server would refuse it (not_found): keep the text, say why.
+  if (to && to.deleted) {
+    showError("The message you are replying to was deleted. Cancel the reply to send yours.");
+    return;
+  }
   const clientId = newClientId();
-  const li = element({ author: me, body: body, client_id: clientId }, true, true);
+  const message = { author: me, body: body, client_id: clientId };
+  // Pending, it shows its quote already.
+  if (to) message.reply_to = to;
+  const li = element(message, true, true);
   dom.list.append(li);
   scrollToBottom();
   input.value = "";
   saveDraft(state.room, "");
   autoGrow();
   showError("");
-  state.client.post(state.room, body, { clientId: clientId, data: li });
+  endReply();
+  state.client.post(state.room, body, { clientId: clientId, replyTo: to && to.id, data: li });
 }
 
 // Drafts: what the composer held in each room, so a draft never follows
@@ -796,6 +1040,7 @@ export function resetView() {
   state.roomRev = null;
   setWindowed(false);
   dom.olderButton.hidden = true;
+  endReply();
   showError("");
 }
 
@@ -868,10 +1113,16 @@ export function initMessages() {
   for (const form of document.querySelectorAll('form[action="/logout"]')) {
     form.addEventListener("submit", () => localStorage.removeItem(draftsKey()));
   }
+  initReplies();
   input.addEventListener("keydown", (e) => {
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
       e.preventDefault();
       submit();
+    }
+    // Escape ends a reply (the text stays); with none, it is not ours.
+    if (e.key === "Escape" && state.replyTo && !e.isComposing) {
+      e.preventDefault();
+      endReply();
     }
     // Up in an empty composer edits my last message, as in most chats.
     if (

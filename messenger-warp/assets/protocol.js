@@ -26,9 +26,22 @@
  */
 
 /**
- * A message. `edited_at`, `deleted_at`, `rev` and `reactions` are present
- * only when set; a deleted message keeps its id, author and times, has the
- * body "" and no reactions.
+ * What a reply shows of the message it answers, as that message is when
+ * the reply is read (a live `message` frame: when the reply was stored).
+ * When the answered message changes later, only its own `changed` frame
+ * says so: a client updates the replies it shows from that.
+ * @typedef {object} ReplyTo
+ * @property {number} id The answered message (same room).
+ * @property {User} author Its author.
+ * @property {string} excerpt The first 100 characters (code points) of its
+ *   body; "" once it is deleted.
+ * @property {boolean} [deleted] Present (true) once it is deleted.
+ */
+
+/**
+ * A message. `edited_at`, `deleted_at`, `rev`, `reactions` and `reply_to`
+ * are present only when set; a deleted message keeps its id, author and
+ * times, has the body "" and no reactions.
  * @typedef {object} Message
  * @property {number} id Dense per room: 1, 2, 3, …
  * @property {string} room
@@ -40,6 +53,7 @@
  * @property {string} [deleted_at]
  * @property {number} [rev] The room's change number of its latest change.
  * @property {Reaction[]} [reactions] Keys in display order.
+ * @property {ReplyTo} [reply_to] The message it answers.
  */
 
 /**
@@ -72,6 +86,7 @@
  * @typedef {object} PendingSend
  * @property {string} room
  * @property {string} body
+ * @property {number} [replyTo] The id of the message it answers.
  * @property {*} data Whatever the caller attached (the page keeps the
  *   message's element there).
  */
@@ -358,14 +373,19 @@ export class MessengerClient {
    * {@link MessengerClient#resend} once the room is joined again.
    * @param {string} room
    * @param {string} body
-   * @param {{ clientId?: string, data?: * }} [options] A client_id of your
-   *   own (a new one by default) and anything to keep with the send.
+   * @param {{ clientId?: string, replyTo?: number, data?: * }} [options] A
+   *   client_id of your own (a new one by default), the id of the message of
+   *   the same room it answers (none by default; gone or deleted, the send
+   *   is answered with `error` `not_found`), and anything to keep with the
+   *   send.
    * @returns {string} the client_id
    */
   post(room, body, options = {}) {
     const clientId = options.clientId || newClientId();
-    this.pending.set(clientId, { room: room, body: body, data: options.data });
-    this.send({ type: "send", room: room, body: body, client_id: clientId });
+    const p = { room: room, body: body, data: options.data };
+    if (options.replyTo) p.replyTo = options.replyTo;
+    this.pending.set(clientId, p);
+    this.resend(clientId);
     return clientId;
   }
 
@@ -378,7 +398,10 @@ export class MessengerClient {
   resend(clientId) {
     const p = this.pending.get(clientId);
     if (!p) return false;
-    return this.send({ type: "send", room: p.room, body: p.body, client_id: clientId });
+    const frame = { type: "send", room: p.room, body: p.body, client_id: clientId };
+    // Again as a reply: the same send, not a plain message.
+    if (p.replyTo) frame.reply_to = p.replyTo;
+    return this.send(frame);
   }
 
   #receive(frame) {

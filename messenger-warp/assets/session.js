@@ -108,7 +108,7 @@ export function handleFrame(frame) {
       if (state.windowed && !client.pending.has(frame.message.client_id)) break;
       if (state.windowed) jumpToLatest();
       if (!shown.has(frame.message.id) && frame.message.author.id !== me.id) {
-        announce(frame.message.author.username + ": " + frame.message.body);
+        announce(spoken(frame.message));
       }
       onMessages([frame.message]);
       break;
@@ -172,6 +172,13 @@ export function handleFrame(frame) {
       } else showError(frame.message);
       break;
   }
+}
+
+// A new message as the announcer says it: who, to whom if it is a reply,
+// and what.
+function spoken(m) {
+  const to = m.reply_to ? ", replying to " + m.reply_to.author.username : "";
+  return m.author.username + to + ": " + m.body;
 }
 
 // Whether a `changed` frame's reactions say which are mine (`me`). The

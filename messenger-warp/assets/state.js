@@ -42,6 +42,11 @@ export const state = {
   windowed: false,
   /** A message to open once the room has joined. */
   pendingAround: 0,
+  /**
+   * The message the composer answers (a `reply_to` as messages carry it),
+   * or null. Not kept across rooms or reloads: a draft is, a reply is not.
+   */
+  replyTo: null,
   /** The server ended this session for good (a ban). */
   ended: false,
   /** The search's cursor for its next (older) page. */
@@ -88,6 +93,8 @@ export function initState(root) {
     manageButton: $("manage-button"),
     notifyToggle: $("notify-toggle"),
     jumpButton: $("jump-latest"),
+    /** Built by messages.js, in the composer: "Replying to …". */
+    replyBar: null,
     announcer: null,
   });
 }
