@@ -28,6 +28,8 @@ pub struct Limits {
     /// Reactions by name besides emoji, each used as `:name:` (custom
     /// emoji the page shows as text).
     pub reaction_names: Vec<String>,
+    /// Most pinned messages in one room.
+    pub pins_per_room: usize,
 }
 
 impl Default for Limits {
@@ -43,6 +45,7 @@ impl Default for Limits {
             history_default: 50,
             reaction_keys: 20,
             reaction_names: Vec::new(),
+            pins_per_room: 100,
         }
     }
 }
@@ -174,6 +177,8 @@ pub struct ActionLimits {
     pub open_direct: Option<RateQuota>,
     /// Reactions added or removed.
     pub react: Option<RateQuota>,
+    /// Messages pinned or unpinned.
+    pub pin: Option<RateQuota>,
 }
 
 impl ActionLimits {
@@ -185,6 +190,7 @@ impl ActionLimits {
         add_member: None,
         open_direct: None,
         react: None,
+        pin: None,
     };
 }
 
@@ -205,6 +211,7 @@ impl Default for ActionLimits {
             add_member: quota(30, 2_000),
             open_direct: quota(30, 2_000),
             react: quota(30, 500),
+            pin: quota(10, 1_000),
         }
     }
 }

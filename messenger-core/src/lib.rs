@@ -124,7 +124,7 @@ pub use external::{ExternalId, HostIdentity};
 pub use holds::{HoldCounter, LocalHolds};
 pub use memory::MemoryStore;
 pub use message::{
-    ClientId, EXCERPT_CHARS, HistoryQuery, Message, MessageBody, MessageId, Posted, ReplyTo,
+    ClientId, EXCERPT_CHARS, HistoryQuery, Message, MessageBody, MessageId, Pinned, Posted, ReplyTo,
 };
 pub use messenger::CHANGES_PAGE_MAX;
 pub use messenger::{BuildError, Joined, Messenger, MessengerBuilder, PresenceGuard, Reactors};

@@ -146,6 +146,19 @@ pub struct Message {
     /// through every queue.)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<Box<ReplyTo>>,
+    /// When and by whom it was pinned to its room (absent when it is not).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pinned: Option<Box<Pinned>>,
+}
+
+/// A message's pin: see [`Messenger::pin`](crate::Messenger::pin).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Pinned {
+    /// When.
+    #[serde(with = "crate::clock::rfc3339")]
+    pub at: DateTime<Utc>,
+    /// By whom.
+    pub by: User,
 }
 
 /// Most characters of a message shown in a reply to it ([`ReplyTo::excerpt`]).
@@ -208,6 +221,7 @@ impl Message {
             rev: 0,
             reactions: Vec::new(),
             reply_to: new.reply_to,
+            pinned: None,
         }
     }
 
@@ -229,8 +243,16 @@ impl Message {
 pub enum ChangeKind {
     /// Its body is replaced.
     Edit(MessageBody),
-    /// Its body is erased and it becomes a tombstone; its reactions go.
+    /// Its body is erased and it becomes a tombstone; its reactions and
+    /// its pin go.
     Delete,
+    /// `by` pins it to its room (`pinned`) or unpins it.
+    Pin {
+        /// Who.
+        by: User,
+        /// Pinned or unpinned.
+        pinned: bool,
+    },
     /// `user` adds (`on`) or removes their reaction `key`. Adding one
     /// already there or removing one that is not changes nothing, but
     /// still takes a change number.

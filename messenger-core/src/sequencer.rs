@@ -144,10 +144,12 @@ async fn run(
                             user: user.clone(),
                             on: *on,
                         }),
-                        ChangeKind::Edit(_) | ChangeKind::Delete => None,
+                        ChangeKind::Edit(_) | ChangeKind::Delete | ChangeKind::Pin { .. } => None,
                     };
+                    // Reactions and pins leave the text, so mentions, as they were.
+                    let text = matches!(change.kind, ChangeKind::Edit(_) | ChangeKind::Delete);
                     writes.push(Write::Change(change));
-                    waiting.push(Waiting::Change(reply, reaction));
+                    waiting.push(Waiting::Change(reply, reaction, text));
                 }
             }
         }
@@ -166,7 +168,8 @@ async fn run(
 /// Who waits for a write of the turn.
 enum Waiting {
     Posts(Vec<PostReply>),
-    Change(ChangeReply, Option<ReactionChange>),
+    /// With the reaction it makes, and whether it changes the text.
+    Change(ChangeReply, Option<ReactionChange>, bool),
 }
 
 /// What one turn of the queue stored: stored in one call to the store,
@@ -210,10 +213,9 @@ impl Outbox {
                         .push(Reply::Post(reply, Err(Error::from(same(&shared)))));
                 }
             }
-            (Waiting::Change(reply, reaction), Written::Changed(changed)) => {
+            (Waiting::Change(reply, reaction, text), Written::Changed(changed)) => {
                 if let Some(message) = &changed {
-                    // A reaction leaves the body, so mentions, as they were.
-                    if reaction.is_none() {
+                    if text {
                         self.stored.push((message.clone(), true));
                     }
                     self.events.push(RoomEvent::new(EventKind::Changed {
@@ -229,7 +231,7 @@ impl Outbox {
                     self.replies.push(Reply::Post(reply, Err(e)));
                 }
             }
-            (Waiting::Change(reply, _), Written::Appended(_)) => {
+            (Waiting::Change(reply, ..), Written::Appended(_)) => {
                 let e = Error::Internal("the store answered a change with posts".into());
                 self.replies.push(Reply::Change(reply, Err(e)));
             }
@@ -247,7 +249,7 @@ impl Outbox {
                             .push(Reply::Post(reply, Err(Error::Storage(same(&shared)))));
                     }
                 }
-                Waiting::Change(reply, _) => {
+                Waiting::Change(reply, ..) => {
                     self.replies
                         .push(Reply::Change(reply, Err(Error::Storage(same(&shared)))));
                 }

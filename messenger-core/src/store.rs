@@ -242,6 +242,9 @@ pub trait MessageStore: Send + Sync + 'static {
         limit: usize,
     ) -> Result<Vec<(u64, Message)>, StoreError>;
 
+    /// The pinned messages of `room`, the latest pinned first.
+    async fn pins(&self, room: &RoomName) -> Result<Vec<Message>, StoreError>;
+
     /// Closes a room to new messages (`closed`) or opens it again. While
     /// it is closed, [`append`](Self::append) of a batch for it fails with
     /// [`StoreError::Closed`] and stores nothing: the rule holds in the

@@ -577,3 +577,78 @@ async fn reactions_are_refused_to_outsiders_the_muted_and_on_deleted_messages() 
         .unwrap_err();
     assert_eq!(e.code(), ErrorCode::NotFound);
 }
+
+#[tokio::test]
+async fn owners_and_moderators_pin_others_do_not_and_the_log_records_it() {
+    let World { m, .. } = world(MessengerConfig {
+        limits: messenger_core::Limits {
+            pins_per_room: 2,
+            ..Default::default()
+        },
+        ..MessengerConfig::default()
+    });
+    let (ada, bob, eve, moe) = (
+        user(&m, "ada").await,
+        user(&m, "bob").await,
+        user(&m, "eve").await,
+        user(&m, "moe").await,
+    );
+    make(&m, "moe", Role::Moderator).await;
+    make(&m, "eve", Role::Admin).await;
+    let r = NewRoom {
+        name: RoomName::parse("plans", &m.config().limits).unwrap(),
+        title: RoomTitle::parse("Plans").unwrap(),
+        topic: RoomTopic::parse("").unwrap(),
+        private: true,
+    };
+    let room = m.create_room(Some(&ada), r, &[]).await.unwrap().name;
+    m.add_member(&ada, &room, &name(&m, "bob")).await.unwrap();
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        ids.push(say(&m, &bob, &room, &format!("plan {i}")).await.unwrap());
+    }
+    let e = m.pin(&bob, &room, ids[0], true).await.unwrap_err();
+    assert_eq!(
+        e.code(),
+        ErrorCode::Forbidden,
+        "a member who does not own the room"
+    );
+    let e = m.pin(&eve, &room, ids[0], true).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::NotFound, "an outsider, even an admin");
+    assert_eq!(
+        m.pins(&eve, &room).await.unwrap_err().code(),
+        ErrorCode::NotFound
+    );
+
+    let pinned = m.pin(&ada, &room, ids[0], true).await.unwrap();
+    assert_eq!(pinned.pinned.as_ref().unwrap().by, ada);
+    // Moderators pin in rooms they do not own (they must be able to read it).
+    m.add_member(&ada, &room, &name(&m, "moe")).await.unwrap();
+    m.pin(&moe, &room, ids[1], true).await.unwrap();
+    let e = m.pin(&ada, &room, ids[2], true).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::TooLarge, "{e}");
+    let listed: Vec<_> = m
+        .pins(&bob, &room)
+        .await
+        .unwrap()
+        .iter()
+        .map(|m| m.id)
+        .collect();
+    assert_eq!(listed, [ids[1], ids[0]]);
+    m.pin(&ada, &room, ids[1], false).await.unwrap();
+
+    let log = m.moderation_log(&eve, None, 10).await.unwrap();
+    let kinds: Vec<_> = log.iter().map(|e| format!("{:?}", e.kind)).collect();
+    assert!(kinds[0].starts_with("UnpinMessage"), "{kinds:?}");
+    assert!(kinds[1].starts_with("PinMessage") && kinds[2].starts_with("PinMessage"));
+
+    // A direct conversation belongs to its two people alike.
+    let dm = m
+        .open_direct(&bob, &name(&m, "eve"))
+        .await
+        .unwrap()
+        .room
+        .name;
+    let id = say(&m, &eve, &dm, "hi bob").await.unwrap();
+    m.pin(&bob, &dm, id, true).await.unwrap();
+}

@@ -723,6 +723,7 @@ async fn edits_deletes_reactions_rooms_members_and_direct_conversations_are_rate
             add_member: two,
             open_direct: two,
             react: two,
+            pin: two,
         },
         ..config()
     });

@@ -11,21 +11,23 @@ use messenger_core::store::{
     group_reactions,
 };
 use messenger_core::{
-    ClientId, HistoryQuery, Message, MessageBody, MessageId, ReactionKey, ReplyTo, RoomName, User,
-    UserId,
+    ClientId, HistoryQuery, Message, MessageBody, MessageId, Pinned, ReactionKey, ReplyTo,
+    RoomName, User, UserId,
 };
 use tokio_postgres::Row;
 
 use crate::users::user_of;
 use crate::{PostgresStore, from_ms, ms, store_err};
 
-/// A message with its author, and what of the message it answers a reply
-/// shows (from that message as it is now).
+/// A message with its author, what of the message it answers a reply
+/// shows (from that message as it is now), and its pin.
 const COLUMNS: &str = "m.room, m.id, m.body, m.sent_at, m.client_id, u.id, u.username, \
-    m.edited_at, m.deleted_at, m.rev, m.seq, m.reply_to, o.body, o.deleted_at, ou.id, ou.username \
+    m.edited_at, m.deleted_at, m.rev, m.seq, m.reply_to, o.body, o.deleted_at, ou.id, ou.username, \
+    m.pinned_at, pu.id, pu.username \
     FROM messages m JOIN users u ON u.id = m.author_id \
     LEFT JOIN messages o ON o.room = m.room AND o.id = m.reply_to \
-    LEFT JOIN users ou ON ou.id = o.author_id";
+    LEFT JOIN users ou ON ou.id = o.author_id \
+    LEFT JOIN users pu ON pu.id = m.pinned_by";
 
 fn message(r: &Row) -> Message {
     Message {
@@ -46,6 +48,13 @@ fn message(r: &Row) -> Message {
                 r.get::<_, &str>(12),
                 r.get::<_, Option<i64>>(13).is_some(),
             ))),
+            _ => None,
+        },
+        pinned: match (r.get::<_, Option<i64>>(16), r.get::<_, Option<i64>>(17)) {
+            (Some(at), Some(_)) => Some(Box::new(Pinned {
+                at: from_ms(at),
+                by: user_of(r, 17, 18),
+            })),
             _ => None,
         },
     }
@@ -477,8 +486,22 @@ impl MessageStore for PostgresStore {
                 .await
                 .map_err(store_err)?;
                 tx.execute_cached(
-                    "UPDATE messages SET body = '', deleted_at = $3, rev = $4 WHERE room = $1 AND id = $2",
+                    "UPDATE messages SET body = '', deleted_at = $3, rev = $4,
+                         pinned_at = NULL, pinned_by = NULL
+                     WHERE room = $1 AND id = $2",
                     &[&room, &id, &at, &rev],
+                )
+                .await
+            }
+            ChangeKind::Pin { by, pinned } => {
+                let (pinned_at, by) = match pinned {
+                    true => (Some(at), Some(by.id.0 as i64)),
+                    false => (None, None),
+                };
+                tx.execute_cached(
+                    "UPDATE messages SET pinned_at = $3, pinned_by = $4, rev = $5
+                     WHERE room = $1 AND id = $2",
+                    &[&room, &id, &pinned_at, &by, &rev],
                 )
                 .await
             }
@@ -519,6 +542,23 @@ impl MessageStore for PostgresStore {
                     "SELECT {COLUMNS} WHERE m.room = $1 AND m.rev > $2 ORDER BY m.rev LIMIT $3"
                 ),
                 &[&room.as_str(), &(after_rev as i64), &(limit as i64)],
+            )
+            .await
+            .map_err(store_err)?;
+        with_reactions(&c, rows.iter().map(message).collect())
+            .await
+            .map_err(store_err)
+    }
+
+    async fn pins(&self, room: &RoomName) -> Result<Vec<Message>, StoreError> {
+        let c = self.conn().await?;
+        let rows = c
+            .query_cached(
+                &format!(
+                    "SELECT {COLUMNS} WHERE m.room = $1 AND m.pinned_at IS NOT NULL
+                     ORDER BY m.pinned_at DESC, m.id DESC"
+                ),
+                &[&room.as_str()],
             )
             .await
             .map_err(store_err)?;

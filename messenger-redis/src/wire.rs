@@ -3,8 +3,8 @@
 
 use messenger_core::store::TokenHash;
 use messenger_core::{
-    ClientId, EventKind, Message, MessageBody, MessageId, Reaction, ReactionChange, ReactionKey,
-    ReplyTo, Revocation, RoomName, User, UserEvent, UserId, Username,
+    ClientId, EventKind, Message, MessageBody, MessageId, Pinned, Reaction, ReactionChange,
+    ReactionKey, ReplyTo, Revocation, RoomName, User, UserEvent, UserId, Username,
 };
 use serde::{Deserialize, Serialize};
 
@@ -50,6 +50,9 @@ struct WireMessage {
     /// What a reply shows of the message it answers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     reply_to: Option<WireReply>,
+    /// Its pin: when (ms), by whom.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pinned: Option<(i64, WireUser)>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -94,6 +97,10 @@ impl From<&Message> for WireMessage {
                 excerpt: r.excerpt.clone(),
                 deleted: r.deleted,
             }),
+            pinned: m
+                .pinned
+                .as_ref()
+                .map(|p| (p.at.timestamp_millis(), (&p.by).into())),
         }
     }
 }
@@ -126,6 +133,12 @@ impl From<WireMessage> for Message {
                     author: r.author.into(),
                     excerpt: r.excerpt,
                     deleted: r.deleted,
+                })
+            }),
+            pinned: m.pinned.map(|(at, by)| {
+                Box::new(Pinned {
+                    at: from_ms(at),
+                    by: by.into(),
                 })
             }),
         }
@@ -375,6 +388,10 @@ mod tests {
                 excerpt: "what \"it\" answers".into(),
                 deleted: false,
             })),
+            pinned: Some(Box::new(Pinned {
+                at: from_ms(1_790_000_002_000),
+                by: user.clone(),
+            })),
         };
         let mut reacted = m.clone();
         reacted.reactions = vec![Reaction {
@@ -445,6 +462,7 @@ mod tests {
                     rev: 0,
                     reactions: Vec::new(),
                     reply_to: None,
+                    pinned: None,
                 })
             })
             .collect();

@@ -13,20 +13,22 @@ use messenger_core::store::{
     Written, group_reactions,
 };
 use messenger_core::{
-    ClientId, HistoryQuery, Message, MessageBody, MessageId, ReactionKey, ReplyTo, RoomName, User,
-    UserId, Username,
+    ClientId, HistoryQuery, Message, MessageBody, MessageId, Pinned, ReactionKey, ReplyTo,
+    RoomName, User, UserId, Username,
 };
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::store::{SqliteStore, backend, from_ms, ms};
 
-/// A message with its author, and what of the message it answers a reply
-/// shows (from that message as it is now).
+/// A message with its author, what of the message it answers a reply
+/// shows (from that message as it is now), and its pin.
 const MESSAGE_COLUMNS: &str = "m.room, m.id, m.body, m.sent_at, m.client_id, u.id, u.username, \
-    m.edited_at, m.deleted_at, m.rev, m.seq, m.reply_to, o.body, o.deleted_at, ou.id, ou.username \
+    m.edited_at, m.deleted_at, m.rev, m.seq, m.reply_to, o.body, o.deleted_at, ou.id, ou.username, \
+    m.pinned_at, pu.id, pu.username \
     FROM messages m JOIN users u ON u.id = m.author_id \
     LEFT JOIN messages o ON o.room = m.room AND o.id = m.reply_to \
-    LEFT JOIN users ou ON ou.id = o.author_id";
+    LEFT JOIN users ou ON ou.id = o.author_id \
+    LEFT JOIN users pu ON pu.id = m.pinned_by";
 
 fn message_row(r: &Row<'_>) -> rusqlite::Result<Message> {
     Ok(Message {
@@ -53,6 +55,16 @@ fn message_row(r: &Row<'_>) -> rusqlite::Result<Message> {
                 &r.get::<_, String>(12)?,
                 r.get::<_, Option<i64>>(13)?.is_some(),
             ))),
+            _ => None,
+        },
+        pinned: match (r.get::<_, Option<i64>>(16)?, r.get::<_, Option<i64>>(17)?) {
+            (Some(at), Some(by)) => Some(Box::new(Pinned {
+                at: from_ms(at)?,
+                by: User {
+                    id: UserId(by as u64),
+                    username: Username::from_trusted(r.get(18)?),
+                },
+            })),
             _ => None,
         },
     })
@@ -275,11 +287,22 @@ fn change(c: &Connection, change: &MessageChange) -> rusqlite::Result<Option<Mes
         ChangeKind::Delete => {
             unindex()?;
             c.prepare_cached(
-                "UPDATE messages SET body = '', deleted_at = ?3, rev = ?4 WHERE room = ?1 AND id = ?2",
+                "UPDATE messages SET body = '', deleted_at = ?3, rev = ?4, pinned_at = NULL, pinned_by = NULL
+                 WHERE room = ?1 AND id = ?2",
             )?
             .execute(params![room, id, ms(change.at), rev])?;
             c.prepare_cached("DELETE FROM reactions WHERE room = ?1 AND message_id = ?2")?
                 .execute(params![room, id])?;
+        }
+        ChangeKind::Pin { by, pinned } => {
+            let (at, by) = match pinned {
+                true => (Some(ms(change.at)), Some(by.id.0 as i64)),
+                false => (None, None),
+            };
+            c.prepare_cached(
+                "UPDATE messages SET pinned_at = ?3, pinned_by = ?4, rev = ?5 WHERE room = ?1 AND id = ?2",
+            )?
+            .execute(params![room, id, at, by, rev])?;
         }
         ChangeKind::React { user, key, on } => {
             let sql = if *on {
@@ -355,6 +378,17 @@ fn changes(
         .query_map(params![room, after_rev as i64, limit as i64], message_row)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     with_reactions(c, changed)
+}
+
+fn pins(c: &Connection, room: &str) -> rusqlite::Result<Vec<Message>> {
+    let pinned = c
+        .prepare_cached(&format!(
+            "SELECT {MESSAGE_COLUMNS} WHERE m.room = ?1 AND m.pinned_at IS NOT NULL
+             ORDER BY m.pinned_at DESC, m.id DESC"
+        ))?
+        .query_map([room], message_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    with_reactions(c, pinned)
 }
 
 fn deleted_after(c: &Connection, rooms: &[(RoomName, MessageId)]) -> rusqlite::Result<Vec<u64>> {
@@ -548,6 +582,13 @@ impl MessageStore for SqliteStore {
         let room = room.as_str().to_owned();
         self.readers
             .read(move |c| changes(c, &room, after_rev, limit).map_err(backend))
+            .await
+    }
+
+    async fn pins(&self, room: &RoomName) -> Result<Vec<Message>, StoreError> {
+        let room = room.as_str().to_owned();
+        self.readers
+            .read(move |c| pins(c, &room).map_err(backend))
             .await
     }
 

@@ -202,15 +202,20 @@ const MIGRATIONS: &[&str] = &[
     DROP TABLE mod_log;
     ALTER TABLE mod_log_v8 RENAME TO mod_log;
     "#,
-    // 9: replies and reactions.
+    // 9: replies, pins and reactions.
     // - `reply_to`: the id of the message (same room) a message answers;
     //   what the reply shows of it is read from that message, as it is.
+    // - `pinned_at`, `pinned_by`: a message's pin; a room's pins are read
+    //   by the partial index.
     // - Reactions, one row per user and key on a message. `seq` is the
     //   order they were added, which is the order keys and users are
     //   shown; the unique key makes adding one twice a no-op and is the
     //   index that reads a page's reactions.
     r#"
     ALTER TABLE messages ADD COLUMN reply_to INTEGER;
+    ALTER TABLE messages ADD COLUMN pinned_at INTEGER;
+    ALTER TABLE messages ADD COLUMN pinned_by INTEGER REFERENCES users(id);
+    CREATE INDEX messages_pinned ON messages(room, pinned_at) WHERE pinned_at IS NOT NULL;
     CREATE TABLE reactions (
         seq        INTEGER PRIMARY KEY,
         room       TEXT    NOT NULL,

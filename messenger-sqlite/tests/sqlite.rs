@@ -745,6 +745,9 @@ async fn upgrading_a_version_4_file_wipes_text_it_left_in_free_space() {
             "PRAGMA secure_delete = OFF;
              DROP TABLE reactions;
              ALTER TABLE messages DROP COLUMN reply_to;
+             DROP INDEX messages_pinned;
+             ALTER TABLE messages DROP COLUMN pinned_at;
+             ALTER TABLE messages DROP COLUMN pinned_by;
              DROP TABLE invites;
              DROP TABLE closed_rooms;
              ALTER TABLE rooms DROP COLUMN archived_at;

@@ -279,6 +279,14 @@ fn describe(a: &ModAction) -> (String, String) {
             "Delete message".into(),
             format!("message {message_id} in #{room}"),
         ),
+        ModActionKind::PinMessage { room, message_id } => (
+            "Pin message".into(),
+            format!("message {message_id} in #{room}"),
+        ),
+        ModActionKind::UnpinMessage { room, message_id } => (
+            "Unpin message".into(),
+            format!("message {message_id} in #{room}"),
+        ),
         ModActionKind::ArchiveRoom { room } => ("Archive room".into(), format!("#{room}")),
         ModActionKind::UnarchiveRoom { room } => ("Unarchive room".into(), format!("#{room}")),
         ModActionKind::DeleteRoom { room } => ("Delete room".into(), format!("#{room}")),

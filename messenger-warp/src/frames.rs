@@ -170,6 +170,19 @@ pub(crate) enum ClientFrame {
         id: u64,
         client_id: Option<String>,
     },
+    Pin {
+        room: String,
+        #[serde(deserialize_with = "crate::ids::store_id")]
+        id: u64,
+        /// Absent: pin.
+        #[serde(default = "yes")]
+        pinned: bool,
+        client_id: Option<String>,
+    },
+    Pins {
+        room: String,
+        client_id: Option<String>,
+    },
     Search {
         q: String,
         #[serde(default, deserialize_with = "crate::ids::opt_store_id")]
@@ -267,6 +280,12 @@ pub(crate) enum ServerFrame<'a> {
         #[serde(skip_serializing_if = "Option::is_none")]
         client_id: Option<&'a str>,
     },
+    Pins {
+        room: &'a RoomName,
+        messages: &'a [Message],
+        #[serde(skip_serializing_if = "Option::is_none")]
+        client_id: Option<&'a str>,
+    },
     Reactions {
         room: &'a RoomName,
         id: MessageId,
@@ -359,7 +378,7 @@ pub(crate) fn encode_event(kind: &EventKind) -> String {
 pub(crate) const DELETED_V1: &str = "(message deleted)";
 
 /// `m` as v1 (docs/protocol.md) has messages: no edit or delete marks, no
-/// reactions, no reply, and a deleted message's (erased) body shown as
+/// reactions, no reply, no pin, and a deleted message's (erased) body shown as
 /// [`DELETED_V1`].
 pub(crate) fn v1_view(m: &Message) -> Message {
     let mut m = m.clone();
@@ -371,6 +390,7 @@ pub(crate) fn v1_view(m: &Message) -> Message {
     m.rev = 0;
     m.reactions = Vec::new();
     m.reply_to = None;
+    m.pinned = None;
     m
 }
 

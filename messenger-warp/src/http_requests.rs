@@ -200,6 +200,7 @@ fn render(answer: Answer) -> Response {
             json!({ "room": room, "last_read": state.last_read, "mentions": state.mentions })
         }
         Answer::Changed(message) => json!({ "message": message }),
+        Answer::Pins { room, messages } => json!({ "room": room, "messages": messages }),
         Answer::Reactions {
             room,
             id,

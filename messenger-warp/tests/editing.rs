@@ -913,3 +913,85 @@ async fn a_reply_shows_what_it_answers_as_it_is_now_and_v1_sees_a_plain_message(
         );
     }
 }
+
+#[tokio::test]
+async fn owners_pin_live_to_v2_sockets_the_list_follows_and_outsiders_find_nothing() {
+    let s = Server::start().await;
+    let (ada, _) = s.user("ada").await;
+    let (bob, _) = s.user("bob").await;
+    let (eve, _) = s.user("eve").await;
+    let (status, _) = post(
+        &s,
+        "/api/rooms",
+        json!({ "name": "plans", "title": "Plans", "private": true }),
+        &ada,
+    )
+    .await;
+    assert_eq!(status, 201);
+    let (status, _) = post(
+        &s,
+        "/api/rooms/plans/members",
+        json!({ "username": "bob" }),
+        &ada,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let mut a = s.ws_v2(&ada).await;
+    let mut b = s.ws_v2(&bob).await;
+    for ws in [&mut a, &mut b] {
+        ws.send(json!({ "type": "join", "room": "plans" })).await;
+        ws.until("synced").await;
+    }
+    b.send(json!({ "type": "send", "room": "plans", "body": "the plan", "client_id": "p1" }))
+        .await;
+    b.until("message").await;
+
+    // Bob is a member but not the owner.
+    b.send(json!({ "type": "pin", "room": "plans", "id": 1, "client_id": "x" }))
+        .await;
+    assert_eq!(b.until("error").await["code"], "forbidden");
+    let (status, v) = post(&s, "/api/rooms/plans/messages/1/pin", json!({}), &ada).await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["message"]["pinned"]["by"]["username"], "ada");
+    let live = b.until("changed").await;
+    assert!(live["message"]["pinned"]["at"].is_string());
+    b.send(json!({ "type": "pins", "room": "plans", "client_id": "l" }))
+        .await;
+    let pins = b.until("pins").await;
+    assert_eq!(
+        (
+            pins["client_id"].as_str(),
+            pins["messages"][0]["id"].as_u64()
+        ),
+        (Some("l"), Some(1))
+    );
+
+    // Outsiders: not found at every door.
+    let (status, _) = post(&s, "/api/rooms/plans/messages/1/pin", json!({}), &eve).await;
+    assert_eq!(status, 404);
+    let (status, _) = get(&s, "/api/rooms/plans/pins", &eve).await;
+    assert_eq!(status, 404);
+    let mut e = s.ws_v2(&eve).await;
+    e.send(json!({ "type": "pins", "room": "plans", "client_id": "y" }))
+        .await;
+    assert_eq!(e.until("error").await["code"], "not_found");
+
+    // Unpinned: live, and the list is empty; v1 history never shows pins.
+    a.send(json!({ "type": "pin", "room": "plans", "id": 1, "pinned": false }))
+        .await;
+    let live = b.until("changed").await;
+    assert!(live["message"].get("pinned").is_none());
+    let (_, list) = get(&s, "/api/rooms/plans/pins", &bob).await;
+    assert_eq!(list["messages"], json!([]));
+    post(
+        &s,
+        "/api/rooms/plans/messages/1/pin",
+        json!({ "pinned": true }),
+        &ada,
+    )
+    .await;
+    let (_, v1) = get(&s, "/api/rooms/plans/messages", &bob).await;
+    assert!(v1["messages"][0].get("pinned").is_none());
+    let (_, v2) = get(&s, "/api/rooms/plans/messages?v=2", &bob).await;
+    assert!(v2["messages"][0]["pinned"].is_object());
+}

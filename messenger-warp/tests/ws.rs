@@ -634,6 +634,10 @@ impl MessageStore for GatedMessages {
         self.inner.changes(room, after_rev, limit).await
     }
 
+    async fn pins(&self, room: &RoomName) -> Result<Vec<messenger_core::Message>, StoreError> {
+        self.inner.pins(room).await
+    }
+
     async fn deleted_after(
         &self,
         rooms: &[(RoomName, messenger_core::MessageId)],

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use super::{MemoryStore, State};
 use crate::message::{
     Appended, ChangeKind, ClientId, HistoryQuery, Message, MessageBody, MessageChange, MessageId,
-    NewMessage, ReplyTo,
+    NewMessage, Pinned, ReplyTo,
 };
 use crate::room::RoomName;
 use crate::search::SearchQuery;
@@ -195,6 +195,15 @@ impl MessageStore for MemoryStore {
             ChangeKind::Delete => {
                 m.body = MessageBody::erased();
                 m.deleted_at = Some(change.at);
+                m.pinned = None;
+            }
+            ChangeKind::Pin { by, pinned } => {
+                m.pinned = pinned.then(|| {
+                    Box::new(Pinned {
+                        at: change.at,
+                        by: by.clone(),
+                    })
+                });
             }
             ChangeKind::React { .. } => {}
         }
@@ -217,7 +226,7 @@ impl MessageStore for MemoryStore {
                     _ => {}
                 }
             }
-            ChangeKind::Edit(_) => {}
+            ChangeKind::Edit(_) | ChangeKind::Pin { .. } => {}
         }
         Ok(Some(s.current(&m)))
     }
@@ -237,6 +246,22 @@ impl MessageStore for MemoryStore {
         out.sort_by_key(|m| m.rev);
         out.truncate(limit);
         Ok(out.iter().map(|m| s.current(m)).collect())
+    }
+
+    async fn pins(&self, room: &RoomName) -> Result<Vec<Message>, StoreError> {
+        let s = self.state();
+        let mut pinned: Vec<Message> = s
+            .rooms
+            .get(room)
+            .map(|list| {
+                list.iter()
+                    .filter(|m| m.pinned.is_some())
+                    .map(|m| s.current(m))
+                    .collect()
+            })
+            .unwrap_or_default();
+        pinned.sort_by_key(|m| std::cmp::Reverse((m.pinned.as_ref().map(|p| p.at), m.id)));
+        Ok(pinned)
     }
 
     async fn deleted_after(&self, rooms: &[(RoomName, MessageId)]) -> Result<Vec<u64>, StoreError> {

@@ -8,6 +8,7 @@ mod editing;
 mod live;
 mod managing;
 mod moderating;
+mod pinning;
 mod posting;
 mod reacting;
 mod settings;

@@ -174,6 +174,20 @@ pub enum ModActionKind {
         /// The room.
         room: RoomName,
     },
+    /// Pinned a message of the target's to its room.
+    PinMessage {
+        /// Its room.
+        room: RoomName,
+        /// Its id.
+        message_id: MessageId,
+    },
+    /// Unpinned a message of the target's.
+    UnpinMessage {
+        /// Its room.
+        room: RoomName,
+        /// Its id.
+        message_id: MessageId,
+    },
 }
 
 /// A [`ModActionKind`] as the columns stores keep it in, so that every
@@ -181,7 +195,8 @@ pub enum ModActionKind {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ModActionColumns {
     /// The kind's name: `role`, `mute`, `unmute`, `ban`, `unban`,
-    /// `delete_message`, `archive_room`, `unarchive_room`, `delete_room`.
+    /// `delete_message`, `archive_room`, `unarchive_room`, `delete_room`,
+    /// `pin_message`, `unpin_message`.
     pub action: &'static str,
     /// A role's name, for `role`.
     pub role: Option<&'static str>,
@@ -189,7 +204,7 @@ pub struct ModActionColumns {
     pub until: Option<DateTime<Utc>>,
     /// The room, for the kinds about a room or a message.
     pub room: Option<RoomName>,
-    /// The message, for `delete_message`.
+    /// The message, for `delete_message`, `pin_message`, `unpin_message`.
     pub message_id: Option<MessageId>,
 }
 
@@ -214,9 +229,16 @@ impl ModActionKind {
             Self::Unmute => ("unmute", None),
             Self::Ban => ("ban", None),
             Self::Unban => ("unban", None),
-            Self::DeleteMessage { room, message_id } => {
+            Self::DeleteMessage { room, message_id }
+            | Self::PinMessage { room, message_id }
+            | Self::UnpinMessage { room, message_id } => {
+                let action = match self {
+                    Self::PinMessage { .. } => "pin_message",
+                    Self::UnpinMessage { .. } => "unpin_message",
+                    _ => "delete_message",
+                };
                 return ModActionColumns {
-                    action: "delete_message",
+                    action,
                     room: Some(room.clone()),
                     message_id: Some(*message_id),
                     ..Default::default()
@@ -252,6 +274,14 @@ impl ModActionKind {
             "ban" => Self::Ban,
             "unban" => Self::Unban,
             "delete_message" => Self::DeleteMessage {
+                room: room?,
+                message_id: message_id?,
+            },
+            "pin_message" => Self::PinMessage {
+                room: room?,
+                message_id: message_id?,
+            },
+            "unpin_message" => Self::UnpinMessage {
                 room: room?,
                 message_id: message_id?,
             },

@@ -140,6 +140,17 @@ impl Rooms {
         Ok(room)
     }
 
+    /// Whether `by` may pin messages in `name`: either person of a direct
+    /// conversation, else the room's owner and moderators.
+    pub(crate) async fn may_pin(&self, by: &User, by_role: Role, name: &RoomName) -> Result<()> {
+        if self.readable(name, by).await? == RoomKind::Direct {
+            return Ok(());
+        }
+        self.managed(by, by_role, name, "pin messages")
+            .await
+            .map(drop)
+    }
+
     /// The names of the rooms `user` may read: their rooms and every public one.
     pub(crate) async fn readable_names(&self, user: &User) -> Result<Vec<RoomName>> {
         self.seed().await?;

@@ -32,6 +32,8 @@ mod load;
 pub mod messages;
 #[doc(hidden)]
 pub mod moderation;
+#[doc(hidden)]
+pub mod pins;
 mod port;
 mod presence;
 #[doc(hidden)]
@@ -227,6 +229,7 @@ macro_rules! __store_cases {
             reactions::reactions_in_one_room_do_not_touch_another,
             reactions::a_turn_of_mixed_writes_applies_in_order,
             replies::replies_show_what_they_answer_as_it_is_now,
+            pins::pins_are_changes_listed_latest_first_and_go_with_a_delete,
             moderation::standing_defaults_and_changes,
             moderation::the_log_pages_newest_first,
             closing::closed_rooms_refuse_appends_and_open_again,

@@ -174,6 +174,13 @@ fn decode(frame: ClientFrame, l: &Limits) -> Result<(Request, Option<String>), E
             id,
             client_id,
         } => (MessageRequest::reactions(&room, id, l)?.into(), client_id),
+        F::Pin {
+            room,
+            id,
+            pinned,
+            client_id,
+        } => (MessageRequest::pin(&room, id, pinned, l)?.into(), client_id),
+        F::Pins { room, client_id } => (MessageRequest::pins(&room, l)?.into(), client_id),
         F::Search {
             q,
             before,
@@ -216,6 +223,11 @@ fn render(answer: &Answer, client_id: Option<&str>) -> Option<String> {
         Answer::Changed(message) => ServerFrame::Changed {
             message,
             reaction: None,
+            client_id,
+        },
+        Answer::Pins { room, messages } => ServerFrame::Pins {
+            room,
+            messages,
             client_id,
         },
         Answer::Reactions {

@@ -128,6 +128,13 @@ fn yes() -> bool {
     true
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Pin {
+    #[serde(default = "yes")]
+    pinned: bool,
+}
+
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct Delete {
@@ -319,6 +326,18 @@ fn route(req: &HttpRequest<'_>, s: &[&str], l: &Limits) -> Routed {
                 _ => wrong(),
             }
         }
+        (["rooms", room, "messages", id, "pin"], method) => {
+            let Ok(id) = id.parse::<u64>() else {
+                return Ok(None);
+            };
+            if method != "POST" {
+                return wrong();
+            }
+            let p: Pin = req.json()?;
+            parsed(MessageRequest::pin(room, id, p.pinned, l))
+        }
+        (["rooms", room, "pins"], "GET") => parsed(MessageRequest::pins(room, l)),
+        (["rooms", _, "pins"], _) => wrong(),
         (["rooms", room, "changes"], "GET") => {
             let q: ChangesQuery = req.query()?;
             parsed(MessageRequest::changes(room, q.after_rev, q.limit, l))
@@ -396,6 +415,10 @@ mod tests {
         );
         assert_eq!(d("GET", "rooms/team/messages/3/reactions", ""), "request");
         assert_eq!(d("PUT", "rooms/team/messages/3/reactions", ""), "method");
+        assert_eq!(d("POST", "rooms/team/messages/3/pin", "{}"), "request");
+        assert_eq!(d("GET", "rooms/team/messages/3/pin", ""), "method");
+        assert_eq!(d("GET", "rooms/team/pins", ""), "request");
+        assert_eq!(d("POST", "rooms/team/pins", ""), "method");
         // The history route is another table's.
         assert_eq!(d("GET", "rooms/team/messages", ""), "not found");
         assert_eq!(d("DELETE", "blocks/bo%62", ""), "request");

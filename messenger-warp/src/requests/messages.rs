@@ -1,6 +1,6 @@
 //! The message lifecycle (docs/protocol.md, "Editing, deleting,
-//! searching" and "Reactions"): edit, delete, react, who reacted, the
-//! changes after a change number, search.
+//! searching", "Reactions" and "Pins"): edit, delete, react, who reacted,
+//! pin, a room's pins, the changes after a change number, search.
 
 use messenger_core::{
     CHANGES_PAGE_MAX, Error, Limits, MessageBody, MessageId, Messenger, ReactionKey, Reason,
@@ -20,6 +20,10 @@ pub(crate) enum MessageRequest {
     React(RoomName, MessageId, ReactionKey, bool),
     /// Who reacted.
     Reactions(RoomName, MessageId),
+    /// Pins (`true`) or unpins a message.
+    Pin(RoomName, MessageId, bool),
+    /// A room's pinned messages.
+    Pins(RoomName),
     Changes {
         room: RoomName,
         after_rev: u64,
@@ -76,6 +80,18 @@ impl MessageRequest {
         ))
     }
 
+    pub(crate) fn pin(room: &str, id: u64, pinned: bool, limits: &Limits) -> Result<Self, Error> {
+        Ok(MessageRequest::Pin(
+            RoomName::parse(room, limits)?,
+            MessageId(id),
+            pinned,
+        ))
+    }
+
+    pub(crate) fn pins(room: &str, limits: &Limits) -> Result<Self, Error> {
+        Ok(MessageRequest::Pins(RoomName::parse(room, limits)?))
+    }
+
     pub(crate) fn changes(
         room: &str,
         after_rev: u64,
@@ -130,6 +146,15 @@ impl MessageRequest {
                     id,
                     reactions,
                 }
+            }
+            MessageRequest::Pin(room, id, pinned) => {
+                m.room_for(room.as_str(), user).await?;
+                Answer::Changed(m.pin(user, &room, id, pinned).await?)
+            }
+            MessageRequest::Pins(room) => {
+                m.room_for(room.as_str(), user).await?;
+                let messages = m.pins(user, &room).await?;
+                Answer::Pins { room, messages }
             }
             MessageRequest::Changes {
                 room,

@@ -73,6 +73,11 @@ pub(crate) enum Answer {
     Read { room: RoomName, state: ReadState },
     /// A message as it is after an edit, a delete or a reaction.
     Changed(Message),
+    /// A room's pinned messages, the latest pinned first.
+    Pins {
+        room: RoomName,
+        messages: Vec<Message>,
+    },
     /// Who reacted to a message, key by key.
     Reactions {
         room: RoomName,
