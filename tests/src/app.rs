@@ -158,6 +158,14 @@ impl App {
     pub async fn ws(&self, token: &str) -> Ws {
         Ws::builder(self.ws_url()).token(token).connect().await
     }
+
+    /// A v2 socket (`/ws?v=2`) of `token`, past its `ready`.
+    pub async fn ws_v2(&self, token: &str) -> Ws {
+        Ws::builder(format!("{}?v=2", self.ws_url()))
+            .token(token)
+            .connect()
+            .await
+    }
 }
 
 impl Drop for App {

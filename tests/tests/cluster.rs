@@ -158,6 +158,37 @@ async fn three_nodes_fan_out_resend_and_log_out_as_one_service() {
         "nothing new was stored"
     );
 
+    // A reaction and a pin made on node 0 reach a v2 socket on node 2 as
+    // changes, in change order, with who reacted.
+    let mut watcher = c.nodes[2].ws_v2(&tokens[2]).await;
+    watcher
+        .send(json!({ "type": "join", "room": "general" }))
+        .await;
+    watcher.until("synced").await;
+    let (status, v) = c.nodes[0]
+        .post(
+            "/api/rooms/general/messages/1/reactions",
+            json!({ "key": "🎉" }),
+            &tokens[1],
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let live = watcher.until("changed").await;
+    assert_eq!(live["reaction"]["user"]["username"], "user1");
+    assert_eq!(live["message"]["reactions"][0]["count"], 1);
+    let rev = live["message"]["rev"].as_u64().unwrap();
+    let (status, v) = c.nodes[1]
+        .post(
+            "/api/rooms/general/messages/2/reactions",
+            json!({ "key": "👀" }),
+            &tokens[0],
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let next = watcher.until("changed").await;
+    assert_eq!(next["message"]["rev"].as_u64(), Some(rev + 1));
+    drop(watcher);
+
     // Logout on node 0 closes user0's socket on node 2 within 2 s.
     let started = Instant::now();
     let r = reqwest::Client::new()
