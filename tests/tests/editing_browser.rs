@@ -417,24 +417,49 @@ async fn the_settings_page_lists_sessions_and_logs_out_another_one() {
     app.login("ann", "another-password").await;
 }
 
-/// `[key, count, pressed]` of each reaction chip under message `id`.
-async fn chips(c: &Client, id: u64) -> serde_json::Value {
-    c.execute(
-        "const [id] = arguments; return Array.from(document.querySelectorAll(`#message-list .msg[data-id=\"${id}\"] .reactions button[data-key]`)).map(b => [b.dataset.key, Number(b.querySelector('.count').textContent), b.getAttribute('aria-pressed') === 'true']);",
-        vec![json!(id)],
-    )
-    .await
-    .unwrap()
-}
+/// `[key, count, pressed]` of each reaction chip under message `arguments[0]`.
+const CHIPS: &str = "const [id] = arguments; return Array.from(document.querySelectorAll(`#message-list .msg[data-id=\"${id}\"] .reactions button[data-key]`)).map(b => [b.dataset.key, Number(b.querySelector('.count').textContent), b.getAttribute('aria-pressed') === 'true']);";
 
-async fn wait_chips(c: &Client, id: u64, want: serde_json::Value, what: &str) {
+/// The quote above reply `arguments[0]`: `[author, text, deleted]`.
+const QUOTE: &str = "const [id] = arguments; const q = document.querySelector(`#message-list .msg[data-id=\"${id}\"] .msg-quote`); return q ? [q.querySelector('.msg-quote-author').textContent, q.querySelector('.msg-quote-text').textContent, q.classList.contains('msg-quote-deleted')] : null;";
+
+/// Waits until `js`, given message `id`, reads `want` off the page.
+async fn wait_read(c: &Client, js: &str, id: u64, want: serde_json::Value, what: &str) {
+    let read = || async { c.execute(js, vec![json!(id)]).await.unwrap() };
     for _ in 0..100 {
-        if chips(c, id).await == want {
+        if read().await == want {
             return;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    panic!("{what}: chips are {}, not {want}", chips(c, id).await);
+    panic!("{what}: read {}, not {want}", read().await);
+}
+
+/// Types `keys` into whatever has the focus.
+async fn press(c: &Client, keys: &str) {
+    c.active_element()
+        .await
+        .unwrap()
+        .send_keys(keys)
+        .await
+        .unwrap();
+}
+
+/// By keyboard: into the message log, Up to its newest message, `id`.
+async fn focus_newest(c: &Client, id: u64) {
+    c.execute(
+        "document.getElementById('messages').focus(); return true;",
+        vec![],
+    )
+    .await
+    .unwrap();
+    press(c, "\u{E013}").await; // ArrowUp
+    wait_until(
+        c,
+        &format!("return document.activeElement?.dataset.id === '{id}'"),
+        "the message with the focus",
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -453,38 +478,15 @@ async fn two_browsers_react_and_see_counts_live_and_after_a_reload() {
 
     // Bob, by keyboard alone: to the message, to its reaction button, into
     // the picker, three to the right (🎉), Enter.
-    bob.execute(
-        "document.getElementById('messages').focus(); return true;",
-        vec![],
-    )
-    .await
-    .unwrap();
-    let keys = |k: &'static str| {
-        let bob = bob.clone();
-        async move {
-            bob.active_element()
-                .await
-                .unwrap()
-                .send_keys(k)
-                .await
-                .unwrap()
-        }
-    };
-    keys("\u{E013}").await; // ArrowUp: the newest message
-    wait_until(
-        &bob,
-        &format!("return document.activeElement?.dataset.id === '{id}'"),
-        "the message with the focus",
-    )
-    .await;
-    keys("\u{E004}").await; // Tab
+    focus_newest(&bob, id).await;
+    press(&bob, "\u{E004}").await; // Tab
     wait_until(
         &bob,
         "return document.activeElement?.dataset.action === 'react'",
         "the add-reaction button with the focus",
     )
     .await;
-    keys("\u{E007}").await; // Enter
+    press(&bob, "\u{E007}").await; // Enter
     wait_until(
         &bob,
         "return document.activeElement?.dataset.emoji === '👍'",
@@ -493,18 +495,26 @@ async fn two_browsers_react_and_see_counts_live_and_after_a_reload() {
     .await;
     assert_accessible(&bob, "the reaction picker at 375 px").await;
     for _ in 0..3 {
-        keys("\u{E014}").await; // ArrowRight
+        press(&bob, "\u{E014}").await; // ArrowRight
     }
-    keys("\u{E007}").await;
-    wait_chips(&bob, id, json!([["🎉", 1, true]]), "bob's own reaction").await;
+    press(&bob, "\u{E007}").await;
+    wait_read(
+        &bob,
+        CHIPS,
+        id,
+        json!([["🎉", 1, true]]),
+        "bob's own reaction",
+    )
+    .await;
     wait_until(
         &bob,
         "return document.activeElement?.dataset.action === 'react' && !document.querySelector('.reaction-picker')",
         "the picker closed, the focus back on its button",
     )
     .await;
-    wait_chips(
+    wait_read(
         &ada,
+        CHIPS,
         id,
         json!([["🎉", 1, false]]),
         "bob's reaction, live at ada's",
@@ -517,9 +527,10 @@ async fn two_browsers_react_and_see_counts_live_and_after_a_reload() {
         &format!("#message-list .msg[data-id='{id}'] .reactions button[data-key='🎉']"),
     )
     .await;
-    wait_chips(&ada, id, json!([["🎉", 2, true]]), "ada's reaction").await;
-    wait_chips(
+    wait_read(&ada, CHIPS, id, json!([["🎉", 2, true]]), "ada's reaction").await;
+    wait_read(
         &bob,
+        CHIPS,
         id,
         json!([["🎉", 2, true]]),
         "ada's reaction at bob's, his still pressed",
@@ -530,8 +541,9 @@ async fn two_browsers_react_and_see_counts_live_and_after_a_reload() {
     // A reload keeps the counts and whose they are.
     bob.refresh().await.unwrap();
     wait_for_message(&bob, "ship it?").await;
-    wait_chips(
+    wait_read(
         &bob,
+        CHIPS,
         id,
         json!([["🎉", 2, true]]),
         "bob's chips after a reload",
@@ -555,12 +567,177 @@ async fn two_browsers_react_and_see_counts_live_and_after_a_reload() {
         &format!("#message-list .msg[data-id='{id}'] .reactions button[data-key='🎉']"),
     )
     .await;
-    wait_chips(&bob, id, json!([["🎉", 1, false]]), "bob's taken back").await;
-    wait_chips(
+    wait_read(
+        &bob,
+        CHIPS,
+        id,
+        json!([["🎉", 1, false]]),
+        "bob's taken back",
+    )
+    .await;
+    wait_read(
         &ada,
+        CHIPS,
         id,
         json!([["🎉", 1, true]]),
         "at ada's, hers still pressed",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs chromium"]
+async fn a_reply_by_keyboard_quotes_its_original_which_follows_an_edit_and_opens_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::start(&dir.path().join("m.db")).await;
+    let driver = Driver::start().await;
+    let ada = driver.browser(&dir.path().join("ada"), 1280, 860).await;
+    let bob = driver.browser(&dir.path().join("bob"), 375, 812).await;
+    register(&ada, &app, "ada").await;
+    register(&bob, &app, "bob").await;
+    say(&ada, "lunch at noon?").await;
+    let original = message_id(&bob, "lunch at noon?").await;
+
+    // Bob, by keyboard: the message, past its reaction button to Reply.
+    focus_newest(&bob, original).await;
+    press(&bob, "\u{E004}").await; // Tab: add a reaction
+    press(&bob, "\u{E004}").await; // Tab: reply
+    wait_until(
+        &bob,
+        "return document.activeElement?.dataset.action === 'reply'",
+        "the reply button with the focus",
+    )
+    .await;
+    press(&bob, "\u{E007}").await; // Enter
+    wait_until(
+        &bob,
+        "return document.activeElement?.id === 'message-input' && !document.getElementById('reply-bar').hidden && document.getElementById('reply-bar').textContent.includes('lunch at noon?')",
+        "the reply bar, the focus in the composer",
+    )
+    .await;
+    assert_accessible(&bob, "replying at 375 px").await;
+    press(&bob, "or at one?\u{E007}").await;
+    let reply = message_id(&ada, "or at one?").await;
+    wait_read(
+        &ada,
+        QUOTE,
+        reply,
+        json!(["ada", "lunch at noon?", false]),
+        "the quote, live at ada's",
+    )
+    .await;
+    wait_until(
+        &bob,
+        "return document.getElementById('reply-bar').hidden",
+        "the reply bar gone after sending",
+    )
+    .await;
+
+    // The original is edited: the quote follows, live and after a reload.
+    menu(&ada, original, "Edit").await;
+    wait_until(
+        &ada,
+        "return document.activeElement?.closest('.msg-edit') !== null",
+        "the edit box",
+    )
+    .await;
+    let edit = ada.active_element().await.unwrap();
+    edit.clear().await.unwrap();
+    edit.send_keys("lunch at half past?\u{E007}").await.unwrap();
+    wait_read(
+        &bob,
+        QUOTE,
+        reply,
+        json!(["ada", "lunch at half past?", false]),
+        "the quote after the edit, live",
+    )
+    .await;
+    bob.refresh().await.unwrap();
+    wait_for_message(&bob, "or at one?").await;
+    wait_read(
+        &bob,
+        QUOTE,
+        reply,
+        json!(["ada", "lunch at half past?", false]),
+        "the quote after a reload",
+    )
+    .await;
+
+    // The quote opens the original.
+    click(
+        &bob,
+        &format!("#message-list .msg[data-id='{reply}'] .msg-quote"),
+    )
+    .await;
+    wait_until(
+        &bob,
+        &format!("return document.activeElement?.dataset.id === '{original}'"),
+        "the original with the focus",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs chromium"]
+async fn a_pin_shows_live_in_the_room_and_its_list_opens_the_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("m.db");
+    let app = App::start(&db).await;
+    let driver = Driver::start().await;
+    let ada = driver.browser(&dir.path().join("ada"), 1280, 860).await;
+    let bob = driver.browser(&dir.path().join("bob"), 375, 812).await;
+    register(&ada, &app, "ada").await;
+    let out = Command::new(community_messenger())
+        .args(["user", "role", "ada", "moderator", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    ada.refresh().await.unwrap();
+    wait_online(&ada).await;
+    register(&bob, &app, "bob").await;
+    say(&bob, "the plan is ready").await;
+    let id = message_id(&ada, "the plan is ready").await;
+    say(&bob, "and a later message").await;
+    message_id(&bob, "the plan is ready").await;
+
+    menu(&ada, id, "Pin to room").await;
+    for (c, who) in [(&ada, "ada"), (&bob, "bob")] {
+        wait_until(
+            c,
+            &format!("const b = document.getElementById('pins-button'); return !b.hidden && b.querySelector('.count').textContent.trim() === '1' && !!document.querySelector('#message-list .msg[data-id=\"{id}\"] .msg-pin')"),
+            &format!("the pin, live at {who}'s"),
+        )
+        .await;
+    }
+
+    // Bob opens the list at 375 px and goes to the message from it.
+    click(&bob, "#pins-button").await;
+    wait_until(
+        &bob,
+        &format!("const d = document.getElementById('pins-dialog'); return !!d && d.contains(document.activeElement) && !!d.querySelector('li[data-id=\"{id}\"]')"),
+        "the list of pins, with the focus in it",
+    )
+    .await;
+    assert_accessible(&bob, "the list of pins at 375 px").await;
+    bob.execute(
+        &format!("document.querySelector('#pins-dialog li[data-id=\"{id}\"] button').click(); return true;"),
+        vec![],
+    )
+    .await
+    .unwrap();
+    wait_until(
+        &bob,
+        &format!("return document.activeElement?.dataset.id === '{id}'"),
+        "the pinned message with the focus",
+    )
+    .await;
+
+    menu(&ada, id, "Unpin").await;
+    wait_until(
+        &bob,
+        &format!("return document.getElementById('pins-button').hidden && !document.querySelector('#message-list .msg[data-id=\"{id}\"] .msg-pin')"),
+        "the pin gone, live",
     )
     .await;
 }

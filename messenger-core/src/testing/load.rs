@@ -1,10 +1,13 @@
 //! The posting load every store's `posts` benchmark measures, written once.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::config::{ActionLimits, HashingCost, MessengerConfig};
 use crate::message::{ClientId, MessageBody};
 use crate::messenger::Messenger;
 use crate::room::RoomName;
+use crate::store::{MessageStore, ModerationStore, RoomStore, SessionStore, UserStore};
 use crate::user::{Password, Username};
 
 /// Acknowledged posts per second into `general`: `posters` users
@@ -176,4 +179,39 @@ pub async fn history_with_reactions(
         older,
         reactions_on_latest,
     }
+}
+
+/// The `history` benchmark of a store: [`history_with_reactions`] on a
+/// messenger over `store` (cheap hashing, no limits), sized by the
+/// environment (`HISTORY_MESSAGES`, default 100,000; `HISTORY_REACTIONS`,
+/// default 20,000), as one line to print.
+pub async fn history_bench<S>(store: Arc<S>) -> String
+where
+    S: UserStore + SessionStore + MessageStore + RoomStore + ModerationStore,
+{
+    let env = |name: &str, default: usize| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let (messages, reactions) = (
+        env("HISTORY_MESSAGES", 100_000),
+        env("HISTORY_REACTIONS", 20_000),
+    );
+    let m = Messenger::builder()
+        .config(MessengerConfig {
+            hashing: HashingCost::INSECURE_FAST,
+            send_rate: None,
+            actions: ActionLimits::NONE,
+            ..MessengerConfig::default()
+        })
+        .store(store)
+        .build()
+        .expect("a messenger");
+    let t = history_with_reactions(&m, messages, reactions, 2000).await;
+    format!(
+        "{messages} messages, {reactions} reactions: {}",
+        t.summary()
+    )
 }

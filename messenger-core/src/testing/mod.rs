@@ -51,7 +51,7 @@ pub use broadcast::{Nodes, run_broadcast_conformance};
 pub use limits::{
     FailureNodes, HoldNodes, RateNodes, run_holds_conformance, run_limits_conformance,
 };
-pub use load::{HistoryTimes, history_with_reactions, posts_per_second};
+pub use load::{HistoryTimes, history_bench, history_with_reactions, posts_per_second};
 pub use port::server_port;
 pub use presence::{PresenceNodes, run_presence_conformance};
 
