@@ -1,15 +1,16 @@
 // The dialogs of the full page: new room, browse rooms, members and invite
 // links, managing a room, leaving it, deleting a message, moderating a
-// user, searching. Each is wired only where the page has it.
+// user, searching, the room's pinned messages. Each is wired only where the
+// page has it.
 
-import { isModerator, me, rooms, state } from "./state.js";
+import { dom, isModerator, me, pinChanges, pins, rooms, state } from "./state.js";
 import { $, announce, dialogError, modal, showError } from "./ui.js";
 import { nameElement } from "./people.js";
-import { canManage, displayName, switchRoom, upsertRoom } from "./rooms.js";
-import { applyChange, openAround, renderHighlighted } from "./messages.js";
+import { canManage, canPin, displayName, switchRoom, upsertRoom } from "./rooms.js";
+import { applyChange, openAround, renderHighlighted, showMessage } from "./messages.js";
 
 function request(frame, onAnswer, onError) {
-  state.client.request(frame, onAnswer, onError);
+  return state.client.request(frame, onAnswer, onError);
 }
 
 // ---- Deleting a message ----
@@ -541,6 +542,240 @@ function initSearchDialog() {
   $("search-more").addEventListener("click", () => runSearch(true));
 }
 
+// ---- Pins: the room's pinned messages ----
+
+// The header's button says how many (hidden when none) and opens the
+// list: a Bootstrap modal on the full page, a native <dialog> on the plain
+// one. The list is read with `pins` when the room is synced and when it
+// opens, and follows the room's `changed` frames in between.
+
+/** Pins or unpins a message; the answer (a `changed`) shows it. */
+export function pinMessage(message, on, onError = showError) {
+  if (!message || !message.id) return;
+  request(
+    { type: "pin", room: message.room, id: message.id, pinned: on },
+    () => announce(on ? "Message pinned" : "Message unpinned"),
+    onError
+  );
+}
+
+/** Reads the room's pins (again). */
+export function loadPins(onError) {
+  const room = state.room;
+  // Only the changes from now on can be newer than the answer.
+  pinChanges.clear();
+  state.pinsRequest = request(
+    { type: "pins", room: room },
+    (frame) => {
+      if (frame.client_id !== state.pinsRequest || room !== state.room) return;
+      pins.clear();
+      for (const m of frame.messages || []) pins.set(m.id, m);
+      for (const m of pinChanges.values()) {
+        const listed = pins.get(m.id);
+        if (!listed || !listed.rev || (m.rev && m.rev >= listed.rev)) layPin(m);
+      }
+      state.pinsKnown = true;
+      renderPins();
+    },
+    (text) => {
+      if (onError) onError(text);
+    }
+  );
+}
+
+/**
+ * A change of a message of the room on screen (pinned, unpinned, edited,
+ * deleted, a reaction): the list and the count follow it.
+ */
+export function notePin(message) {
+  if (message.room !== state.room || !message.id) return;
+  const seen = pinChanges.get(message.id);
+  if (seen && seen.rev && message.rev && message.rev < seen.rev) return;
+  pinChanges.set(message.id, message);
+  if (!state.pinsKnown) return;
+  const listed = pins.get(message.id);
+  if (listed && listed.rev && message.rev && message.rev < listed.rev) return;
+  layPin(message);
+  if (listed || pins.has(message.id)) renderPins();
+}
+
+function layPin(m) {
+  if (m.pinned && !m.deleted_at) pins.set(m.id, m);
+  else pins.delete(m.id);
+}
+
+/** A new room on screen: nothing of the last one's pins stays. */
+export function resetPins() {
+  pins.clear();
+  pinChanges.clear();
+  state.pinsKnown = false;
+  state.pinsRequest = "";
+  renderPins();
+}
+
+const pinsDialog = () => $("pins-dialog");
+const isNative = (dialog) => dialog.tagName === "DIALOG";
+
+function pinsOpen() {
+  const dialog = pinsDialog();
+  if (!dialog) return false;
+  return isNative(dialog) ? dialog.open : dialog.classList.contains("show");
+}
+
+export function renderPins() {
+  renderPinsButton();
+  renderPinsList();
+}
+
+function renderPinsButton() {
+  const b = dom.pinsButton;
+  if (!b) return;
+  const n = state.pinsKnown ? pins.size : 0;
+  // Kept while the list is open, even empty: the focus goes back to it.
+  b.hidden = !n && !pinsOpen();
+  b.querySelector(".count").textContent = String(n);
+  // The count as the button shows it, after a colon: "Pinned messages (3)"
+  // would fail label-in-name (axe does not find the "3" in "(3)").
+  b.setAttribute("aria-label", "Pinned messages: " + n);
+}
+
+const when = (iso) => {
+  const d = new Date(iso);
+  return isNaN(d) ? "" : d.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+};
+
+// Latest pinned first.
+function pinnedList() {
+  const at = (m) => Date.parse(m.pinned.at) || 0;
+  return Array.from(pins.values()).sort((a, b) => at(b) - at(a));
+}
+
+// Built again on every change (at most 100 entries); a focused entry keeps
+// the focus, and when it goes (unpinned) a neighbour takes it.
+function renderPinsList() {
+  const ul = $("pins-list");
+  if (!ul) return;
+  const active = document.activeElement;
+  const had = active && ul.contains(active) ? active.closest("li[data-id]") : null;
+  const hadIndex = had ? Array.from(ul.children).indexOf(had) : -1;
+  const hadUnpin = Boolean(had && active.classList.contains("pin-unpin"));
+  const list = state.pinsKnown ? pinnedList() : [];
+  const mayUnpin = canPin(rooms.get(state.room));
+  ul.replaceChildren(...list.map((m) => pinEntry(m, mayUnpin)));
+  const status = $("pins-status");
+  if (status) {
+    status.textContent = !state.pinsKnown
+      ? "Loading…"
+      : list.length
+        ? list.length === 1
+          ? "1 pinned message."
+          : list.length + " pinned messages, the latest pinned first."
+        : "Nothing is pinned in this room.";
+  }
+  if (!had) return;
+  const again = ul.querySelector('li[data-id="' + had.dataset.id + '"]');
+  const to = again || ul.children[Math.min(hadIndex, ul.children.length - 1)];
+  const target =
+    to && ((again && hadUnpin && to.querySelector(".pin-unpin")) || to.querySelector(".pin-open"));
+  if (target) target.focus();
+  else pinsDialog()?.querySelector(".btn-close, .dialog-close")?.focus();
+}
+
+function pinEntry(m, mayUnpin) {
+  const li = document.createElement("li");
+  li.className = "list-group-item pin-entry";
+  li.dataset.id = String(m.id);
+  const open = document.createElement("button");
+  open.type = "button";
+  open.className = "pin-open";
+  const head = document.createElement("span");
+  head.className = "pin-head";
+  const author = document.createElement("strong");
+  author.className = "pin-author";
+  author.textContent = m.author.username;
+  head.append(author, " · " + when(m.sent_at));
+  const chars = Array.from(m.body);
+  const text = document.createElement("span");
+  text.className = "pin-text";
+  text.textContent = chars.slice(0, 200).join("") + (chars.length > 200 ? "…" : "");
+  const by = document.createElement("span");
+  by.className = "pin-by";
+  by.textContent = "Pinned by " + m.pinned.by.username + " · " + when(m.pinned.at);
+  open.append(head, text, by);
+  open.title = "Show this message in the room";
+  open.addEventListener("click", () => closePins(() => showMessage(m.id)));
+  li.append(open);
+  if (mayUnpin) {
+    const unpin = document.createElement("button");
+    unpin.type = "button";
+    unpin.className = "btn btn-sm btn-outline-secondary pin-unpin";
+    unpin.textContent = "Unpin";
+    unpin.setAttribute(
+      "aria-label",
+      "Unpin the message from " + m.author.username + ": " + chars.slice(0, 40).join("")
+    );
+    unpin.addEventListener("click", () => {
+      dialogError("pins-error", "");
+      pinMessage(m, false, (text) => dialogError("pins-error", text));
+    });
+    li.append(unpin);
+  }
+  return li;
+}
+
+// Closes the list, then does `then` (show a message): after the modal
+// has given the focus back to its button, so `then` can take it on.
+function closePins(then) {
+  const dialog = pinsDialog();
+  if (!dialog) return;
+  if (isNative(dialog)) {
+    dialog._then = then;
+    dialog.close();
+    return;
+  }
+  dialog.addEventListener("hidden.bs.modal", then, { once: true });
+  modal("pins-dialog")?.hide();
+}
+
+function openingPins() {
+  dialogError("pins-error", "");
+  renderPins();
+  loadPins((text) => dialogError("pins-error", text));
+}
+
+// After the list closes: the button hides if nothing is pinned any more,
+// and the focus, which would have gone back to it, goes to the composer.
+function closedPins() {
+  renderPinsButton();
+  const b = dom.pinsButton;
+  if (b && b.hidden) dom.input.focus();
+}
+
+function initPinsDialog() {
+  const dialog = pinsDialog();
+  const button = dom.pinsButton;
+  if (!dialog || !button) return;
+  if (!isNative(dialog)) {
+    dialog.addEventListener("show.bs.modal", openingPins);
+    dialog.addEventListener("hidden.bs.modal", closedPins);
+    return;
+  }
+  // The plain page: a modal <dialog> keeps the focus in it and closes on
+  // Escape; the focus goes back to the button.
+  button.addEventListener("click", () => {
+    dialog.showModal();
+    openingPins();
+  });
+  dialog.querySelector(".dialog-close")?.addEventListener("click", () => dialog.close());
+  dialog.addEventListener("close", () => {
+    const then = dialog._then;
+    dialog._then = null;
+    closedPins();
+    if (!button.hidden) button.focus();
+    if (then) then();
+  });
+}
+
 // Wires every dialog the page has.
 export function initDialogs() {
   initNewRoomDialog();
@@ -552,4 +787,5 @@ export function initDialogs() {
   initDeleteDialog();
   initModerateDialog();
   initSearchDialog();
+  initPinsDialog();
 }

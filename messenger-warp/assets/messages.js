@@ -1,14 +1,14 @@
 // The message list of the room on screen: rendering messages (text only:
 // links and marks are elements built around text nodes, never parsed
-// HTML), sending, editing, reactions, replies, paging back, and a page
-// around one message.
+// HTML), sending, editing, reactions, replies, pins, paging back, and a
+// page around one message.
 
 import { newClientId } from "./protocol.js";
 import { dom, isModerator, me, online, rooms, shown, state, typers } from "./state.js";
 import { formatTime, nearBottom, scrollToBottom, showError } from "./ui.js";
 import { nameElement, renderOnline, renderTyping } from "./people.js";
-import { markRead, openDirect, switchRoom } from "./rooms.js";
-import { confirmDelete, openModerate } from "./dialogs.js";
+import { canPin, markRead, openDirect, switchRoom } from "./rooms.js";
+import { confirmDelete, notePin, openModerate, pinMessage, resetPins } from "./dialogs.js";
 
 // A body with its URLs linked and its @mentions marked (and linked to a
 // direct conversation), built from text nodes only.
@@ -122,6 +122,7 @@ function renderState(li, message) {
     renderText(li, message);
   }
   renderQuote(li);
+  renderPin(li);
   renderActions(li);
   renderReactions(li);
   renderReplyButton(li);
@@ -151,21 +152,60 @@ function renderText(li, message) {
   }
 }
 
+// The "📌 Pinned" mark after the time (before the "edited" one): who
+// pinned it and when in its tooltip, who in its text for screen readers.
+function renderPin(li) {
+  const m = li._message;
+  const p = m && m.id && !m.deleted_at ? m.pinned : null;
+  const key = p ? p.at + "\n" + p.by.username : "";
+  if ((li._pin || "") === key) return;
+  li._pin = key;
+  const old = li.querySelector(".msg-pin");
+  if (old) {
+    old.previousSibling.remove(); // the space before it
+    old.remove();
+  }
+  if (!p) return;
+  const mark = document.createElement("span");
+  mark.className = "msg-pin";
+  const at = new Date(p.at);
+  mark.title = "Pinned by " + p.by.username + (isNaN(at) ? "" : " on " + at.toLocaleString());
+  const icon = document.createElement("span");
+  icon.setAttribute("aria-hidden", "true");
+  icon.textContent = "📌";
+  const who = document.createElement("span");
+  who.className = "visually-hidden";
+  who.textContent = " by " + p.by.username;
+  mark.append(icon, " Pinned", who);
+  li.querySelector(".msg-time").after(" ", mark);
+}
+
 // A message's menu: add a reaction and reply, edit and delete for its
-// author, delete and moderate for moderators (others' messages have no
-// menu: reacting and replying, their actions, have buttons of their own).
-// In the tab order only while its message has the focus (see tabStop);
-// keyboard users reach it with the arrow keys in the log and Enter, or Tab
-// from the message. Built again only when what it offers changes (a role),
-// so it survives reactions.
+// author, delete and moderate for moderators, pin and unpin for those who
+// may in the room (its owner, moderators, both people of a direct
+// conversation). Others have no menu on others' messages: reacting and
+// replying, their actions, have buttons of their own. In the tab order
+// only while its message has the focus (see tabStop); keyboard users reach
+// it with the arrow keys in the log and Enter, or Tab from the message.
+// Built again only when what it offers changes (a role, the room's
+// owner or archiving), so it survives reactions; pinning only renames its
+// item.
 export function renderActions(li) {
   const m = li._message;
-  const own = Boolean(m) && m.author.id === me.id;
+  const live = Boolean(m && m.id && !m.deleted_at);
+  const own = live && m.author.id === me.id;
+  const pin = live && canPin(rooms.get(m.room));
   const offered =
-    m && m.id && !m.deleted_at && window.bootstrap && (own || isModerator())
-      ? own + "/" + isModerator()
+    live && window.bootstrap && (own || isModerator() || pin)
+      ? [own, isModerator(), pin].join("/")
       : "";
-  if (li._actions === offered) return;
+  if (li._actions !== offered) buildActions(li, offered, own, pin);
+  const pinItem = li.querySelector(".msg-pin-toggle");
+  if (pinItem) pinItem.textContent = m.pinned ? "Unpin" : "Pin to room";
+}
+
+function buildActions(li, offered, own, pin) {
+  const m = li._message;
   li._actions = offered;
   const old = li.querySelector(".msg-actions");
   if (old) {
@@ -194,11 +234,21 @@ export function renderActions(li) {
     b.addEventListener("click", action);
     li2.append(b);
     menu.append(li2);
+    return b;
   };
   item("Add reaction…", () => openPicker(li));
   item("Reply", () => startReply(li));
+  if (pin) {
+    // Named by renderActions: "Pin to room" or "Unpin". The focus stays
+    // with the message (the menu closes).
+    item("", () => {
+      const now = li._message;
+      pinMessage(now, !now.pinned);
+      li.focus({ preventScroll: true });
+    }).classList.add("msg-pin-toggle");
+  }
   if (own) item("Edit", () => startEdit(li));
-  item(own ? "Delete" : "Delete message", () => confirmDelete(li));
+  if (own || isModerator()) item(own ? "Delete" : "Delete message", () => confirmDelete(li));
   if (!own && isModerator()) {
     item("Moderate " + m.author.username + "…", () => openModerate(m.author.username));
   }
@@ -311,8 +361,9 @@ export function applyChange(message, roomStream = null) {
   const old = li && li._message;
   if (old && old.rev && message.rev && message.rev < old.rev) return;
   // The replies to it say what it says now, shown or not (it may be
-  // older than the page).
+  // older than the page); the pinned list, what it is now.
   refreshQuotes(message);
+  notePin(message);
   if (!li) return;
   if (roomStream) message = withMine(message, old, roomStream.reaction);
   // What a reply answers never changes: a change that does not say keeps
@@ -758,7 +809,7 @@ function newQuote(li) {
   line.className = "msg-quote-line";
   line.append(mark, " ", lead, author, ": ", text);
   b.append(line);
-  b.addEventListener("click", () => showOriginal(Number(b.dataset.replyTo)));
+  b.addEventListener("click", () => showMessage(Number(b.dataset.replyTo)));
   return b;
 }
 
@@ -793,9 +844,10 @@ function refreshQuotes(message) {
   }
 }
 
-// A quote's press: the answered message, on screen already or in a page
-// loaded around it (as a search result opens one).
-function showOriginal(id) {
+// A quote's press (or a pinned message's, in the list): the message, on
+// screen already or in a page loaded around it (as a search result opens
+// one).
+export function showMessage(id) {
   const li = shown.get(id);
   if (!li) {
     openAround(state.room, id);
@@ -1041,6 +1093,7 @@ export function resetView() {
   setWindowed(false);
   dom.olderButton.hidden = true;
   endReply();
+  resetPins();
   showError("");
 }
 

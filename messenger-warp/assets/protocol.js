@@ -39,9 +39,16 @@
  */
 
 /**
- * A message. `edited_at`, `deleted_at`, `rev`, `reactions` and `reply_to`
- * are present only when set; a deleted message keeps its id, author and
- * times, has the body "" and no reactions.
+ * That a message is pinned in its room: when, and by whom.
+ * @typedef {object} Pinned
+ * @property {string} at RFC 3339 UTC
+ * @property {User} by
+ */
+
+/**
+ * A message. `edited_at`, `deleted_at`, `rev`, `reactions`, `reply_to` and
+ * `pinned` are present only when set; a deleted message keeps its id,
+ * author and times, has the body "" and no reactions, and is not pinned.
  * @typedef {object} Message
  * @property {number} id Dense per room: 1, 2, 3, …
  * @property {string} room
@@ -54,6 +61,8 @@
  * @property {number} [rev] The room's change number of its latest change.
  * @property {Reaction[]} [reactions] Keys in display order.
  * @property {ReplyTo} [reply_to] The message it answers.
+ * @property {Pinned} [pinned] Pinned in its room (a `changed` frame says
+ *   when it is pinned or unpinned).
  */
 
 /**
@@ -116,6 +125,7 @@ export const SERVER_FRAMES = Object.freeze([
   "invites",
   "search_results",
   "reactions",
+  "pins",
   "error",
 ]);
 
@@ -131,6 +141,8 @@ export const CLIENT_FRAMES = Object.freeze([
   "delete",
   "react",
   "reactions",
+  "pin",
+  "pins",
   "search",
   "create_room",
   "browse",

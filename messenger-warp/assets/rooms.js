@@ -1,9 +1,10 @@
 // Rooms: the sidebar with unread state, the room's header, switching rooms
 // (the URL, /chat/{room}, follows), read positions, direct conversations.
 
-import { dom, isModerator, me, rooms, state } from "./state.js";
+import { dom, isModerator, me, rooms, shown, state } from "./state.js";
 import { $, nearBottom, showError } from "./ui.js";
-import { resetView, swapDraft } from "./messages.js";
+import { renderActions, resetView, swapDraft } from "./messages.js";
+import { renderPins } from "./dialogs.js";
 
 export function displayName(info) {
   return info.kind === "direct" && info.peer ? info.peer.username : info.title;
@@ -93,7 +94,13 @@ export function upsertRoom(info) {
   if (old && old.last_id > info.last_id) info.last_id = old.last_id;
   rooms.set(info.name, info);
   renderRooms();
-  if (info.name === state.room) renderHeader();
+  if (info.name === state.room) {
+    renderHeader();
+    // Who may pin follows the room (archived or opened again): the menus
+    // and the pinned list say so.
+    shown.forEach((li) => renderActions(li));
+    renderPins();
+  }
 }
 
 export function renderHeader() {
@@ -123,6 +130,17 @@ export function renderHeader() {
 // The room's owner and moderators manage it (the server checks again).
 export function canManage(info) {
   return Boolean(info) && info.kind !== "direct" && (info.created_by === me.id || isModerator());
+}
+
+// Who may pin and unpin in a room: its owner and moderators, either person
+// in a direct conversation; nobody while it is archived (the server checks
+// again, and refuses a muted user).
+export function canPin(info) {
+  return (
+    Boolean(info) &&
+    !info.archived_at &&
+    (info.kind === "direct" || info.created_by === me.id || isModerator())
+  );
 }
 
 // Tells the server how far this room is read, once the newest message

@@ -18,6 +18,7 @@ import {
   showAround,
 } from "./messages.js";
 import { notify } from "./notifications.js";
+import { loadPins, renderPins } from "./dialogs.js";
 
 // The connection line follows the client's state.
 const STATUS_TEXT = {
@@ -40,6 +41,7 @@ export function handleFrame(frame) {
       if (frame.role && frame.role !== me.role) {
         me.role = frame.role;
         shown.forEach((li) => renderActions(li));
+        renderPins();
         renderOnline();
       }
       for (const info of frame.room_info || []) upsertRoom(info);
@@ -68,6 +70,8 @@ export function handleFrame(frame) {
       state.syncing = false;
       if (state.roomRev === null || frame.rev > state.roomRev) state.roomRev = frame.rev;
       if (state.pendingAround) requestAround();
+      // The room's pins: the header's count, the list.
+      loadPins();
       break;
     case "changed":
       applyChange(frame.message, readForMe(frame) ? null : { reaction: frame.reaction });

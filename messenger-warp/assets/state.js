@@ -51,6 +51,13 @@ export const state = {
   ended: false,
   /** The search's cursor for its next (older) page. */
   searchNext: null,
+  /**
+   * Whether `pins` holds the room's pinned messages (a `pins` answer came
+   * for this room); until then the header shows no count.
+   */
+  pinsKnown: false,
+  /** The latest `pins` request: older answers are stale. */
+  pinsRequest: "",
 };
 
 /** The messages shown: id -> element. */
@@ -61,6 +68,14 @@ export const online = new Map();
 export const typers = new Map();
 /** Every room of the user: name -> room info with unread state. */
 export const rooms = new Map();
+/** The room's pinned messages: id -> message (see dialogs.js, "Pins"). */
+export const pins = new Map();
+/**
+ * The `changed` frames of the room since the latest `pins` request: id ->
+ * the message as the newest of them has it, laid over that request's
+ * answer (which may be older than they are).
+ */
+export const pinChanges = new Map();
 
 /** Reads the page's data attributes and finds its elements. */
 export function initState(root) {
@@ -91,6 +106,7 @@ export function initState(root) {
     leaveButton: $("leave-room"),
     membersButton: $("members-button"),
     manageButton: $("manage-button"),
+    pinsButton: $("pins-button"),
     notifyToggle: $("notify-toggle"),
     jumpButton: $("jump-latest"),
     /** Built by messages.js, in the composer: "Replying to …". */
