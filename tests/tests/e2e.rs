@@ -179,7 +179,7 @@ async fn metrics_are_served_on_their_own_address_when_asked() {
     // Histograms: store calls by operation, and password hashing (3 hashes
     // at least: two registrations, three logins).
     assert!(
-        sample(&page, "messenger_store_seconds_count{op=\"append\"}").unwrap() >= 1.0,
+        sample(&page, "messenger_store_seconds_count{op=\"write\"}").unwrap() >= 1.0,
         "{page}"
     );
     assert!(page.contains("messenger_store_seconds_bucket{op=\"history\",le=\"0.001\"}"));
