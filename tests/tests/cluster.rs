@@ -418,7 +418,7 @@ async fn failed_logins_are_counted_across_nodes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs postgres and redis"]
-async fn sends_registrations_and_typing_are_limited_across_nodes() {
+async fn sends_registrations_reactions_and_typing_are_limited_across_nodes() {
     let pg = PgServer::start();
     let redis = RedisServer::start();
     // One send a second, a burst of three; two registrations an hour.
@@ -426,7 +426,14 @@ async fn sends_registrations_and_typing_are_limited_across_nodes() {
         &pg,
         &redis,
         3,
-        &["--send-limit", "1", "--register-limit", "2"],
+        &[
+            "--send-limit",
+            "1",
+            "--register-limit",
+            "2",
+            "--react-limit",
+            "1",
+        ],
     )
     .await;
 
@@ -471,6 +478,31 @@ async fn sends_registrations_and_typing_are_limited_across_nodes() {
         let e = ws.until("error").await;
         assert_eq!(e["code"], "rate_limited", "node {i}: {e}");
         assert_eq!(e["client_id"], format!("over{i}"));
+    }
+
+    // Reactions per user (a burst of 15): toggled on and off through the
+    // three nodes in turn, the burst is spent (it ends on), and the next
+    // change is refused on whichever node it comes to.
+    for i in 0..15 {
+        let (status, body) = c.nodes[i % 3]
+            .post(
+                "/api/rooms/general/messages/1/reactions",
+                json!({ "key": "👍", "on": i % 2 == 0 }),
+                &bob,
+            )
+            .await;
+        assert_eq!(status, 200, "reaction {i}: {body}");
+    }
+    for node in &c.nodes {
+        let (status, body) = node
+            .post(
+                "/api/rooms/general/messages/1/reactions",
+                json!({ "key": "👍", "on": false }),
+                &bob,
+            )
+            .await;
+        assert_eq!(status, 429, "{body}");
+        assert_eq!(body["error"]["code"], "rate_limited");
     }
 
     // Typing: one event per user and room per 2 s, whichever node it comes through.
