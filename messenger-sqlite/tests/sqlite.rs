@@ -370,6 +370,20 @@ fn fast_config() -> MessengerConfig {
 /// `tests/fixtures/v7.db` was written by the release before schema 8
 /// (`make-v7.sh` says how): users, a private room, messages with a mention,
 /// a role change and a ban in the moderation log.
+/// Logs in a user of the fixture files (made by tests/fixtures/make-fixture.sh).
+async fn fixture_login(
+    m: &Messenger,
+    name: &str,
+) -> messenger_core::Result<messenger_core::LoginOutcome> {
+    let limits = &m.config().limits;
+    m.login(
+        &Username::parse(name, limits).unwrap(),
+        &Password::parse("fixture-password", limits).unwrap(),
+        false,
+    )
+    .await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_file_the_previous_release_wrote_upgrades_and_keeps_everything() {
     use messenger_core::{InviteTerms, Reason};
@@ -387,18 +401,7 @@ async fn a_file_the_previous_release_wrote_upgrades_and_keeps_everything() {
         format!("Integer({SCHEMA_VERSION})")
     );
     let limits = fast_config().limits;
-    let login = |name: &'static str| {
-        let m = m.clone();
-        let limits = limits.clone();
-        async move {
-            m.login(
-                &Username::parse(name, &limits).unwrap(),
-                &Password::parse("fixture-password", &limits).unwrap(),
-                false,
-            )
-            .await
-        }
-    };
+    let login = |name: &'static str| fixture_login(&m, name);
     let ada = login("ada").await.unwrap().session.user;
     assert!(login("cyd").await.is_err(), "the ban holds");
     // The log reads back with its targets; a room action joins it.
@@ -471,22 +474,8 @@ async fn a_version_8_file_upgrades_and_takes_reactions() {
         format!("Integer({SCHEMA_VERSION})")
     );
     let limits = fast_config().limits;
-    let login = |name: &'static str| {
-        let m = m.clone();
-        let limits = limits.clone();
-        async move {
-            m.login(
-                &Username::parse(name, &limits).unwrap(),
-                &Password::parse("fixture-password", &limits).unwrap(),
-                false,
-            )
-            .await
-            .unwrap()
-            .session
-            .user
-        }
-    };
-    let (ada, bob) = (login("ada").await, login("bob").await);
+    let user = async |name: &str| fixture_login(&m, name).await.unwrap().session.user;
+    let (ada, bob) = (user("ada").await, user("bob").await);
     let plans = RoomName::parse("plans", &limits).unwrap();
     let page = m
         .history(&bob, &plans, HistoryQuery::latest(10))

@@ -537,6 +537,11 @@ async fn two_browsers_react_and_see_counts_live_and_after_a_reload() {
     )
     .await;
     assert_accessible(&ada, "a message with reactions").await;
+    std::fs::write(
+        screenshots().join("reactions-375.png"),
+        bob.screenshot().await.unwrap(),
+    )
+    .unwrap();
 
     // A reload keeps the counts and whose they are.
     bob.refresh().await.unwrap();
@@ -616,6 +621,11 @@ async fn a_reply_by_keyboard_quotes_its_original_which_follows_an_edit_and_opens
     )
     .await;
     assert_accessible(&bob, "replying at 375 px").await;
+    std::fs::write(
+        screenshots().join("reply-375.png"),
+        bob.screenshot().await.unwrap(),
+    )
+    .unwrap();
     press(&bob, "or at one?\u{E007}").await;
     let reply = message_id(&ada, "or at one?").await;
     wait_read(
@@ -720,6 +730,11 @@ async fn a_pin_shows_live_in_the_room_and_its_list_opens_the_message() {
     )
     .await;
     assert_accessible(&bob, "the list of pins at 375 px").await;
+    std::fs::write(
+        screenshots().join("pins-375.png"),
+        bob.screenshot().await.unwrap(),
+    )
+    .unwrap();
     bob.execute(
         &format!("document.querySelector('#pins-dialog li[data-id=\"{id}\"] button').click(); return true;"),
         vec![],

@@ -17,6 +17,23 @@ fn react(room: &RoomName, id: u64, user: &User, key: &str, on: bool) -> MessageC
     }
 }
 
+/// Applies a reaction that must find its message; answers the message after.
+async fn reacted(
+    s: &Stores,
+    room: &RoomName,
+    id: u64,
+    user: &User,
+    key: &str,
+    on: bool,
+) -> Message {
+    let change = react(room, id, user, key, on);
+    s.messages
+        .change(&change)
+        .await
+        .unwrap()
+        .expect("the message is there")
+}
+
 /// `(key, usernames)` of each reaction, as a store answers them.
 fn who(m: &Message) -> Vec<(String, Vec<String>)> {
     m.reactions
@@ -55,24 +72,11 @@ pub async fn reactions_take_change_numbers_and_read_back_everywhere(s: Stores) {
     let r = room("likes");
     three_messages(&s, &r, &ada).await;
 
-    let m = s
-        .messages
-        .change(&react(&r, 2, &bob, "👍", true))
-        .await
-        .unwrap()
-        .unwrap();
+    let m = reacted(&s, &r, 2, &bob, "👍", true).await;
     assert_eq!((m.rev, m.body.as_str()), (1, "two"));
     assert_eq!(m.edited_at, None, "a reaction is not an edit");
-    s.messages
-        .change(&react(&r, 2, &ada, "🎉", true))
-        .await
-        .unwrap();
-    let m = s
-        .messages
-        .change(&react(&r, 2, &ada, "👍", true))
-        .await
-        .unwrap()
-        .unwrap();
+    reacted(&s, &r, 2, &ada, "🎉", true).await;
+    let m = reacted(&s, &r, 2, &ada, "👍", true).await;
     assert_eq!(m.rev, 3);
     let both = pairs(&[("👍", &["bob", "ada"]), ("🎉", &["ada"])]);
     assert_eq!(
@@ -82,12 +86,7 @@ pub async fn reactions_take_change_numbers_and_read_back_everywhere(s: Stores) {
     );
 
     // Adding again changes nothing but still takes a number.
-    let m = s
-        .messages
-        .change(&react(&r, 2, &bob, "👍", true))
-        .await
-        .unwrap()
-        .unwrap();
+    let m = reacted(&s, &r, 2, &bob, "👍", true).await;
     assert_eq!((m.rev, who(&m)), (4, both.clone()));
 
     let page = s
@@ -121,34 +120,19 @@ pub async fn reactions_take_change_numbers_and_read_back_everywhere(s: Stores) {
         .unwrap();
     assert_eq!(who(&retry), both);
 
-    let m = s
-        .messages
-        .change(&react(&r, 2, &bob, "👍", false))
-        .await
-        .unwrap()
-        .unwrap();
+    let m = reacted(&s, &r, 2, &bob, "👍", false).await;
     assert_eq!(
         who(&m),
         pairs(&[("🎉", &["ada"]), ("👍", &["ada"])]),
         "keys go in the order of their earliest reaction left"
     );
-    let m = s
-        .messages
-        .change(&react(&r, 2, &ada, "🎉", false))
-        .await
-        .unwrap()
-        .unwrap();
+    let m = reacted(&s, &r, 2, &ada, "🎉", false).await;
     assert_eq!(
         who(&m),
         pairs(&[("👍", &["ada"])]),
         "a key nobody holds goes"
     );
-    let m = s
-        .messages
-        .change(&react(&r, 2, &ada, "🎉", false))
-        .await
-        .unwrap()
-        .unwrap();
+    let m = reacted(&s, &r, 2, &ada, "🎉", false).await;
     assert_eq!(m.rev, 7, "removing what is not there takes a number too");
     let head = s
         .messages
@@ -163,14 +147,8 @@ pub async fn deleting_a_message_or_erasing_its_room_drops_its_reactions(s: Store
     let ada = s.users.create_user(&name("ada"), "h", t(0)).await.unwrap();
     let r = room("gone");
     three_messages(&s, &r, &ada).await;
-    s.messages
-        .change(&react(&r, 1, &ada, "👍", true))
-        .await
-        .unwrap();
-    s.messages
-        .change(&react(&r, 3, &ada, "👀", true))
-        .await
-        .unwrap();
+    reacted(&s, &r, 1, &ada, "👍", true).await;
+    reacted(&s, &r, 3, &ada, "👀", true).await;
     let deleted = s
         .messages
         .change(&MessageChange {
@@ -214,16 +192,8 @@ pub async fn reactions_in_one_room_do_not_touch_another(s: Stores) {
     three_messages(&s, &a, &ada).await;
     let batch = vec![new_message(&b, &ada, "one", "bb-1")];
     s.messages.append(batch).await.unwrap();
-    s.messages
-        .change(&react(&a, 1, &ada, "👍", true))
-        .await
-        .unwrap();
-    let m = s
-        .messages
-        .change(&react(&b, 1, &ada, "🎉", true))
-        .await
-        .unwrap()
-        .unwrap();
+    reacted(&s, &a, 1, &ada, "👍", true).await;
+    let m = reacted(&s, &b, 1, &ada, "🎉", true).await;
     assert_eq!((m.rev, who(&m)), (1, pairs(&[("🎉", &["ada"])])));
     let page = s
         .messages
